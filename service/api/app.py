@@ -1,0 +1,61 @@
+"""The app factory: gathers routers, error handlers and the job transport."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from service import __version__
+from service.api import errors
+from service.api.routers import datasets, health, jobs, models
+from service.config import Settings, get_settings
+from service.predict import ModelCache
+from service.worker.reconciler import Reconciler
+
+
+def create_app(settings: Settings | None = None, *, embedded_worker: bool | None = None) -> FastAPI:
+    """Build the API. Without a broker, jobs run in an in-process executor (embedded mode).
+
+    embedded_worker: force the in-process executor on/off; default: on when no broker is set.
+    """
+    settings = settings or get_settings()
+    use_embedded = (not settings.broker_url) if embedded_worker is None else embedded_worker
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        if use_embedded:
+            from service.worker.embedded import EmbeddedExecutor
+
+            app.state.publisher = EmbeddedExecutor(settings)
+        else:
+            from service.worker.publish import CeleryPublisher
+
+            app.state.publisher = CeleryPublisher(settings)
+        # The API process repairs too: republishing a job that failed to publish.
+        reconciler = Reconciler(settings, app.state.publisher, sweep_at_start=use_embedded)
+        reconciler.start()
+        try:
+            yield
+        finally:
+            reconciler.stop()
+            shutdown = getattr(app.state.publisher, "shutdown", None)
+            if shutdown:
+                shutdown()
+
+    app = FastAPI(
+        title="Backprop Service",
+        version=__version__,
+        description="Upload datasets and network specs, train them with a NumPy "
+        "backpropagation engine, and serve predictions. Authenticate with "
+        "`Authorization: Bearer <api key>`.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.model_cache = ModelCache(settings.model_cache_size)
+    errors.install(app)
+    for module in (health, datasets, jobs, models):
+        app.include_router(module.router)
+    return app

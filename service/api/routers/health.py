@@ -1,0 +1,48 @@
+"""Liveness, readiness and Prometheus metrics."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import text
+
+from service.api.deps import SessionDep, SettingsDep
+from service.api.errors import problem
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz")
+def healthz() -> dict[str, str]:
+    """The process is up."""
+    return {"status": "ok"}
+
+
+@router.get("/readyz", responses={503: {"description": "a dependency is unreachable"}})
+def readyz(session: SessionDep, settings: SettingsDep):  # noqa: ANN201
+    """The database (and the broker, when configured) answer."""
+    checks: dict[str, str] = {}
+    try:
+        session.execute(text("SELECT 1"))
+        checks["database"] = "ok"
+    except Exception as exc:
+        checks["database"] = f"error: {type(exc).__name__}"
+    if settings.broker_url:
+        try:
+            import redis
+
+            redis.Redis.from_url(settings.broker_url, socket_timeout=2).ping()
+            checks["broker"] = "ok"
+        except Exception as exc:
+            checks["broker"] = f"error: {type(exc).__name__}"
+    else:
+        checks["broker"] = "embedded"
+    if any(v.startswith("error") for v in checks.values()):
+        return problem(503, f"not ready: {checks}")
+    return {"status": "ready", "checks": checks}
+
+
+@router.get("/metrics", response_class=Response)
+def metrics() -> Response:
+    """Prometheus text exposition of the process's metrics."""
+    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

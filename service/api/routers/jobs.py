@@ -1,0 +1,124 @@
+"""POST/GET /v1/jobs, history and cancellation."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from fastapi import APIRouter, HTTPException, Response
+from sqlalchemy import func, select
+
+from service.api.deps import PageDep, PublisherDep, SessionDep, SettingsDep, TenantDep
+from service.api.routers.datasets import get_owned_dataset
+from service.db import jobs_repo
+from service.db.models import EpochRow, Job
+from service.jobs.validate import check_job_spec
+from service.schemas.common import Page
+from service.schemas.jobs import EpochOut, HistoryOut, JobCreate, JobOut
+from service.worker.publish import publish_job
+
+router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
+
+StatusFilter = Literal["queued", "running", "succeeded", "failed", "cancelled"]
+
+
+def job_out(job: Job) -> JobOut:
+    return JobOut(
+        id=job.id,
+        status=job.status,
+        dataset_id=job.dataset_id,
+        attempt=job.attempt,
+        created_at=job.created_at,
+        started_at=job.started_at,
+        finished_at=job.finished_at,
+        progress=job.progress,
+        metrics=job.metrics,
+        error=job.error,
+        model_id=job.model_id,
+        cancel_requested=job.cancel_requested,
+        network=job.spec["network"],
+        training=job.spec["training"],
+    )
+
+
+def get_owned_job(session: SessionDep, tenant_id: str, job_id: str) -> Job:
+    """The job if it belongs to the tenant; 404 otherwise."""
+    job = session.get(Job, job_id)
+    if job is None or job.tenant_id != tenant_id:
+        raise HTTPException(404, f"job {job_id} not found")
+    return job
+
+
+@router.post("", status_code=202, response_model=JobOut)
+def create_job(
+    body: JobCreate,
+    session: SessionDep,
+    tenant: TenantDep,
+    settings: SettingsDep,
+    publisher: PublisherDep,
+    response: Response,
+) -> JobOut:
+    """Validate the spec against the dataset, commit the job as queued, then publish it."""
+    dataset = get_owned_dataset(session, tenant.id, body.dataset_id)
+    spec = {"network": body.network.model_dump(), "training": body.training.model_dump()}
+    check_job_spec(
+        spec["network"],
+        spec["training"],
+        input_shape=dataset.input_shape,
+        task=dataset.task,
+        classes=dataset.classes,
+    )
+    job = jobs_repo.create_job(session, tenant.id, dataset.id, spec, settings.max_attempts)
+    session.commit()  # the row exists before any worker can hear of it
+    publish_job(publisher, settings, job.id)
+    session.refresh(job)
+    response.headers["Location"] = f"/v1/jobs/{job.id}"
+    return job_out(job)
+
+
+@router.get("", response_model=Page[JobOut])
+def list_jobs(
+    session: SessionDep, tenant: TenantDep, page: PageDep, status: StatusFilter | None = None
+) -> Page[JobOut]:
+    """The tenant's jobs, newest first, optionally only those with `status`."""
+    limit, offset = page
+    where = [Job.tenant_id == tenant.id]
+    if status:
+        where.append(Job.status == status)
+    total = session.scalar(select(func.count()).select_from(Job).where(*where)) or 0
+    rows = session.scalars(
+        select(Job).where(*where).order_by(Job.created_at.desc()).limit(limit).offset(offset)
+    )
+    return Page(items=[job_out(j) for j in rows], total=total, limit=limit, offset=offset)
+
+
+@router.get("/{job_id}", response_model=JobOut)
+def get_job(job_id: str, session: SessionDep, tenant: TenantDep) -> JobOut:
+    """Status, progress, latest metrics, error and model id."""
+    return job_out(get_owned_job(session, tenant.id, job_id))
+
+
+@router.get("/{job_id}/history", response_model=HistoryOut)
+def get_history(job_id: str, session: SessionDep, tenant: TenantDep) -> HistoryOut:
+    """One record per finished epoch, in order, written while the job trains."""
+    job = get_owned_job(session, tenant.id, job_id)
+    rows = session.scalars(
+        select(EpochRow).where(EpochRow.job_id == job.id).order_by(EpochRow.epoch)
+    )
+    epochs = [
+        EpochOut(
+            epoch=r.epoch, loss=r.loss, val_loss=r.val_loss, metrics=r.metrics, seconds=r.seconds
+        )
+        for r in rows
+    ]
+    return HistoryOut(job_id=job.id, status=job.status, epochs=epochs)
+
+
+@router.post("/{job_id}/cancel", status_code=202, response_model=JobOut)
+def cancel_job(job_id: str, session: SessionDep, tenant: TenantDep) -> JobOut:
+    """Cancel: a queued job at once, a running one between two mini-batches."""
+    job = get_owned_job(session, tenant.id, job_id)
+    if job.status in jobs_repo.TERMINAL:
+        raise HTTPException(409, f"job {job_id} is already {job.status}")
+    jobs_repo.request_cancel(session, job.id)
+    session.refresh(job)
+    return job_out(job)

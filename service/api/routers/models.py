@@ -1,0 +1,91 @@
+"""GET/DELETE /v1/models, weights download and predictions."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException, Request, Response
+from sqlalchemy import func, select
+
+from service.api.deps import PageDep, SessionDep, TenantDep
+from service.db.models import TrainedModel
+from service.predict import ModelCache, load_model, predict
+from service.schemas.common import Page
+from service.schemas.models import ModelOut, PredictRequest, PredictResponse
+
+router = APIRouter(prefix="/v1/models", tags=["models"])
+
+
+def model_out(row: TrainedModel) -> ModelOut:
+    return ModelOut.model_validate(row, from_attributes=True)
+
+
+def get_owned_model(session: SessionDep, tenant_id: str, model_id: str) -> TrainedModel:
+    """The model if it belongs to the tenant; 404 otherwise."""
+    row = session.get(TrainedModel, model_id)
+    if row is None or row.tenant_id != tenant_id:
+        raise HTTPException(404, f"model {model_id} not found")
+    return row
+
+
+@router.get("", response_model=Page[ModelOut])
+def list_models(session: SessionDep, tenant: TenantDep, page: PageDep) -> Page[ModelOut]:
+    """The tenant's trained models, newest first."""
+    limit, offset = page
+    where = TrainedModel.tenant_id == tenant.id
+    total = session.scalar(select(func.count()).select_from(TrainedModel).where(where)) or 0
+    rows = session.scalars(
+        select(TrainedModel)
+        .where(where)
+        .order_by(TrainedModel.created_at.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    return Page(items=[model_out(r) for r in rows], total=total, limit=limit, offset=offset)
+
+
+@router.get("/{model_id}", response_model=ModelOut)
+def get_model(model_id: str, session: SessionDep, tenant: TenantDep) -> ModelOut:
+    """Spec, layer shapes and parameter counts, metrics, input schema and classes."""
+    return model_out(get_owned_model(session, tenant.id, model_id))
+
+
+@router.delete("/{model_id}", status_code=204)
+def delete_model(
+    model_id: str, session: SessionDep, tenant: TenantDep, request: Request
+) -> Response:
+    """Delete a trained model."""
+    session.delete(get_owned_model(session, tenant.id, model_id))
+    session.commit()
+    request.app.state.model_cache.drop(model_id)
+    return Response(status_code=204)
+
+
+@router.get(
+    "/{model_id}/weights",
+    response_class=Response,
+    responses={200: {"content": {"application/octet-stream": {}}}},
+)
+def download_weights(model_id: str, session: SessionDep, tenant: TenantDep) -> Response:
+    """The weights as an .npz file (plain arrays, no pickle), keyed like layers.0.W."""
+    row = get_owned_model(session, tenant.id, model_id)
+    return Response(
+        row.weights,
+        media_type="application/octet-stream",
+        headers={"Content-Disposition": f'attachment; filename="model-{row.id}.npz"'},
+    )
+
+
+@router.post(
+    "/{model_id}/predict", response_model=PredictResponse, response_model_exclude_none=True
+)
+def predict_route(
+    model_id: str, body: PredictRequest, session: SessionDep, tenant: TenantDep, request: Request
+) -> dict:
+    """Predict labels (and class probabilities) or values for rows of features."""
+    cache: ModelCache = request.app.state.model_cache
+    loaded = cache.get(model_id)
+    if loaded is not None and loaded.tenant_id != tenant.id:
+        raise HTTPException(404, f"model {model_id} not found")
+    if loaded is None:
+        loaded = load_model(get_owned_model(session, tenant.id, model_id))
+        cache.put(model_id, loaded)
+    return predict(loaded, body.instances)

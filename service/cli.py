@@ -1,0 +1,164 @@
+"""The `backprop` command: up, api, worker, migrate, keys."""
+
+from __future__ import annotations
+
+import logging
+import os
+
+import typer
+
+from service.config import Settings, get_settings
+
+app = typer.Typer(help="Backprop Service: train neural networks over HTTP.", no_args_is_help=True)
+keys_app = typer.Typer(help="Manage API keys.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+
+
+def _logging() -> None:
+    level = os.environ.get("BACKPROP_LOG_LEVEL", "INFO").upper()
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def _migrate(settings: Settings) -> None:
+    from service.db.migrate import upgrade
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.sqlalchemy_url)
+
+
+def _first_start_key(settings: Settings) -> str | None:
+    """On first start create tenant 'default' with a key saved to data_dir/api-key.txt."""
+    from service.db.keys import any_key_exists, create_key
+    from service.db.session import session_scope
+
+    key_file = settings.api_key_file
+    with session_scope(settings.sqlalchemy_url) as session:
+        if not any_key_exists(session):
+            key = create_key(session, "default")
+            key_file.write_text(key + "\n")
+            key_file.chmod(0o600)
+            return key
+    return key_file.read_text().strip() if key_file.exists() else None
+
+
+@app.command()
+def migrate() -> None:
+    """Create or upgrade the database schema (Alembic) to the newest version."""
+    _logging()
+    settings = get_settings()
+    _migrate(settings)
+    typer.echo(f"database is up to date: {settings.sqlalchemy_url.split('@')[-1]}")
+
+
+@app.command()
+def up(
+    host: str = typer.Option(None, help="Bind address (default BACKPROP_HOST or 127.0.0.1)."),
+    port: int = typer.Option(None, help="Port (default BACKPROP_PORT or 8000)."),
+) -> None:
+    """API plus an in-process worker: migrates first, prints an API key on first start."""
+    import uvicorn
+
+    from service.api.app import create_app
+
+    _logging()
+    settings = get_settings()
+    _migrate(settings)
+    key = _first_start_key(settings)
+    host, port = host or settings.host, port or settings.port
+    typer.echo(f"Backprop Service on http://{host}:{port}  (docs: http://{host}:{port}/docs)")
+    typer.echo(f"database: {settings.sqlalchemy_url.split('@')[-1]}")
+    typer.echo("worker: " + ("Celery via broker" if settings.broker_url else "embedded"))
+    if key:
+        typer.echo(f"API key (saved in {settings.api_key_file}): {key}")
+    uvicorn.run(create_app(settings, embedded_worker=not settings.broker_url), host=host, port=port)
+
+
+@app.command()
+def api(
+    host: str = typer.Option(None, help="Bind address (default BACKPROP_HOST or 127.0.0.1)."),
+    port: int = typer.Option(None, help="Port (default BACKPROP_PORT or 8000)."),
+) -> None:
+    """Only the API; jobs go to Celery workers through BACKPROP_BROKER_URL."""
+    import uvicorn
+
+    from service.api.app import create_app
+
+    _logging()
+    settings = get_settings()
+    if not settings.broker_url:
+        typer.echo(
+            "BACKPROP_BROKER_URL is not set; use `backprop up` for the embedded mode", err=True
+        )
+        raise typer.Exit(2)
+    uvicorn.run(
+        create_app(settings, embedded_worker=False),
+        host=host or settings.host,
+        port=port or settings.port,
+    )
+
+
+@app.command()
+def worker(
+    concurrency: int = typer.Option(
+        None, help="Worker processes (default BACKPROP_WORKER_CONCURRENCY)."
+    ),
+) -> None:
+    """A Celery worker that trains jobs from the broker (also repairs stale and lost jobs)."""
+    from celery.signals import worker_ready, worker_shutdown
+
+    from service.worker.celery_app import QUEUE, make_celery
+    from service.worker.publish import CeleryPublisher
+    from service.worker.reconciler import Reconciler
+
+    _logging()
+    settings = get_settings()
+    if not settings.broker_url:
+        typer.echo(
+            "BACKPROP_BROKER_URL is not set; a worker needs a broker (redis://...)", err=True
+        )
+        raise typer.Exit(2)
+    celery = make_celery(settings)
+    holder: dict[str, Reconciler] = {}
+
+    @worker_ready.connect(weak=False)
+    def _start_reconciler(**_: object) -> None:
+        holder["r"] = Reconciler(settings, CeleryPublisher(settings), sweep_at_start=False)
+        holder["r"].start()
+
+    @worker_shutdown.connect(weak=False)
+    def _stop_reconciler(**_: object) -> None:
+        if "r" in holder:
+            holder["r"].stop()
+
+    n = concurrency or settings.worker_concurrency
+    celery.worker_main(
+        [
+            "worker",
+            "--loglevel=INFO",
+            f"--concurrency={n}",
+            "-Q",
+            QUEUE,
+            "--without-gossip",
+            "--without-mingle",
+            "-n",
+            f"backprop-{os.getpid()}@%h",
+        ]
+    )
+
+
+@keys_app.command("create")
+def keys_create(tenant: str = typer.Option(..., help="Tenant name (created if new).")) -> None:
+    """Create an API key; the key alone is printed on the last line."""
+    from service.db.keys import create_key
+    from service.db.session import session_scope
+
+    settings = get_settings()
+    _migrate(settings)
+    with session_scope(settings.sqlalchemy_url) as session:
+        key = create_key(session, tenant)
+    typer.echo(f"created a key for tenant '{tenant}' (it is shown only once):")
+    typer.echo(key)
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,113 @@
+"""JSON body -> ParsedDataset.
+
+Expected shape: ``{"X": [[...], ...], "y": [...], "feature_names": [...]?, "target": str?}``.
+Errors use 0-based paths like ``X[3][1]``; DatasetError.row is that 0-based row index.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from service.data.dataset import ParsedDataset
+from service.data.errors import DatasetError
+from service.data.values import MIN_ROWS, is_number, number_problem, show
+
+
+def parse_json(obj: dict) -> ParsedDataset:
+    """Validate a JSON dataset. X: nested lists, rectangular, at least 2-D (N, F...),
+    numbers only (bool is not a number), finite -> float32. y: N labels, each a string or
+    a finite number (returned as a list). feature_names: F unique strings for 2-D X
+    (default ["x0", ...]); [] for higher-dimensional X. target defaults to "y"."""
+    if not isinstance(obj, dict):
+        raise DatasetError(f"expected a JSON object with 'X' and 'y', got {type(obj).__name__}")
+    for key in ("X", "y"):
+        if key not in obj:
+            raise DatasetError(f"missing field {key!r}; the object has: {sorted(map(str, obj))}")
+    X = _parse_X(obj["X"])
+    y = _parse_y(obj["y"], X.shape[0])
+    names = _parse_feature_names(obj.get("feature_names"), X)
+    target = obj.get("target", "y")
+    if not isinstance(target, str) or not target.strip():
+        raise DatasetError(f"target must be a non-empty string, got {show(target)}")
+    return ParsedDataset(X=X, y_raw=y, feature_names=names, target=target)
+
+
+def _parse_X(X: object) -> np.ndarray:
+    if not isinstance(X, list):
+        raise DatasetError(f"X must be a list of rows, got {show(X)}")
+    if len(X) < MIN_ROWS:
+        raise DatasetError(f"X needs at least {MIN_ROWS} rows, got {len(X)}")
+    shape = _infer_shape(X)
+    if len(shape) < 2:
+        raise DatasetError("X must be a list of rows (lists of numbers), e.g. [[1, 2], [3, 4]]")
+    _check_nested(X, shape, "X", None)
+    return np.asarray(X, dtype=np.float64).astype(np.float32)
+
+
+def _infer_shape(X: list) -> tuple[int, ...]:
+    """Shape implied by following the first element at each level."""
+    shape = []
+    node: object = X
+    while isinstance(node, list):
+        shape.append(len(node))
+        if not node:
+            break
+        node = node[0]
+    return tuple(shape)
+
+
+def _check_nested(node: object, shape: tuple[int, ...], path: str, row: int | None) -> None:
+    """Check ``node`` (at ``path``) against ``shape``; leaves must be finite numbers."""
+    if not isinstance(node, list):
+        raise DatasetError(
+            f"{path}: expected a list of {shape[0]} values, got {show(node)}", row=row
+        )
+    if len(node) != shape[0]:
+        raise DatasetError(
+            f"{path}: expected {shape[0]} values, got {len(node)} (X must be rectangular)",
+            row=row,
+        )
+    if shape[0] == 0:
+        raise DatasetError(f"{path}: must not be empty", row=row)
+    for i, child in enumerate(node):
+        child_row = i if row is None else row
+        if len(shape) > 1:
+            _check_nested(child, shape[1:], f"{path}[{i}]", child_row)
+        else:
+            problem = number_problem(child)
+            if problem:
+                raise DatasetError(f"{path}[{i}]: {problem}", row=child_row)
+
+
+def _parse_y(y: object, n: int) -> list:
+    if not isinstance(y, list):
+        raise DatasetError(f"y must be a list of labels, got {show(y)}")
+    if len(y) != n:
+        raise DatasetError(f"X has {n} rows but y has {len(y)} labels")
+    for i, label in enumerate(y):
+        if isinstance(label, str):
+            if not label.strip():
+                raise DatasetError(f"y[{i}]: empty label", row=i)
+        elif not is_number(label):
+            raise DatasetError(
+                f"y[{i}]: {show(label)} is not a valid label (use a string or a number)", row=i
+            )
+        elif not math.isfinite(label):
+            raise DatasetError(f"y[{i}]: {str(float(label)).lower()} is not allowed", row=i)
+    return list(y)
+
+
+def _parse_feature_names(names: object, X: np.ndarray) -> list[str]:
+    if names is None:
+        return [f"x{j}" for j in range(X.shape[1])] if X.ndim == 2 else []
+    if not isinstance(names, list) or not all(isinstance(s, str) and s for s in names):
+        raise DatasetError("feature_names must be a list of non-empty strings")
+    expected = X.shape[1] if X.ndim == 2 else 0
+    if len(names) != expected:
+        raise DatasetError(f"feature_names has {len(names)} names but X has {expected} features")
+    if len(set(names)) != len(names):
+        dup = next(s for s in names if names.count(s) > 1)
+        raise DatasetError(f"feature_names: duplicate name {dup!r}")
+    return list(names)

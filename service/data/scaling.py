@@ -1,0 +1,129 @@
+"""Feature standardisation and regression-target scaling (float32, JSON-serialisable)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from service.data.errors import DatasetError
+
+_MIN_STD = 1e-12
+
+
+def _stats(a: np.ndarray, axes: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and std over ``axes`` in float64, stored as float32; std ~0 -> 1."""
+    a64 = np.asarray(a, dtype=np.float64)
+    if a64.shape[0] == 0:
+        raise ValueError("cannot fit on an empty array")
+    if not np.all(np.isfinite(a64)):
+        raise ValueError("cannot fit on non-finite values")
+    mean = a64.mean(axis=axes)
+    std = a64.std(axis=axes)
+    std = np.where(std > _MIN_STD, std, 1.0)
+    return mean.astype(np.float32), std.astype(np.float32)
+
+
+def _from_lists(d: dict, cls_name: str) -> tuple[np.ndarray, np.ndarray]:
+    try:
+        mean = np.asarray(d["mean"], dtype=np.float32)
+        std = np.asarray(d["std"], dtype=np.float32)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ValueError(f"invalid {cls_name} dict: {exc!r}") from None
+    if mean.shape != std.shape or mean.ndim > 1 or np.any(std <= 0):
+        raise ValueError(f"invalid {cls_name} dict: mean/std shapes or values are inconsistent")
+    return mean, std
+
+
+class Standardizer:
+    """Per-feature z-scoring. For 2-D X (N, F) the statistics have shape (F,) (over axis 0);
+    for X with more dims (N, ..., C) they are per last axis, shape (C,), computed over all
+    other axes (e.g. per channel for N x H x W x C images). Constant features get std 1."""
+
+    def __init__(self, mean: np.ndarray | None = None, std: np.ndarray | None = None):
+        self.mean = mean
+        self.std = std
+
+    def fit(self, X: np.ndarray) -> Standardizer:
+        """Compute mean/std from X (N, F) or (N, ..., C); returns self."""
+        X = np.asarray(X)
+        if X.ndim < 2:
+            raise ValueError(f"Standardizer needs X with at least 2 dims, got shape {X.shape}")
+        self.mean, self.std = _stats(X, tuple(range(X.ndim - 1)))
+        return self
+
+    def transform(self, X: np.ndarray) -> np.ndarray:
+        """(X - mean) / std as a new float32 array of X's shape."""
+        X = self._check(X)
+        return ((X - self.mean) / self.std).astype(np.float32)
+
+    def inverse_transform(self, Z: np.ndarray) -> np.ndarray:
+        """Z * std + mean as a new float32 array."""
+        Z = self._check(Z)
+        return (Z * self.std + self.mean).astype(np.float32)
+
+    def _check(self, X: np.ndarray) -> np.ndarray:
+        if self.mean is None or self.std is None:
+            raise RuntimeError("Standardizer is not fitted")
+        X = np.asarray(X, dtype=np.float32)
+        if X.ndim < 1 or X.shape[-1] != self.mean.shape[0]:
+            raise DatasetError(
+                f"expected {self.mean.shape[0]} features in the last axis, got shape {X.shape}"
+            )
+        return X
+
+    def to_dict(self) -> dict:
+        """{"mean": [...], "std": [...]} (lists of floats)."""
+        if self.mean is None or self.std is None:
+            raise RuntimeError("Standardizer is not fitted")
+        return {"mean": self.mean.tolist(), "std": self.std.tolist()}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Standardizer:
+        """Inverse of to_dict; raises ValueError on malformed input."""
+        mean, std = _from_lists(d, cls.__name__)
+        if mean.ndim != 1:
+            raise ValueError("invalid Standardizer dict: mean must be a list")
+        return cls(mean, std)
+
+
+class TargetScaler:
+    """z-scoring of regression targets: y (N,) -> scalar stats; y (N, k) -> stats (k,).
+    Constant targets get std 1."""
+
+    def __init__(self, mean: np.ndarray | None = None, std: np.ndarray | None = None):
+        self.mean = mean
+        self.std = std
+
+    def fit(self, y: np.ndarray) -> TargetScaler:
+        """Compute mean/std over axis 0 of y (N,) or (N, k); returns self."""
+        y = np.asarray(y)
+        if y.ndim not in (1, 2):
+            raise ValueError(f"TargetScaler needs y of shape (N,) or (N, k), got {y.shape}")
+        self.mean, self.std = _stats(y, (0,))
+        return self
+
+    def transform(self, y: np.ndarray) -> np.ndarray:
+        """(y - mean) / std as float32, same shape as y."""
+        y = self._check(y)
+        return ((y - self.mean) / self.std).astype(np.float32)
+
+    def inverse_transform(self, z: np.ndarray) -> np.ndarray:
+        """z * std + mean as float32, same shape as z."""
+        z = self._check(z)
+        return (z * self.std + self.mean).astype(np.float32)
+
+    def _check(self, y: np.ndarray) -> np.ndarray:
+        if self.mean is None or self.std is None:
+            raise RuntimeError("TargetScaler is not fitted")
+        return np.asarray(y, dtype=np.float32)
+
+    def to_dict(self) -> dict:
+        """{"mean": m, "std": s}: floats for 1-D targets, lists of k floats for (N, k)."""
+        if self.mean is None or self.std is None:
+            raise RuntimeError("TargetScaler is not fitted")
+        return {"mean": self.mean.tolist(), "std": self.std.tolist()}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> TargetScaler:
+        """Inverse of to_dict; raises ValueError on malformed input."""
+        mean, std = _from_lists(d, cls.__name__)
+        return cls(mean, std)

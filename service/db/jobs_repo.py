@@ -1,0 +1,182 @@
+"""The job state machine. Every transition is one conditional UPDATE; the database decides.
+
+queued -> running (claim, attempt+1, lease owner) -> succeeded | failed | cancelled.
+Writes by a worker are fenced on (status='running', lease_owner=owner): a worker that lost
+its lease, or a duplicate delivery that lost the claim, changes nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from service.db.models import EpochRow, Job, utcnow
+
+TERMINAL = ("succeeded", "failed", "cancelled")
+STATUSES = ("queued", "running", *TERMINAL)
+
+
+def create_job(
+    session: Session, tenant_id: str, dataset_id: str, spec: dict[str, Any], max_attempts: int
+) -> Job:
+    """Insert a queued job (the caller commits before publishing it)."""
+    job = Job(
+        tenant_id=tenant_id,
+        dataset_id=dataset_id,
+        spec=spec,
+        status="queued",
+        max_attempts=max_attempts,
+    )
+    session.add(job)
+    session.flush()
+    return job
+
+
+def mark_published(session: Session, job_id: str) -> None:
+    """Remember when the job was last handed to the transport (for the reconciler)."""
+    session.execute(update(Job).where(Job.id == job_id).values(published_at=utcnow()))
+
+
+def claim(session: Session, job_id: str, owner: str) -> bool:
+    """queued -> running for `owner`; False when another worker has it or it is not queued."""
+    now = utcnow()
+    result = session.execute(
+        update(Job)
+        .where(Job.id == job_id, Job.status == "queued", Job.cancel_requested.is_(False))
+        .values(
+            status="running",
+            lease_owner=owner,
+            attempt=Job.attempt + 1,
+            heartbeat_at=now,
+            started_at=func.coalesce(Job.started_at, now),
+        )
+    )
+    session.commit()
+    return result.rowcount == 1
+
+
+def _fenced(job_id: str, owner: str):  # noqa: ANN202
+    return and_(Job.id == job_id, Job.status == "running", Job.lease_owner == owner)
+
+
+def heartbeat(session: Session, job_id: str, owner: str) -> bool:
+    """Refresh the lease; False when the lease is lost."""
+    result = session.execute(
+        update(Job).where(_fenced(job_id, owner)).values(heartbeat_at=utcnow())
+    )
+    session.commit()
+    return result.rowcount == 1
+
+
+def record_epoch(
+    session: Session, job_id: str, owner: str, record: dict[str, Any], progress: dict[str, Any]
+) -> bool:
+    """Write one epoch row and the job's progress in one transaction, fenced on the lease."""
+    result = session.execute(
+        update(Job)
+        .where(_fenced(job_id, owner))
+        .values(progress=progress, metrics=record["metrics"], heartbeat_at=utcnow())
+    )
+    if result.rowcount != 1:
+        session.rollback()
+        return False
+    session.add(
+        EpochRow(
+            job_id=job_id,
+            epoch=record["epoch"],
+            loss=record["loss"],
+            val_loss=record.get("val_loss"),
+            metrics=record["metrics"],
+            seconds=record["seconds"],
+        )
+    )
+    try:
+        session.commit()
+    except IntegrityError:  # the epoch is already recorded (a resumed attempt)
+        session.rollback()
+    return True
+
+
+def cancel_requested(session: Session, job_id: str) -> bool:
+    """Whether the user asked to cancel this job."""
+    return bool(session.scalar(select(Job.cancel_requested).where(Job.id == job_id)))
+
+
+def finish(
+    session: Session,
+    job_id: str,
+    owner: str,
+    status: str,
+    *,
+    error: str | None = None,
+    model_id: str | None = None,
+    metrics: dict[str, Any] | None = None,
+) -> bool:
+    """running -> terminal `status`, written once and only by the lease owner."""
+    assert status in TERMINAL
+    values: dict[str, Any] = {"status": status, "finished_at": utcnow(), "error": error}
+    if model_id is not None:
+        values["model_id"] = model_id
+    if metrics is not None:
+        values["metrics"] = metrics
+    result = session.execute(update(Job).where(_fenced(job_id, owner)).values(**values))
+    session.commit()
+    return result.rowcount == 1
+
+
+def request_cancel(session: Session, job_id: str) -> None:
+    """A queued job is cancelled at once; a running one is flagged for the worker to stop."""
+    session.execute(
+        update(Job)
+        .where(Job.id == job_id, Job.status == "queued")
+        .values(status="cancelled", finished_at=utcnow(), cancel_requested=True)
+    )
+    session.execute(
+        update(Job).where(Job.id == job_id, Job.status == "running").values(cancel_requested=True)
+    )
+    session.commit()
+
+
+def release_stale(session: Session, lease_seconds: float, now: datetime | None = None) -> list[str]:
+    """Requeue running jobs with a stale heartbeat (or fail them past max_attempts).
+
+    Returns the ids put back in the queue, for the caller to republish.
+    """
+    now = now or utcnow()
+    cutoff = now - timedelta(seconds=lease_seconds)
+    stale = session.scalars(
+        select(Job).where(Job.status == "running", Job.heartbeat_at < cutoff)
+    ).all()
+    requeued: list[str] = []
+    for job in stale:
+        fence = _fenced(job.id, job.lease_owner or "")
+        if job.attempt >= job.max_attempts:
+            values: dict[str, Any] = {
+                "status": "failed",
+                "finished_at": now,
+                "error": f"worker lost {job.attempt} times (max_attempts reached)",
+            }
+        elif job.cancel_requested:
+            values = {"status": "cancelled", "finished_at": now}
+        else:
+            values = {"status": "queued", "lease_owner": None}
+        if session.execute(update(Job).where(fence).values(**values)).rowcount == 1:
+            if values["status"] == "queued":
+                requeued.append(job.id)
+    session.commit()
+    return requeued
+
+
+def unpublished_queued(session: Session, older_than_seconds: float) -> list[str]:
+    """Queued jobs never published, or published longer ago than the given age."""
+    cutoff = utcnow() - timedelta(seconds=older_than_seconds)
+    rows = session.scalars(
+        select(Job.id).where(
+            Job.status == "queued", (Job.published_at.is_(None)) | (Job.published_at < cutoff)
+        )
+    )
+    return list(rows)

@@ -1,0 +1,51 @@
+"""Standalone activation layer: (N, ...) -> (N, ...)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..activations import ACTIVATIONS, Activation
+from ..spec import SpecReader
+from .base import Layer
+
+
+class ActivationLayer(Layer):
+    """Applies a named activation (softmax over the last axis)."""
+
+    type_name = "activation"
+    spec_keys = ("activation",)
+
+    def __init__(self, activation: str) -> None:
+        super().__init__()
+        self.activation: Activation = ACTIVATIONS[activation]
+        self._a: np.ndarray | None = None
+
+    @classmethod
+    def _from_reader(cls, r: SpecReader) -> ActivationLayer:
+        if not r.has("activation"):
+            raise r.error("activation is required")
+        return cls(r.choice("activation", ACTIVATIONS))
+
+    def config(self) -> dict[str, Any]:
+        return {"type": self.type_name, "activation": self.activation.name}
+
+    @property
+    def activation_name(self) -> str | None:
+        return self.activation.name
+
+    def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
+        self._a = self.activation.forward(x)
+        return self._a
+
+    def backward(
+        self, grad: np.ndarray, *, skip_activation: bool = False, need_input_grad: bool = True
+    ) -> np.ndarray | None:
+        if not need_input_grad:
+            return None
+        if skip_activation:
+            return grad
+        if self._a is None:
+            raise RuntimeError("backward called before forward")
+        return self.activation.backward(grad, self._a)

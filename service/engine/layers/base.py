@@ -1,0 +1,87 @@
+"""Layer base class.
+
+A layer is built once for a known per-sample input shape (without the batch dim) and then
+maps ``(N, *input_shape) -> (N, *output_shape)``. Parameters and their gradients live in
+``params`` / ``grads`` dicts with matching keys; ``backward`` overwrites ``grads`` in place so
+optimizers may hold references to those arrays.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+import numpy as np
+
+from ..errors import SpecError
+from ..spec import SpecReader
+
+Shape = tuple[int, ...]
+
+
+class Layer:
+    """Base class; subclasses set ``type_name`` and implement the hooks below."""
+
+    type_name: ClassVar[str] = "layer"
+    #: spec keys accepted besides "type"
+    spec_keys: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self) -> None:
+        self.params: dict[str, np.ndarray] = {}
+        self.grads: dict[str, np.ndarray] = {}
+        self.input_shape: Shape = ()
+        self.output_shape: Shape = ()
+        self.dtype: np.dtype = np.dtype(np.float32)
+        self.rng: np.random.Generator | None = None
+
+    # ---- construction -------------------------------------------------------------------
+    @classmethod
+    def from_spec(cls, spec: Mapping[str, Any], index: int | None = None) -> Layer:
+        """Validate a JSON spec and return an unbuilt layer (raises ``SpecError``)."""
+        reader = SpecReader(spec, index, cls.type_name)
+        reader.check_keys(cls.spec_keys)
+        return cls._from_reader(reader)
+
+    @classmethod
+    def _from_reader(cls, reader: SpecReader) -> Layer:
+        return cls()
+
+    def build(
+        self, input_shape: Shape, rng: np.random.Generator, dtype, index: int | None = None
+    ) -> Shape:
+        """Allocate parameters for ``input_shape``; returns the output shape."""
+        self.input_shape = tuple(input_shape)
+        self.dtype = np.dtype(dtype)
+        self.rng = rng
+        self.output_shape = self._build(self.input_shape, rng, index)
+        return self.output_shape
+
+    def _build(self, input_shape: Shape, rng: np.random.Generator, index: int | None) -> Shape:
+        return input_shape
+
+    def _error(self, message: str, index: int | None) -> SpecError:
+        return SpecError(message, index, self.type_name)
+
+    def config(self) -> dict[str, Any]:
+        """Normalised JSON spec that rebuilds this layer."""
+        return {"type": self.type_name}
+
+    # ---- computation --------------------------------------------------------------------
+    @property
+    def activation_name(self) -> str | None:
+        """Name of the activation this layer applies last, if any (used for loss fusion)."""
+        return None
+
+    def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
+        raise NotImplementedError
+
+    def backward(
+        self, grad: np.ndarray, *, skip_activation: bool = False, need_input_grad: bool = True
+    ) -> np.ndarray | None:
+        """Given dL/d(output) (or dL/d(pre-activation) if ``skip_activation``), fill
+        ``grads`` and return dL/d(input) (``None`` allowed if not ``need_input_grad``)."""
+        raise NotImplementedError
+
+    @property
+    def num_params(self) -> int:
+        return int(sum(p.size for p in self.params.values()))

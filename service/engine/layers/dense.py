@@ -1,0 +1,93 @@
+"""Fully connected layer over the last axis: (N, ..., in) -> (N, ..., units)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..activations import ACTIVATIONS, Activation
+from ..initializers import INITIALIZERS, default_initializer
+from ..spec import SpecReader
+from .base import Layer, Shape
+
+
+class Dense(Layer):
+    """``a = act(x @ W + b)`` with W: (in, units), b: (units,)."""
+
+    type_name = "dense"
+    spec_keys = ("units", "activation", "initializer", "use_bias")
+
+    def __init__(
+        self,
+        units: int,
+        activation: str = "linear",
+        initializer: str | None = None,
+        use_bias: bool = True,
+    ) -> None:
+        super().__init__()
+        self.units = units
+        self.activation: Activation = ACTIVATIONS[activation]
+        self.initializer = initializer or default_initializer(activation)
+        self.use_bias = use_bias
+        self._x: np.ndarray | None = None
+        self._a: np.ndarray | None = None
+
+    @classmethod
+    def _from_reader(cls, r: SpecReader) -> Dense:
+        units = r.positive_int("units")
+        activation = r.choice("activation", ACTIVATIONS, default="linear")
+        initializer = r.choice("initializer", INITIALIZERS) if r.has("initializer") else None
+        use_bias = r.boolean("use_bias", True)
+        return cls(units, activation, initializer, use_bias)
+
+    def config(self) -> dict[str, Any]:
+        return {
+            "type": self.type_name,
+            "units": self.units,
+            "activation": self.activation.name,
+            "initializer": self.initializer,
+            "use_bias": self.use_bias,
+        }
+
+    @property
+    def activation_name(self) -> str | None:
+        return self.activation.name
+
+    def _build(self, input_shape: Shape, rng: np.random.Generator, index: int | None) -> Shape:
+        if len(input_shape) < 1:
+            raise self._error("input must have at least one feature axis", index)
+        fan_in = input_shape[-1]
+        init = INITIALIZERS[self.initializer]
+        self.params["W"] = init((fan_in, self.units), fan_in, self.units, rng, self.dtype)
+        self.grads["W"] = np.zeros_like(self.params["W"])
+        if self.use_bias:
+            self.params["b"] = np.zeros(self.units, dtype=self.dtype)
+            self.grads["b"] = np.zeros_like(self.params["b"])
+        return (*input_shape[:-1], self.units)
+
+    def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
+        W = self.params["W"]
+        x2 = x.reshape(-1, W.shape[0])
+        z = x2 @ W
+        if self.use_bias:
+            z += self.params["b"]
+        a = self.activation.forward(z, out=z)
+        self._x, self._a = x2, a
+        return a.reshape(*x.shape[:-1], self.units)
+
+    def backward(
+        self, grad: np.ndarray, *, skip_activation: bool = False, need_input_grad: bool = True
+    ) -> np.ndarray | None:
+        if self._x is None or self._a is None:
+            raise RuntimeError("backward called before forward")
+        g = grad.reshape(-1, self.units)
+        if not skip_activation:
+            g = self.activation.backward(g, self._a)
+        W = self.params["W"]
+        np.matmul(self._x.T, g, out=self.grads["W"])
+        if self.use_bias:
+            np.sum(g, axis=0, out=self.grads["b"])
+        if not need_input_grad:
+            return None
+        return (g @ W.T).reshape(*grad.shape[:-1], W.shape[0])

@@ -1,0 +1,28 @@
+"""Flatten: (N, d1, d2, ...) -> (N, d1*d2*...)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .base import Layer, Shape
+
+
+class Flatten(Layer):
+    """Reshapes each sample to a vector (a view when the input is contiguous)."""
+
+    type_name = "flatten"
+
+    def _build(self, input_shape: Shape, rng: np.random.Generator, index: int | None) -> Shape:
+        return (math.prod(input_shape),)
+
+    def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
+        return x.reshape(x.shape[0], -1)
+
+    def backward(
+        self, grad: np.ndarray, *, skip_activation: bool = False, need_input_grad: bool = True
+    ) -> np.ndarray | None:
+        if not need_input_grad:
+            return None
+        return grad.reshape(grad.shape[0], *self.input_shape)

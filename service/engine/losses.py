@@ -1,0 +1,201 @@
+"""Loss functions.
+
+``value(y_pred, y_true) -> float`` is the mean over samples; ``grad`` returns dL/dy_pred with
+y_pred's shape and dtype. Losses with ``fuses_with`` set also offer ``fused_grad`` giving
+dL/dz directly for ``y_pred = act(z)`` (softmax + cross entropy, sigmoid + binary cross
+entropy): ``(p - y) / N``, so the activation's backward is skipped.
+
+Targets (after :meth:`Loss.prepare_targets`):
+- cross_entropy: integer class indices of shape ``y_pred.shape[:-1]`` or one-hot with
+  ``y_pred``'s shape.
+- binary_cross_entropy, mse, mae: float array with ``y_pred``'s shape.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import numpy as np
+
+from .errors import SpecError
+
+Array = np.ndarray
+
+
+def _eps(dtype: np.dtype) -> float:
+    return 1e-7 if np.dtype(dtype).itemsize <= 4 else 1e-15
+
+
+def _match(y_true: Array, y_pred: Array) -> Array:
+    """Reshape targets like (N,) to y_pred's (N, 1) when the sizes agree."""
+    if y_true.shape != y_pred.shape and y_true.size == y_pred.size:
+        return y_true.reshape(y_pred.shape)
+    return y_true
+
+
+class Loss:
+    """Base class for losses."""
+
+    name: ClassVar[str] = ""
+    fuses_with: ClassVar[str | None] = None
+
+    def value(self, y_pred: Array, y_true: Array) -> float:
+        raise NotImplementedError
+
+    def grad(self, y_pred: Array, y_true: Array) -> Array:
+        raise NotImplementedError
+
+    def fused_grad(self, y_pred: Array, y_true: Array) -> Array:
+        raise NotImplementedError(f"{self.name} has no fused gradient")
+
+    def prepare_targets(self, y: Array, output_shape: tuple[int, ...], dtype) -> Array:
+        """Validate and convert a whole target array once (not per batch).
+
+        ``output_shape`` is the network's per-sample output shape."""
+        y = np.asarray(y)
+        n = y.shape[0] if y.ndim else 0
+        want = (n, *output_shape)
+        if y.shape != want:
+            if y.size != int(np.prod(want)):
+                raise SpecError(
+                    f"targets of shape {y.shape} do not match network output shape "
+                    f"{list(output_shape)} for loss {self.name}"
+                )
+            y = y.reshape(want)
+        if not np.issubdtype(y.dtype, np.number) and y.dtype != bool:
+            raise SpecError(f"targets for loss {self.name} must be numeric")
+        return np.ascontiguousarray(y, dtype=dtype)
+
+
+class MeanSquaredError(Loss):
+    name = "mse"
+
+    def value(self, y_pred: Array, y_true: Array) -> float:
+        d = (y_pred - _match(y_true, y_pred)).ravel()
+        return float(np.dot(d, d)) / max(d.size, 1)
+
+    def grad(self, y_pred: Array, y_true: Array) -> Array:
+        g = y_pred - _match(y_true, y_pred)
+        g *= 2.0 / max(g.size, 1)
+        return g
+
+
+class MeanAbsoluteError(Loss):
+    name = "mae"
+
+    def value(self, y_pred: Array, y_true: Array) -> float:
+        return float(np.mean(np.abs(y_pred - _match(y_true, y_pred))))
+
+    def grad(self, y_pred: Array, y_true: Array) -> Array:
+        g = np.sign(y_pred - _match(y_true, y_pred))
+        g *= 1.0 / max(g.size, 1)
+        return g
+
+
+class BinaryCrossEntropy(Loss):
+    name = "binary_cross_entropy"
+    fuses_with = "sigmoid"
+
+    def value(self, y_pred: Array, y_true: Array) -> float:
+        y = _match(y_true, y_pred)
+        eps = _eps(y_pred.dtype)
+        p = np.clip(y_pred, eps, 1.0 - eps)
+        ll = y * np.log(p) + (1.0 - y) * np.log1p(-p)
+        return -float(np.mean(ll))
+
+    def grad(self, y_pred: Array, y_true: Array) -> Array:
+        y = _match(y_true, y_pred)
+        eps = _eps(y_pred.dtype)
+        p = np.clip(y_pred, eps, 1.0 - eps)
+        g = (p - y) / (p * (1.0 - p))
+        g *= 1.0 / max(g.size, 1)
+        return g
+
+    def fused_grad(self, y_pred: Array, y_true: Array) -> Array:
+        g = y_pred - _match(y_true, y_pred)
+        g *= 1.0 / max(g.size, 1)
+        return g
+
+
+class CrossEntropy(Loss):
+    """Categorical cross entropy over the last axis."""
+
+    name = "cross_entropy"
+    fuses_with = "softmax"
+
+    @staticmethod
+    def _is_index(y_true: Array, y_pred: Array) -> bool:
+        return y_true.ndim == y_pred.ndim - 1
+
+    @staticmethod
+    def _rows(y_pred: Array) -> tuple[Array, int]:
+        c = y_pred.shape[-1]
+        return y_pred.reshape(-1, c), y_pred.size // c
+
+    def value(self, y_pred: Array, y_true: Array) -> float:
+        eps = _eps(y_pred.dtype)
+        p2, n = self._rows(y_pred)
+        if self._is_index(y_true, y_pred):
+            picked = p2[np.arange(n), y_true.ravel()]
+            return -float(np.mean(np.log(np.clip(picked, eps, 1.0))))
+        y2 = y_true.reshape(p2.shape)
+        return -float(np.sum(y2 * np.log(np.clip(p2, eps, 1.0)))) / max(n, 1)
+
+    def grad(self, y_pred: Array, y_true: Array) -> Array:
+        eps = _eps(y_pred.dtype)
+        p2, n = self._rows(y_pred)
+        if self._is_index(y_true, y_pred):
+            g = np.zeros_like(p2)
+            rows, cols = np.arange(n), y_true.ravel()
+            g[rows, cols] = -1.0 / (np.clip(p2[rows, cols], eps, 1.0) * n)
+            return g.reshape(y_pred.shape)
+        g = y_true.reshape(p2.shape) / np.clip(p2, eps, 1.0)
+        g *= -1.0 / max(n, 1)
+        return g.reshape(y_pred.shape).astype(y_pred.dtype, copy=False)
+
+    def fused_grad(self, y_pred: Array, y_true: Array) -> Array:
+        p2, n = self._rows(y_pred)
+        if self._is_index(y_true, y_pred):
+            g = p2.copy()
+            g[np.arange(n), y_true.ravel()] -= 1.0
+        else:
+            g = p2 - y_true.reshape(p2.shape)
+        g *= 1.0 / max(n, 1)
+        return g.reshape(y_pred.shape)
+
+    def prepare_targets(self, y: Array, output_shape: tuple[int, ...], dtype) -> Array:
+        """Class indices -> intp array of shape (N, ...); one-hot -> float ``dtype``."""
+        y = np.asarray(y)
+        c = output_shape[-1]
+        if y.ndim >= 1 and y.shape[1:] == tuple(output_shape) and c > 1:
+            return np.ascontiguousarray(y, dtype=dtype)
+        if y.ndim == len(output_shape) + 1 and y.shape[-1] == 1:
+            y = y.reshape(y.shape[:-1])
+        if y.shape[1:] != tuple(output_shape[:-1]):
+            raise SpecError(
+                f"cross_entropy targets must be class indices of shape (N,) or one-hot (N, {c}); "
+                f"got shape {y.shape}"
+            )
+        if np.issubdtype(y.dtype, np.floating):
+            if not np.all(np.isfinite(y)) or not np.all(y == np.round(y)):
+                raise SpecError("cross_entropy class indices must be integers")
+        elif not np.issubdtype(y.dtype, np.integer):
+            raise SpecError("cross_entropy class indices must be integers")
+        idx = y.astype(np.intp)
+        if idx.size and (idx.min() < 0 or idx.max() >= c):
+            raise SpecError(
+                f"cross_entropy class indices must be in [0, {c - 1}] for an output of {c} units"
+            )
+        return idx
+
+
+LOSSES: dict[str, type[Loss]] = {
+    cls.name: cls for cls in (MeanSquaredError, MeanAbsoluteError, BinaryCrossEntropy, CrossEntropy)
+}
+
+
+def get_loss(name: str) -> Loss:
+    """Instantiate a loss by name (raises ``SpecError`` for unknown names)."""
+    if not isinstance(name, str) or name not in LOSSES:
+        raise SpecError(f"unknown loss {name!r}; expected one of {', '.join(LOSSES)}")
+    return LOSSES[name]()

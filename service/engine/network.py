@@ -1,0 +1,182 @@
+"""Sequential network built from a JSON layer spec list."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from .errors import SpecError
+from .layers import LAYER_TYPES, Layer, Shape
+
+
+class Network:
+    """A stack of built layers mapping (N, *input_shape) -> (N, *output_shape).
+
+    ``rng`` is the Generator used by stochastic layers (dropout); its state is part of what
+    a checkpoint must save to resume bit-identically.
+    """
+
+    def __init__(
+        self, layers: Sequence[Layer], input_shape: Shape, rng: np.random.Generator, dtype
+    ) -> None:
+        self.layers: list[Layer] = list(layers)
+        self.input_shape: Shape = tuple(input_shape)
+        self.dtype = np.dtype(dtype)
+        self.rng = rng
+        self.output_shape: Shape = self.layers[-1].output_shape if self.layers else self.input_shape
+
+    # ---- computation --------------------------------------------------------------------
+    def as_input(self, x: Any) -> np.ndarray:
+        """Convert to the network dtype (no copy if already) and check (N, *input_shape)."""
+        x = np.asarray(x, dtype=self.dtype)
+        if x.shape[1:] != self.input_shape:
+            raise ValueError(
+                f"input of shape {x.shape} does not match network input shape "
+                f"(N, {', '.join(map(str, self.input_shape))})"
+            )
+        return x
+
+    def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
+        """(N, *input_shape) -> activated outputs (N, *output_shape)."""
+        out = self.as_input(x)
+        for layer in self.layers:
+            out = layer.forward(out, training)
+        return out
+
+    @property
+    def output_activation(self) -> str | None:
+        """Activation applied by the last layer (``None`` if it applies none)."""
+        return self.layers[-1].activation_name if self.layers else None
+
+    def backward(
+        self,
+        grad_out: np.ndarray,
+        *,
+        skip_output_activation: bool = False,
+        need_input_grad: bool = True,
+    ) -> np.ndarray | None:
+        """Backpropagate dL/d(output) through all layers, filling each layer's ``grads``.
+
+        With ``skip_output_activation`` the incoming gradient is w.r.t. the last layer's
+        pre-activation (fused loss). Returns dL/d(input) (None if not ``need_input_grad``).
+        """
+        grad: np.ndarray | None = np.asarray(grad_out, dtype=self.dtype)
+        last = len(self.layers) - 1
+        for i in range(last, -1, -1):
+            assert grad is not None
+            grad = self.layers[i].backward(
+                grad,
+                skip_activation=skip_output_activation and i == last,
+                need_input_grad=need_input_grad or i > 0,
+            )
+        return grad
+
+    def predict(self, x: np.ndarray, batch_size: int = 1024) -> np.ndarray:
+        """Inference in chunks of ``batch_size``; returns (N, *output_shape)."""
+        x = self.as_input(x)
+        n = x.shape[0]
+        out = np.empty((n, *self.output_shape), dtype=self.dtype)
+        for start in range(0, n, batch_size):
+            stop = min(start + batch_size, n)
+            out[start:stop] = self.forward(x[start:stop], training=False)
+        return out
+
+    # ---- parameters ---------------------------------------------------------------------
+    def parameters(self) -> list[tuple[str, np.ndarray]]:
+        """(name, array) pairs, names like "layers.0.W"; arrays are live references."""
+        return [
+            (f"layers.{i}.{k}", p)
+            for i, layer in enumerate(self.layers)
+            for k, p in layer.params.items()
+        ]
+
+    def gradients(self) -> list[tuple[str, np.ndarray]]:
+        """(name, array) pairs matching :meth:`parameters`; live references."""
+        return [
+            (f"layers.{i}.{k}", g)
+            for i, layer in enumerate(self.layers)
+            for k, g in layer.grads.items()
+        ]
+
+    def get_weights(self) -> dict[str, np.ndarray]:
+        """Copies of all parameters keyed by name."""
+        return {name: p.copy() for name, p in self.parameters()}
+
+    def set_weights(self, weights: Mapping[str, np.ndarray]) -> None:
+        """Copy ``weights`` into the parameters in place (same keys and shapes required)."""
+        params = dict(self.parameters())
+        missing = sorted(set(params) - set(weights))
+        extra = sorted(set(weights) - set(params))
+        if missing or extra:
+            raise ValueError(f"weight keys mismatch: missing {missing}, unexpected {extra}")
+        for name, p in params.items():
+            w = np.asarray(weights[name])
+            if w.shape != p.shape:
+                raise ValueError(f"weight {name} has shape {w.shape}, expected {p.shape}")
+        for name, p in params.items():
+            np.copyto(p, weights[name], casting="unsafe")
+
+    @property
+    def num_params(self) -> int:
+        return sum(layer.num_params for layer in self.layers)
+
+    def summary(self) -> list[dict[str, Any]]:
+        """One dict per layer: index, type, output_shape (no batch dim), params."""
+        return [
+            {
+                "index": i,
+                "type": layer.type_name,
+                "output_shape": list(layer.output_shape),
+                "params": layer.num_params,
+            }
+            for i, layer in enumerate(self.layers)
+        ]
+
+    def spec(self) -> list[dict[str, Any]]:
+        """Normalised layer spec list that rebuilds this architecture."""
+        return [layer.config() for layer in self.layers]
+
+
+def _check_input_shape(input_shape: Any) -> Shape:
+    if isinstance(input_shape, int | np.integer) and not isinstance(input_shape, bool):
+        input_shape = (input_shape,)
+    try:
+        shape = tuple(input_shape)
+    except TypeError:
+        raise SpecError("input_shape must be a list of positive integers") from None
+    if not shape or any(
+        isinstance(d, bool) or not isinstance(d, int | np.integer) or d <= 0 for d in shape
+    ):
+        raise SpecError("input_shape must be a non-empty list of positive integers")
+    return tuple(int(d) for d in shape)
+
+
+def build_network(
+    layers: Sequence[Mapping[str, Any]],
+    input_shape: Sequence[int],
+    seed: int = 0,
+    dtype=np.float32,
+) -> Network:
+    """Validate the layer spec list and build a seeded network (raises ``SpecError``)."""
+    shape = _check_input_shape(input_shape)
+    if isinstance(layers, str | bytes) or not isinstance(layers, Sequence) or len(layers) == 0:
+        raise SpecError("layers must be a non-empty list of layer specs")
+    dtype = np.dtype(dtype)
+    if dtype not in (np.dtype(np.float32), np.dtype(np.float64)):
+        raise SpecError(f"dtype must be float32 or float64, got {dtype}")
+    rng = np.random.default_rng(seed)
+    built: list[Layer] = []
+    for i, spec in enumerate(layers):
+        if not isinstance(spec, Mapping):
+            raise SpecError("layer spec must be an object", i)
+        kind = spec.get("type")
+        if not isinstance(kind, str) or kind not in LAYER_TYPES:
+            raise SpecError(
+                f"unknown layer type {kind!r}; expected one of {', '.join(LAYER_TYPES)}", i
+            )
+        layer = LAYER_TYPES[kind].from_spec(spec, i)
+        shape = layer.build(shape, rng, dtype, i)
+        built.append(layer)
+    return Network(built, _check_input_shape(input_shape), rng, dtype)

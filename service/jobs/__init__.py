@@ -1,0 +1,1 @@
+"""Plain functions around training jobs: spec validation and data preparation."""

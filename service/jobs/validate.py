@@ -1,0 +1,111 @@
+"""Check a job spec against its dataset before the job is queued."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from service.engine import SpecError, build_network
+
+
+@dataclass
+class SpecMismatch(Exception):
+    """The spec does not fit the dataset; `loc` is the JSON path of the offending field."""
+
+    message: str
+    loc: tuple[str | int, ...]
+
+    def __str__(self) -> str:
+        return self.message
+
+
+DEFAULT_LOSS = {"classification": "cross_entropy", "regression": "mse"}
+REGRESSION_LOSSES = {"mse", "mae"}
+
+
+def resolve_loss(training: dict[str, Any], task: str) -> str:
+    """The loss named in the spec, or the task's default."""
+    return training.get("loss") or DEFAULT_LOSS[task]
+
+
+def check_job_spec(
+    network: dict[str, Any],
+    training: dict[str, Any],
+    *,
+    input_shape: list[int],
+    task: str,
+    classes: list[Any] | None,
+) -> None:
+    """Raise SpecMismatch when the network cannot train on this dataset.
+
+    Checks every layer builds on the dataset's input shape, the output width against the
+    number of classes or targets, and that the loss suits the task.
+    """
+    layers = network["layers"]
+    try:
+        net = build_network(layers, tuple(input_shape), seed=0)
+    except SpecError as exc:
+        index = exc.layer_index if exc.layer_index is not None else len(layers) - 1
+        raise SpecMismatch(str(exc), ("network", "layers", index)) from exc
+    last = len(layers) - 1
+    last_dense = max((i for i, spec in enumerate(layers) if spec["type"] == "dense"), default=None)
+    final_activation = _final_activation(layers)
+    out_units = int(net.output_shape[-1])
+    loss = resolve_loss(training, task)
+    where = ("network", "layers", last)
+
+    if task == "classification":
+        n_classes = len(classes or [])
+        if loss in REGRESSION_LOSSES:
+            raise SpecMismatch(
+                f"loss '{loss}' is for regression, but the dataset's target is a class label; "
+                "use cross_entropy (or binary_cross_entropy for two classes)",
+                ("training", "loss"),
+            )
+        if loss == "cross_entropy":
+            if out_units != n_classes:
+                raise SpecMismatch(
+                    f"layer {last_dense if last_dense is not None else last}: the output has "
+                    f"{out_units} units but the dataset has {n_classes} classes; "
+                    f"set units to {n_classes}",
+                    ("network", "layers", last_dense if last_dense is not None else last),
+                )
+            if final_activation != "softmax":
+                raise SpecMismatch(
+                    f"layer {last}: cross_entropy needs a softmax output, got '{final_activation}'",
+                    where,
+                )
+        if loss == "binary_cross_entropy":
+            if n_classes != 2:
+                raise SpecMismatch(
+                    f"binary_cross_entropy needs exactly 2 classes, the dataset has {n_classes}; "
+                    "use cross_entropy",
+                    ("training", "loss"),
+                )
+            if out_units != 1 or final_activation != "sigmoid":
+                raise SpecMismatch(
+                    f"layer {last}: binary_cross_entropy needs 1 output unit with a sigmoid "
+                    f"activation, got {out_units} units with '{final_activation}'",
+                    where,
+                )
+    else:
+        if loss not in REGRESSION_LOSSES:
+            raise SpecMismatch(
+                f"loss '{loss}' is for classification, but the dataset's target is a number; "
+                "use mse or mae",
+                ("training", "loss"),
+            )
+        if out_units != 1:
+            raise SpecMismatch(
+                f"layer {last}: a regression dataset has 1 target, so the output needs 1 unit, "
+                f"got {out_units}",
+                where,
+            )
+
+
+def _final_activation(layers: list[dict[str, Any]]) -> str:
+    """The activation applied last (dropout passes through)."""
+    for spec in reversed(layers):
+        if spec["type"] in ("dense", "activation"):
+            return spec.get("activation") or "linear"
+    return "linear"

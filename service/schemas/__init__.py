@@ -1,0 +1,1 @@
+"""Pydantic models of the public REST contract."""

@@ -1,0 +1,82 @@
+"""Job requests and responses."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from service.schemas.common import StrictModel, Timestamp
+from service.schemas.network import NetworkSpec
+from service.schemas.training import TrainingSpec
+
+JobStatus = Literal["queued", "running", "succeeded", "failed", "cancelled"]
+
+JOB_EXAMPLE = {
+    "dataset_id": "6f1c1a8e-1f7e-4c1e-9a55-2b0b7c0c1d2e",
+    "network": {
+        "layers": [
+            {"type": "dense", "units": 64, "activation": "relu"},
+            {"type": "dropout", "rate": 0.1},
+            {"type": "dense", "units": 3, "activation": "softmax"},
+        ]
+    },
+    "training": {
+        "loss": "cross_entropy",
+        "optimizer": {"type": "adam", "learning_rate": 0.001},
+        "epochs": 50,
+        "batch_size": 32,
+        "validation_split": 0.2,
+        "seed": 0,
+        "early_stopping": {"patience": 5},
+    },
+}
+
+
+class JobCreate(StrictModel):
+    """POST /v1/jobs body."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [JOB_EXAMPLE]})
+
+    dataset_id: str = Field(min_length=1, max_length=64)
+    network: NetworkSpec
+    training: TrainingSpec = Field(default_factory=TrainingSpec)
+
+
+class Progress(BaseModel):
+    epoch: int
+    epochs: int
+    fraction: float
+    samples_per_second: float | None = None
+    eta_seconds: float | None = None
+
+
+class JobOut(BaseModel):
+    id: str
+    status: JobStatus
+    dataset_id: str
+    attempt: int
+    created_at: Timestamp
+    started_at: Timestamp | None
+    finished_at: Timestamp | None
+    progress: Progress | None
+    metrics: dict[str, Any] | None
+    error: str | None
+    model_id: str | None
+    cancel_requested: bool
+    network: dict[str, Any]
+    training: dict[str, Any]
+
+
+class EpochOut(BaseModel):
+    epoch: int
+    loss: float
+    val_loss: float | None
+    metrics: dict[str, float]
+    seconds: float
+
+
+class HistoryOut(BaseModel):
+    job_id: str
+    status: JobStatus
+    epochs: list[EpochOut]

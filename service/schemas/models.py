@@ -1,0 +1,47 @@
+"""Trained model responses and prediction requests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from service.schemas.common import StrictModel, Timestamp
+
+
+class LayerSummary(BaseModel):
+    index: int
+    type: str
+    output_shape: list[int]
+    params: int
+
+
+class ModelOut(BaseModel):
+    id: str
+    job_id: str
+    dataset_id: str
+    task: str
+    network: dict[str, Any]
+    training: dict[str, Any]
+    layers: list[LayerSummary]
+    num_params: int
+    metrics: dict[str, Any]
+    input_schema: dict[str, Any]
+    classes: list[Any] | None
+    created_at: Timestamp
+
+
+class PredictRequest(StrictModel):
+    """Rows to predict, each a list of numbers in the dataset's feature order."""
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"instances": [[5.1, 3.5, 1.4, 0.2]]}]}
+    )
+    instances: list[Any] = Field(
+        min_length=1, max_length=10000, description="List of rows (lists of numbers)."
+    )
+
+
+class PredictResponse(BaseModel):
+    predictions: list[Any]
+    probabilities: list[list[float]] | None = None

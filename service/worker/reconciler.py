@@ -1,0 +1,51 @@
+"""Periodic repair: requeue jobs whose worker died and republish jobs nobody picked up."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from service.config import Settings
+from service.db import jobs_repo
+from service.db.session import session_factory
+from service.worker.publish import Publisher, publish_job
+
+log = logging.getLogger(__name__)
+
+
+def reconcile_once(settings: Settings, publisher: Publisher, stale_publish_seconds: float) -> int:
+    """One pass; returns how many jobs were (re)published."""
+    with session_factory(settings.sqlalchemy_url)() as session:
+        requeued = jobs_repo.release_stale(session, settings.lease_seconds)
+        pending = jobs_repo.unpublished_queued(session, stale_publish_seconds)
+    ids = list(dict.fromkeys([*requeued, *pending]))
+    published = sum(publish_job(publisher, settings, job_id) for job_id in ids)
+    if ids:
+        log.info("reconciler republished %d of %d jobs", published, len(ids))
+    return published
+
+
+class Reconciler(threading.Thread):
+    """Runs reconcile_once every settings.reconcile_seconds until stopped."""
+
+    def __init__(self, settings: Settings, publisher: Publisher, *, sweep_at_start: bool) -> None:
+        super().__init__(name="backprop-reconciler", daemon=True)
+        self.sweep_at_start = sweep_at_start
+        self.settings = settings
+        self.publisher = publisher
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        first = self.sweep_at_start
+        while not self.stopped.is_set():
+            try:
+                # A sweep at start picks up everything still queued; later only the forgotten.
+                age = 0.0 if first else max(60.0, 4 * self.settings.reconcile_seconds)
+                reconcile_once(self.settings, self.publisher, age)
+                first = False
+            except Exception:
+                log.exception("reconciler pass failed")
+            self.stopped.wait(self.settings.reconcile_seconds)
+
+    def stop(self) -> None:
+        self.stopped.set()
