@@ -21,6 +21,14 @@ class DatasetError(Exception):
         self.row = row
         self.column = column
 
+    def __reduce__(self):
+        return _rebuild, (self.message, self.row, self.column)
+
     def to_dict(self) -> dict:
         """JSON-friendly form: ``{"detail": message, "row": row, "column": column}``."""
         return {"detail": self.message, "row": self.row, "column": self.column}
+
+
+def _rebuild(message: str, row: int | None, column: str | None) -> DatasetError:
+    """Unpickling helper that keeps ``row`` and ``column``."""
+    return DatasetError(message, row=row, column=column)

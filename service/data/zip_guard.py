@@ -58,7 +58,15 @@ def check_array_header(zf: zipfile.ZipFile, member: str, name: str) -> None:
                 shape, _, dtype = np.lib.format.read_array_header_1_0(fp)
             else:
                 shape, _, dtype = np.lib.format.read_array_header_2_0(fp)
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile, SyntaxError) as exc:
+    except (
+        ValueError,
+        OSError,
+        EOFError,
+        zipfile.BadZipFile,
+        SyntaxError,
+        RuntimeError,  # encrypted member
+        NotImplementedError,  # unsupported compression method
+    ) as exc:
         raise DatasetError(f"array {name!r} is not a valid .npy array ({exc})") from None
     if dtype.hasobject:
         raise DatasetError(

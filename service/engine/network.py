@@ -26,6 +26,25 @@ class Network:
         self.dtype = np.dtype(dtype)
         self.rng = rng
         self.output_shape: Shape = self.layers[-1].output_shape if self.layers else self.input_shape
+        self.flat_params, self.flat_grads = self._flatten_parameters()
+
+    def _flatten_parameters(self) -> tuple[np.ndarray, np.ndarray]:
+        """Move all parameters/gradients into two contiguous 1-D buffers; each layer's
+        ``params``/``grads`` entries become views into them, so an optimizer (or a global
+        gradient-norm clip) can update everything with a handful of vector ops."""
+        entries = [(layer, k) for layer in self.layers for k in layer.params]
+        total = sum(layer.params[k].size for layer, k in entries)
+        flat_p = np.empty(total, dtype=self.dtype)
+        flat_g = np.zeros(total, dtype=self.dtype)
+        offset = 0
+        for layer, k in entries:
+            p = layer.params[k]
+            view = flat_p[offset : offset + p.size].reshape(p.shape)
+            view[...] = p
+            layer.params[k] = view
+            layer.grads[k] = flat_g[offset : offset + p.size].reshape(p.shape)
+            offset += p.size
+        return flat_p, flat_g
 
     # ---- computation --------------------------------------------------------------------
     def as_input(self, x: Any) -> np.ndarray:
@@ -84,6 +103,14 @@ class Network:
         return out
 
     # ---- parameters ---------------------------------------------------------------------
+    def flat_parameters(self) -> list[tuple[str, np.ndarray]]:
+        """Single (name, 1-D array) group holding every parameter (what ``fit`` optimizes)."""
+        return [("params", self.flat_params)]
+
+    def flat_gradients(self) -> list[tuple[str, np.ndarray]]:
+        """Single group matching :meth:`flat_parameters`."""
+        return [("params", self.flat_grads)]
+
     def parameters(self) -> list[tuple[str, np.ndarray]]:
         """(name, array) pairs, names like "layers.0.W"; arrays are live references."""
         return [

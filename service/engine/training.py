@@ -81,7 +81,8 @@ def fit(
     Runs epochs ``start_epoch + 1 .. epochs`` (``epochs`` is the total, so a resumed run
     passes the epoch it stopped at). ``optimizer`` is a spec dict or a ready (possibly
     state-loaded) :class:`Optimizer`. Raises ``SpecError`` for bad arguments and
-    ``TrainingDiverged`` when a loss becomes NaN/inf.
+    ``TrainingDiverged`` when a loss becomes NaN/inf. The optimizer is stepped on the
+    network's single flat parameter group (state keys like "m/params").
     """
     loss_fn = get_loss(loss)
     opt = optimizer if isinstance(optimizer, Optimizer) else build_optimizer(optimizer)
@@ -110,7 +111,7 @@ def fit(
     fused = loss_fn.fuses_with is not None and loss_fn.fuses_with == net.output_activation
     grad_fn = loss_fn.fused_grad if fused else loss_fn.grad
     Acc = ClassificationAccumulator if task == "classification" else RegressionAccumulator
-    params, grads = net.parameters(), net.gradients()
+    params, grads = net.flat_parameters(), net.flat_gradients()
 
     result = FitResult()
     best = math.inf

@@ -379,3 +379,28 @@ def test_json_errors(obj, message):
 def test_json_error_row_is_zero_based_index():
     err = json_error({"X": [[1, 2], [3, 4], [5, "x"]], "y": [1, 2, 3]})
     assert err.message == "X[2][1]: 'x' is not a number" and err.row == 2
+
+
+def test_dataset_error_pickles_with_location():
+    import pickle
+
+    err = pickle.loads(pickle.dumps(DatasetError("bad", row=3, column="x")))
+    assert (err.message, err.row, err.column, str(err)) == ("bad", 3, "x", "bad")
+
+
+def test_npz_encrypted_or_unsupported_member_is_dataset_error(monkeypatch):
+    import service.data.zip_guard as zip_guard
+
+    data = npz_bytes(X=np.ones((3, 2)), y=np.arange(3))
+
+    def boom(*args, **kwargs):
+        raise NotImplementedError("That compression method is not supported")
+
+    monkeypatch.setattr(zip_guard.zipfile.ZipFile, "open", boom)
+    err = npz_error(data)
+    assert "not a valid .npy array" in err.message
+
+
+def test_csv_malformed_quoting_reports_file_line():
+    err = csv_error('a,y\n1,0\n"2"x,1\n')
+    assert err.message.startswith("line 3: malformed CSV")

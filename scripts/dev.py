@@ -1,0 +1,61 @@
+#!/usr/bin/env python3
+"""Bootstrap and run: `python3 scripts/dev.py up` (the service) or `... test` (the tests).
+
+Creates .venv beside pyproject.toml on first use and reinstalls only when pyproject.toml
+changes. Needs nothing but Python 3.11+ and access to the package registry.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV = Path(os.environ.get("BACKPROP_VENV", ROOT / ".venv"))
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PY = BIN / "python"
+
+
+def ensure_env(extras: str) -> None:
+    """Create the venv and install the project with `extras` unless already current."""
+    if sys.version_info < (3, 11):
+        sys.exit(f"Python 3.11+ is required, this is {sys.version.split()[0]}")
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()[:16]
+    stamp = VENV / f".installed-{extras or 'base'}-{digest}"
+    if stamp.exists():
+        return
+    if not PY.exists():
+        print(f"creating virtual environment in {VENV}", flush=True)
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    target = f".[{extras}]" if extras else "."
+    print(f"installing backprop-service{f'[{extras}]' if extras else ''} (first run only)", flush=True)
+    subprocess.run(
+        [str(PY), "-m", "pip", "install", "-q", "--disable-pip-version-check", "-e", target],
+        cwd=ROOT,
+        check=True,
+    )
+    for old in VENV.glob(f".installed-{extras or 'base'}-*"):
+        old.unlink()
+    stamp.touch()
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] not in {"up", "test", "backprop"}:
+        print(__doc__)
+        print("usage: dev.py up [--host H --port P] | dev.py test [pytest args] | dev.py backprop ...")
+        return 2
+    command, rest = argv[0], argv[1:]
+    if command == "test":
+        ensure_env("dev")
+        return subprocess.call([str(PY), "-m", "pytest", *rest], cwd=ROOT)
+    ensure_env("")
+    args = ["up", *rest] if command == "up" else rest
+    return subprocess.call([str(BIN / "backprop"), *args], cwd=ROOT)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
