@@ -42,7 +42,7 @@ def make_key(settings: Settings, tenant: str) -> str:
 
 @pytest.fixture
 def app_client(migrated: Settings) -> Iterator[TestClient]:
-    """A client of a running app (lifespan on: embedded executor and reconciler) as tenant 'alice'."""
+    """Client of a running app (embedded executor and reconciler on) as tenant 'alice'."""
     app = create_app(migrated)
     key = make_key(migrated, "alice")
     with TestClient(app, headers={"Authorization": f"Bearer {key}"}) as client:

@@ -38,7 +38,11 @@ class EpochRecord:
 
 @dataclass
 class FitResult:
-    """``stopped`` is "cancelled", "early_stopping" or None (ran all epochs)."""
+    """``stopped`` is "cancelled", "early_stopping" or None (ran all epochs).
+
+    ``best_epoch`` is the epoch with the lowest monitored loss (val_loss, else train loss)
+    when early stopping is configured (with ``restore_best`` the network holds that epoch's
+    weights on return); ``None`` without early stopping."""
 
     history: list[EpochRecord] = field(default_factory=list)
     stopped: str | None = None
@@ -114,7 +118,6 @@ def fit(
     params, grads = net.flat_parameters(), net.flat_gradients()
 
     result = FitResult()
-    best = math.inf
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
         for epoch in range(start_epoch + 1, epochs + 1):
             t0 = time.perf_counter()
@@ -163,11 +166,9 @@ def fit(
             if on_epoch_end is not None:
                 on_epoch_end(record)
 
-            monitored = val_loss if val_loss is not None else train_loss
             if stopper is None:
-                if monitored < best:
-                    best, result.best_epoch = monitored, epoch
                 continue
+            monitored = val_loss if val_loss is not None else train_loss
             stop = stopper.update(epoch, monitored, net.get_weights)
             result.best_epoch = stopper.best_epoch
             if stop:

@@ -214,3 +214,18 @@ def test_network_end_to_end_unfused_mse(gradcheck, rng):
     ]
     y = rng.standard_normal((4, 2))
     _network_loss_check(layers, (3,), "mse", y, gradcheck, rng, fused=False)
+
+
+@pytest.mark.parametrize("name", ["mse", "mae", "binary_cross_entropy", "cross_entropy"])
+def test_loss_grads_keep_float32(name, rng):
+    loss = get_loss(name)
+    p = softmax(rng.standard_normal((4, 3))).astype(np.float32)
+    y = loss.prepare_targets(
+        rng.integers(0, 3, 4) if name == "cross_entropy" else rng.integers(0, 2, (4, 3)),
+        (3,),
+        np.float32,
+    )
+    assert loss.grad(p, y).dtype == np.float32
+    if loss.fuses_with:
+        assert loss.fused_grad(p, y).dtype == np.float32
+    assert isinstance(loss.value(p, y), float)

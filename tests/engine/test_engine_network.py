@@ -174,3 +174,16 @@ def test_bad_layer_list(layers):
 
 def test_spec_error_is_value_error():
     assert issubclass(SpecError, ValueError)
+
+
+def test_parameters_are_views_of_flat_buffers(rng):
+    net = build_network(MLP, (4,), seed=0)
+    assert net.flat_params.size == net.num_params == net.flat_grads.size
+    net.flat_params[:] = 0.5
+    assert all((p == 0.5).all() for _, p in net.parameters())
+    net.set_weights({k: np.ones_like(v) for k, v in net.get_weights().items()})
+    assert (net.flat_params == 1).all()
+    out = net.forward(rng.standard_normal((3, 4)), training=True)
+    net.backward(np.ones_like(out))
+    total = sum(float(g.sum()) for _, g in net.gradients())
+    assert np.isclose(float(net.flat_grads.sum()), total, rtol=1e-5)
