@@ -22,7 +22,7 @@ PY = BIN / "python"
 
 def ensure_env(extras: str) -> None:
     """Create the venv and install the project with `extras` unless already current."""
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - this file runs before the venv exists
         sys.exit(f"Python 3.11+ is required, this is {sys.version.split()[0]}")
     digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()[:16]
     stamp = VENV / f".installed-{extras or 'base'}-{digest}"
@@ -32,7 +32,9 @@ def ensure_env(extras: str) -> None:
         print(f"creating virtual environment in {VENV}", flush=True)
         venv.EnvBuilder(with_pip=True).create(VENV)
     target = f".[{extras}]" if extras else "."
-    print(f"installing backprop-service{f'[{extras}]' if extras else ''} (first run only)", flush=True)
+    print(
+        f"installing backprop-service{f'[{extras}]' if extras else ''} (first run only)", flush=True
+    )
     subprocess.run(
         [str(PY), "-m", "pip", "install", "-q", "--disable-pip-version-check", "-e", target],
         cwd=ROOT,
@@ -46,7 +48,9 @@ def ensure_env(extras: str) -> None:
 def main(argv: list[str]) -> int:
     if not argv or argv[0] not in {"up", "test", "backprop"}:
         print(__doc__)
-        print("usage: dev.py up [--host H --port P] | dev.py test [pytest args] | dev.py backprop ...")
+        print(
+            "usage: dev.py up [--host H --port P] | dev.py test [pytest args] | dev.py backprop ..."
+        )
         return 2
     command, rest = argv[0], argv[1:]
     if command == "test":

@@ -38,7 +38,10 @@ class ProcessGroup:
         handle = log.open("wb")
         popen = subprocess.Popen(
             [sys.executable, "-m", "service.cli", *args],
-            cwd=ROOT, env=self.env, stdout=handle, stderr=subprocess.STDOUT,
+            cwd=ROOT,
+            env=self.env,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
         proc = Proc(name, popen, log)
@@ -48,8 +51,12 @@ class ProcessGroup:
     def run(self, *args: str, timeout: float = 120) -> str:
         """Run a `backprop` command to completion; return its stdout."""
         done = subprocess.run(
-            [sys.executable, "-m", "service.cli", *args], cwd=ROOT, env=self.env,
-            capture_output=True, text=True, timeout=timeout,
+            [sys.executable, "-m", "service.cli", *args],
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
         )
         assert done.returncode == 0, done.stdout + done.stderr
         return done.stdout

@@ -31,8 +31,11 @@ def test_train_over_http_with_celery_workers(processes, postgres_url, redis_url)
 
         # Several jobs at once spread over both workers, each runs exactly once.
         body = c.get(f"/v1/jobs/{job['id']}").json()
-        spec = {"dataset_id": body["dataset_id"], "network": body["network"],
-                "training": {**body["training"], "epochs": 5}}
+        spec = {
+            "dataset_id": body["dataset_id"],
+            "network": body["network"],
+            "training": {**body["training"], "epochs": 5},
+        }
         ids = [c.post("/v1/jobs", json=spec).json()["id"] for _ in range(4)]
         for job_id in ids:
             done = wait_for_job(c, job_id, timeout=120)
