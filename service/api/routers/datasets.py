@@ -8,9 +8,9 @@ from typing import Any
 import numpy as np
 from fastapi import APIRouter, HTTPException, Request, Response, UploadFile
 from pydantic import ValidationError
-from sqlalchemy import func, select
 
 from service.api.deps import PageDep, SessionDep, SettingsDep, TenantDep
+from service.api.pagination import paginate
 from service.data import (
     DatasetError,
     ParsedDataset,
@@ -156,13 +156,7 @@ async def upload_dataset(
 @router.get("", response_model=Page[DatasetOut])
 def list_datasets(session: SessionDep, tenant: TenantDep, page: PageDep) -> Page[DatasetOut]:
     """The tenant's datasets, newest first."""
-    limit, offset = page
-    where = Dataset.tenant_id == tenant.id
-    total = session.scalar(select(func.count()).select_from(Dataset).where(where)) or 0
-    rows = session.scalars(
-        select(Dataset).where(where).order_by(Dataset.created_at.desc()).limit(limit).offset(offset)
-    )
-    return Page(items=[_dataset_out(r) for r in rows], total=total, limit=limit, offset=offset)
+    return paginate(session, Dataset, [Dataset.tenant_id == tenant.id], page, _dataset_out)
 
 
 def get_owned_dataset(session: SessionDep, tenant_id: str, dataset_id: str) -> Dataset:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Literal
 
 from fastapi import APIRouter, HTTPException, Response
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from service.api.deps import PageDep, PublisherDep, SessionDep, SettingsDep, TenantDep
+from service.api.pagination import paginate
 from service.api.routers.datasets import get_owned_dataset
 from service.db import jobs_repo
 from service.db.models import EpochRow, Job
@@ -80,15 +81,10 @@ def list_jobs(
     session: SessionDep, tenant: TenantDep, page: PageDep, status: StatusFilter | None = None
 ) -> Page[JobOut]:
     """The tenant's jobs, newest first, optionally only those with `status`."""
-    limit, offset = page
     where = [Job.tenant_id == tenant.id]
     if status:
         where.append(Job.status == status)
-    total = session.scalar(select(func.count()).select_from(Job).where(*where)) or 0
-    rows = session.scalars(
-        select(Job).where(*where).order_by(Job.created_at.desc()).limit(limit).offset(offset)
-    )
-    return Page(items=[job_out(j) for j in rows], total=total, limit=limit, offset=offset)
+    return paginate(session, Job, where, page, job_out)
 
 
 @router.get("/{job_id}", response_model=JobOut)

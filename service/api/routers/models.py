@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, Request, Response
-from sqlalchemy import func, select
 
 from service.api.deps import PageDep, SessionDep, TenantDep
+from service.api.pagination import paginate
 from service.db.models import TrainedModel
 from service.predict import ModelCache, load_model, predict
 from service.schemas.common import Page
@@ -29,17 +29,7 @@ def get_owned_model(session: SessionDep, tenant_id: str, model_id: str) -> Train
 @router.get("", response_model=Page[ModelOut])
 def list_models(session: SessionDep, tenant: TenantDep, page: PageDep) -> Page[ModelOut]:
     """The tenant's trained models, newest first."""
-    limit, offset = page
-    where = TrainedModel.tenant_id == tenant.id
-    total = session.scalar(select(func.count()).select_from(TrainedModel).where(where)) or 0
-    rows = session.scalars(
-        select(TrainedModel)
-        .where(where)
-        .order_by(TrainedModel.created_at.desc())
-        .limit(limit)
-        .offset(offset)
-    )
-    return Page(items=[model_out(r) for r in rows], total=total, limit=limit, offset=offset)
+    return paginate(session, TrainedModel, [TrainedModel.tenant_id == tenant.id], page, model_out)
 
 
 @router.get("/{model_id}", response_model=ModelOut)
