@@ -1,0 +1,100 @@
+"""The job state machine: claims, fenced writes, terminal states, stale leases."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select, update
+
+from service.db import jobs_repo
+from service.db.models import EpochRow, Job, utcnow
+
+SPEC = {"network": {"layers": []}, "training": {}}
+
+
+def new_job(sessions, tenant_id: str, max_attempts: int = 3) -> str:
+    with sessions() as session:
+        job = jobs_repo.create_job(session, tenant_id, "ds", SPEC, max_attempts)
+        session.commit()
+        return job.id
+
+
+def status(sessions, job_id: str) -> Job:
+    with sessions() as session:
+        return session.get(Job, job_id)
+
+
+RECORD = {"epoch": 1, "loss": 0.5, "val_loss": 0.6, "metrics": {"accuracy": 0.9}, "seconds": 0.1}
+PROGRESS = {"epoch": 1, "epochs": 2, "fraction": 0.5}
+
+
+def test_only_one_claim_wins(sessions, tenant_id):
+    job_id = new_job(sessions, tenant_id)
+    with sessions() as s:
+        assert jobs_repo.claim(s, job_id, "w1") is True
+        assert jobs_repo.claim(s, job_id, "w2") is False
+    job = status(sessions, job_id)
+    assert job.status == "running" and job.lease_owner == "w1" and job.attempt == 1
+    assert job.started_at is not None and job.heartbeat_at is not None
+
+
+def test_writes_are_fenced_on_the_lease(sessions, tenant_id):
+    job_id = new_job(sessions, tenant_id)
+    with sessions() as s:
+        jobs_repo.claim(s, job_id, "w1")
+        assert jobs_repo.heartbeat(s, job_id, "w2") is False
+        assert jobs_repo.record_epoch(s, job_id, "w2", RECORD, PROGRESS) is False
+        assert jobs_repo.finish(s, job_id, "w2", "succeeded") is False
+        assert jobs_repo.record_epoch(s, job_id, "w1", RECORD, PROGRESS) is True
+        assert jobs_repo.record_epoch(s, job_id, "w1", RECORD, PROGRESS) is True  # idempotent
+        assert jobs_repo.finish(s, job_id, "w1", "failed", error="boom") is True
+        assert jobs_repo.finish(s, job_id, "w1", "succeeded") is False  # written once
+        rows = s.scalars(select(EpochRow).where(EpochRow.job_id == job_id)).all()
+    assert len(rows) == 1
+    job = status(sessions, job_id)
+    assert job.status == "failed" and job.error == "boom" and job.progress == PROGRESS
+
+
+def test_cancel_queued_and_running(sessions, tenant_id):
+    queued, running = new_job(sessions, tenant_id), new_job(sessions, tenant_id)
+    with sessions() as s:
+        jobs_repo.claim(s, running, "w1")
+        jobs_repo.request_cancel(s, queued)
+        jobs_repo.request_cancel(s, running)
+        assert jobs_repo.claim(s, queued, "w2") is False
+        assert jobs_repo.cancel_requested(s, running) is True
+    assert status(sessions, queued).status == "cancelled"
+    assert status(sessions, running).status == "running"
+
+
+def test_stale_running_jobs_are_requeued_then_failed(sessions, tenant_id):
+    job_id = new_job(sessions, tenant_id, max_attempts=2)
+    for attempt in (1, 2):
+        with sessions() as s:
+            assert jobs_repo.claim(s, job_id, f"w{attempt}")
+            old = utcnow() - timedelta(seconds=120)
+            s.execute(update(Job).where(Job.id == job_id).values(heartbeat_at=old))
+            s.commit()
+            requeued = jobs_repo.release_stale(s, lease_seconds=60)
+        if attempt == 1:
+            assert requeued == [job_id] and status(sessions, job_id).status == "queued"
+    job = status(sessions, job_id)
+    assert job.status == "failed" and "max_attempts" in job.error and job.attempt == 2
+
+
+def test_fresh_heartbeat_is_not_stale(sessions, tenant_id):
+    job_id = new_job(sessions, tenant_id)
+    with sessions() as s:
+        jobs_repo.claim(s, job_id, "w1")
+        assert jobs_repo.release_stale(s, lease_seconds=60) == []
+    assert status(sessions, job_id).status == "running"
+
+
+def test_unpublished_queued(sessions, tenant_id):
+    job_id = new_job(sessions, tenant_id)
+    with sessions() as s:
+        assert jobs_repo.unpublished_queued(s, 60) == [job_id]
+        jobs_repo.mark_published(s, job_id)
+        s.commit()
+        assert jobs_repo.unpublished_queued(s, 60) == []
+        assert jobs_repo.unpublished_queued(s, 0) == [job_id]

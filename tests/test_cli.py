@@ -1,0 +1,29 @@
+"""The `backprop` command: keys create prints the key alone on the last line."""
+
+from __future__ import annotations
+
+from typer.testing import CliRunner
+
+from service.cli import app
+from service.config import get_settings
+from service.db.keys import tenant_for_key
+from service.db.session import session_scope
+
+
+def test_keys_create_and_migrate(tmp_path, monkeypatch):
+    monkeypatch.setenv("BACKPROP_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("BACKPROP_DATABASE_URL", raising=False)
+    get_settings.cache_clear()
+    try:
+        runner = CliRunner()
+        result = runner.invoke(app, ["migrate"])
+        assert result.exit_code == 0, result.output
+        result = runner.invoke(app, ["keys", "create", "--tenant", "acme"])
+        assert result.exit_code == 0, result.output
+        key = result.output.strip().splitlines()[-1]
+        assert key.startswith("bp_") and " " not in key
+        with session_scope(get_settings().sqlalchemy_url) as s:
+            assert tenant_for_key(s, key).name == "acme"
+        assert runner.invoke(app, ["worker"]).exit_code == 2  # no broker configured
+    finally:
+        get_settings.cache_clear()

@@ -1,0 +1,107 @@
+"""run_training_job on its own: one winner per job, cancellation, missing data."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+
+from service.db import jobs_repo
+from service.db.blobs import arrays_to_npz, npz_to_arrays
+from service.db.keys import get_or_create_tenant
+from service.db.models import Dataset, EpochRow, Job, TrainedModel
+from service.db.session import session_factory
+from service.runner import run_training_job
+
+SPEC = {
+    "network": {
+        "layers": [
+            {"type": "dense", "units": 8, "activation": "tanh"},
+            {"type": "dense", "units": 2, "activation": "softmax"},
+        ]
+    },
+    "training": {
+        "loss": "cross_entropy",
+        "optimizer": {"type": "adam", "learning_rate": 0.05},
+        "epochs": 5,
+        "batch_size": 8,
+        "validation_split": 0.25,
+        "seed": 7,
+    },
+}
+
+
+def make_job(settings, spec=SPEC) -> str:
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(64, 2)).astype(np.float32)
+    y = (X[:, 0] * X[:, 1] > 0).astype(np.int64)
+    with session_factory(settings.sqlalchemy_url)() as s:
+        tenant = get_or_create_tenant(s, "t")
+        ds = Dataset(
+            tenant_id=tenant.id,
+            name="d",
+            format="json",
+            rows=64,
+            features=2,
+            input_shape=[2],
+            feature_names=["a", "b"],
+            target="y",
+            task="classification",
+            classes=["no", "yes"],
+            size_bytes=1,
+            arrays=arrays_to_npz({"X": X, "y": y}),
+        )
+        s.add(ds)
+        s.flush()
+        job = jobs_repo.create_job(s, tenant.id, ds.id, spec, 3)
+        s.commit()
+        return job.id
+
+
+def test_duplicate_deliveries_train_once(migrated):
+    job_id = make_job(migrated)
+    results: list[str] = []
+    threads = [
+        threading.Thread(target=lambda: results.append(run_training_job(job_id, migrated)))
+        for _ in range(3)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results) == ["skipped", "skipped", "succeeded"]
+    with session_factory(migrated.sqlalchemy_url)() as s:
+        job = s.get(Job, job_id)
+        assert job.attempt == 1 and job.status == "succeeded"
+        epochs = s.query(EpochRow.epoch).filter_by(job_id=job_id).order_by(EpochRow.epoch).all()
+        assert [e for (e,) in epochs] == [1, 2, 3, 4, 5]
+        assert s.query(TrainedModel).filter_by(job_id=job_id).count() == 1
+    assert run_training_job(job_id, migrated) == "skipped"  # a late redelivery
+
+
+def test_same_seed_same_weights(migrated):
+    first, second = make_job(migrated), make_job(migrated)
+    assert run_training_job(first, migrated) == run_training_job(second, migrated) == "succeeded"
+    with session_factory(migrated.sqlalchemy_url)() as s:
+        a, b = (
+            npz_to_arrays(s.query(TrainedModel).filter_by(job_id=j).one().weights)
+            for j in (first, second)
+        )
+    assert a.keys() == b.keys() and all(np.array_equal(a[k], b[k]) for k in a)
+
+
+def test_cancelled_before_start_is_not_run(migrated):
+    job_id = make_job(migrated)
+    with session_factory(migrated.sqlalchemy_url)() as s:
+        jobs_repo.request_cancel(s, job_id)
+    assert run_training_job(job_id, migrated) == "skipped"
+
+
+def test_deleted_dataset_fails_readably(migrated):
+    job_id = make_job(migrated)
+    with session_factory(migrated.sqlalchemy_url)() as s:
+        s.delete(s.get(Dataset, s.get(Job, job_id).dataset_id))
+        s.commit()
+    assert run_training_job(job_id, migrated) == "failed"
+    with session_factory(migrated.sqlalchemy_url)() as s:
+        assert s.get(Job, job_id).error == "dataset was deleted"
