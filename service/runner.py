@@ -21,6 +21,7 @@ from service.db.blobs import arrays_to_npz, npz_to_arrays
 from service.db.models import Dataset, Job, TrainedModel, new_id, utcnow
 from service.db.session import session_factory
 from service.engine import EpochRecord, TrainingDiverged, build_network, fit
+from service.jobs.options import fit_options
 from service.jobs.prepare import prepare
 from service.jobs.validate import resolve_loss
 
@@ -138,18 +139,11 @@ def _train(job_id: str, owner: str, settings: Settings) -> str:
         net,
         data.X_train,
         data.y_train,
-        loss=resolve_loss(training, task),
-        optimizer=training["optimizer"],
-        epochs=epochs,
-        batch_size=int(training["batch_size"]),
         X_val=data.X_val,
         y_val=data.y_val,
-        task=task,
-        seed=int(training["seed"]),
-        shuffle=bool(training.get("shuffle", True)),
-        early_stopping=training.get("early_stopping"),
         on_epoch_end=on_epoch_end,
         should_stop=monitor.should_stop,
+        **fit_options(training, task),
     )
     if monitor.lease_lost:
         raise LeaseLost(job_id)

@@ -1,4 +1,4 @@
-"""The `backprop` command: up, api, worker, migrate, keys."""
+"""Server commands of `backprop`: up, api, worker, migrate and keys."""
 
 from __future__ import annotations
 
@@ -9,9 +9,8 @@ import typer
 
 from service.config import Settings, get_settings
 
-app = typer.Typer(help="Backprop Service: train neural networks over HTTP.", no_args_is_help=True)
+app = typer.Typer(no_args_is_help=True)
 keys_app = typer.Typer(help="Manage API keys.", no_args_is_help=True)
-app.add_typer(keys_app, name="keys")
 
 
 def _logging() -> None:
@@ -158,7 +157,3 @@ def keys_create(tenant: str = typer.Option(..., help="Tenant name (created if ne
         key = create_key(session, tenant)
     typer.echo(f"created a key for tenant '{tenant}' (it is shown only once):")
     typer.echo(key)
-
-
-if __name__ == "__main__":
-    app()
