@@ -18,6 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 VENV = Path(os.environ.get("BACKPROP_VENV", ROOT / ".venv"))
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PY = BIN / "python"
+TORCH = "2.13.0"
 
 
 def ensure_env(extras: str) -> None:
@@ -45,6 +46,20 @@ def ensure_env(extras: str) -> None:
     stamp.touch()
 
 
+def ensure_torch() -> None:
+    """Install the pinned CPU torch for the reference tests (CI sets BACKPROP_WITH_TORCH=1)."""
+    stamp = VENV / f".installed-torch-{TORCH}"
+    if stamp.exists():
+        return
+    print(f"installing torch=={TORCH} for the PyTorch reference tests", flush=True)
+    subprocess.run(
+        [str(PY), "-m", "pip", "install", "-q", "--disable-pip-version-check", f"torch=={TORCH}"],
+        cwd=ROOT,
+        check=True,
+    )
+    stamp.touch()
+
+
 def main(argv: list[str]) -> int:
     if not argv or argv[0] not in {"up", "test", "backprop"}:
         print(__doc__)
@@ -55,6 +70,8 @@ def main(argv: list[str]) -> int:
     command, rest = argv[0], argv[1:]
     if command == "test":
         ensure_env("dev")
+        if os.environ.get("BACKPROP_WITH_TORCH") == "1":
+            ensure_torch()
         return subprocess.call([str(PY), "-m", "pytest", *rest], cwd=ROOT)
     ensure_env("")
     args = ["up", *rest] if command == "up" else rest

@@ -31,9 +31,30 @@ class Settings(BaseSettings):
     cancel_poll_seconds: float = 0.25
     reconcile_seconds: float = 15.0
     """How often queued jobs nobody picked up are republished."""
+    republish_after_seconds: float = 60.0
+    """A queued job published longer ago than this and still not claimed is published again."""
     max_attempts: int = 3
+    max_runtime_seconds: float = 24 * 3600.0
+    """Default limit of a job's training time (a job may ask for less)."""
 
     max_upload_bytes: int = 200 * 1024 * 1024
+    """Uploads larger than this are refused with 413 while they stream in."""
+
+    # Resource limits: a job or dataset beyond them is refused before anything is stored.
+    max_layers: int = 100
+    max_units: int = 16384
+    """Width of one layer (dense units, conv filters, recurrent units, embedding size)."""
+    max_params: int = 50_000_000
+    max_epoch_rows: int = 2_000_000_000
+    """epochs x training rows of one job."""
+    max_batch_size: int = 65536
+    max_dataset_rows: int = 10_000_000
+    max_dataset_columns: int = 1_000_000
+    """Features per row (for images: H x W x C)."""
+    max_concurrent_jobs: int = 100
+    """Queued plus running jobs per tenant; more is 429 with Retry-After."""
+    rate_limit_per_minute: int = 1200
+    """Requests per API key per minute (0: unlimited); more is 429 with Retry-After."""
     model_cache_size: int = 32
     default_page_size: int = 50
 

@@ -1,7 +1,9 @@
-"""run_training_job(job_id): claim -> load data -> build -> train -> progress -> save model.
+"""run_training_job(job_id): claim -> load data -> build -> train -> checkpoint -> save model.
 
 Plain functions: no web, no Celery. The database is the source of truth; every write after
 the claim is fenced on this worker's lease, so a worker that lost its job changes nothing.
+Each epoch's history row and checkpoint are written in one transaction; a later attempt
+resumes from the checkpoint and ends with the same weights as an uninterrupted run.
 """
 
 from __future__ import annotations
@@ -9,21 +11,23 @@ from __future__ import annotations
 import logging
 import os
 import socket
-import time
+import threading
 import uuid
 from typing import Any
 
 from sqlalchemy import update
 
 from service.config import Settings, get_settings
-from service.db import jobs_repo
+from service.db import jobs_repo, runs_repo
 from service.db.blobs import arrays_to_npz, npz_to_arrays
-from service.db.models import Dataset, Job, TrainedModel, new_id, utcnow
+from service.db.models import Dataset, Job, utcnow
+from service.db.retry import with_db_retry
 from service.db.session import session_factory
-from service.engine import EpochRecord, TrainingDiverged, build_network, fit
+from service.engine import EpochRecord, TrainingDiverged, TrainingState, build_network, fit
+from service.jobs.model_row import JobContext, final_metrics, model_row
+from service.jobs.monitor import SHUTDOWN, JobMonitor
 from service.jobs.options import fit_options
 from service.jobs.prepare import prepare
-from service.jobs.validate import resolve_loss
 
 log = logging.getLogger(__name__)
 
@@ -37,103 +41,175 @@ class LeaseLost(Exception):
     """Another worker owns the job now; stop without writing anything."""
 
 
-class JobMonitor:
-    """Between mini-batches: heartbeat the lease and notice cancellation, both throttled."""
+def run_training_job(
+    job_id: str, settings: Settings | None = None, shutdown: threading.Event | None = None
+) -> str:
+    """Train the job if this call wins the claim.
 
-    def __init__(self, settings: Settings, job_id: str, owner: str) -> None:
-        self.sessions = session_factory(settings.sqlalchemy_url)
-        self.settings = settings
-        self.job_id = job_id
-        self.owner = owner
-        self.cancelled = False
-        self.lease_lost = False
-        self._last_poll = 0.0
-        self._last_beat = time.monotonic()
+    `shutdown` (default: the process-wide SHUTDOWN event) asks training to checkpoint and
+    hand the job back to the queue.
 
-    def should_stop(self) -> bool:
-        now = time.monotonic()
-        if now - self._last_poll < self.settings.cancel_poll_seconds:
-            return self.cancelled or self.lease_lost
-        self._last_poll = now
-        with self.sessions() as session:
-            if now - self._last_beat >= self.settings.heartbeat_seconds:
-                self._last_beat = now
-                self.lease_lost = not jobs_repo.heartbeat(session, self.job_id, self.owner)
-            self.cancelled = jobs_repo.cancel_requested(session, self.job_id)
-        return self.cancelled or self.lease_lost
+    Returns the outcome: succeeded, failed, cancelled, requeued (graceful shutdown),
+    lease-lost, or skipped (another worker has it, or it is no longer queued).
+    """
+    settings = settings or get_settings()
+    owner = worker_identity()
+    sessions = session_factory(settings.sqlalchemy_url)
+
+    def claim() -> bool:
+        with sessions() as session:
+            return jobs_repo.claim(session, job_id, owner)
+
+    if not with_db_retry(claim, what="claim"):
+        log.info("job %s not claimed (already taken, finished or cancelled)", job_id)
+        return "skipped"
+    ctx: JobContext | None = None
+    outcome = "failed"
+    try:
+        ctx, arrays = _load(settings, job_id)
+        log.info("job %s attempt %d claimed by %s", job_id, ctx.attempt, owner)
+        outcome = _train(settings, ctx, arrays, owner, shutdown or SHUTDOWN)
+    except LeaseLost:
+        log.warning("job %s: lease lost, stopping without writes", job_id)
+        outcome = "lease-lost"
+    except (TrainingDiverged, DatasetGone) as exc:
+        outcome = _finish(settings, job_id, owner, "failed", error=str(exc))
+    except Exception as exc:  # our bug or bad stored data: fail readably, keep the trace in logs
+        log.exception("job %s failed", job_id)
+        reason = f"internal error: {type(exc).__name__}: {exc}"
+        outcome = _finish(settings, job_id, owner, "failed", error=reason)
+    finally:
+        if ctx is not None:
+            attempt = ctx.attempt
+
+            def end() -> None:
+                with sessions() as session:
+                    runs_repo.end_run(session, job_id, attempt, owner, outcome)
+
+            with_db_retry(end, what="end run")
+    return outcome
 
 
-def _progress(record: EpochRecord, epochs: int, started: float) -> dict[str, Any]:
-    elapsed = time.monotonic() - started
+def _finish(settings: Settings, job_id: str, owner: str, status: str, **kw: Any) -> str:
+    def write() -> bool:
+        with session_factory(settings.sqlalchemy_url)() as session:
+            return jobs_repo.finish(session, job_id, owner, status, **kw)
+
+    return status if with_db_retry(write, what="finish") else "lease-lost"
+
+
+def _load(settings: Settings, job_id: str) -> tuple[JobContext, dict[str, Any]]:
+    """Read the job, its dataset and its checkpoint; record the run."""
+
+    def read() -> tuple[JobContext, dict[str, Any]]:
+        with session_factory(settings.sqlalchemy_url)() as session:
+            job = session.get(Job, job_id)
+            dataset = session.get(Dataset, job.dataset_id)
+            if dataset is None:
+                raise DatasetGone()
+            checkpoint = runs_repo.load_checkpoint(session, job_id)
+            ctx = JobContext(
+                job_id=job.id,
+                tenant_id=job.tenant_id,
+                dataset_id=dataset.id,
+                attempt=job.attempt,
+                task=dataset.task,
+                classes=dataset.classes,
+                network=job.spec["network"],
+                training=job.spec["training"],
+                input_schema={
+                    "features": dataset.features,
+                    "input_shape": dataset.input_shape,
+                    "feature_names": dataset.feature_names,
+                    "target": dataset.target,
+                },
+                max_runtime=job.max_runtime_seconds or settings.max_runtime_seconds,
+                runtime_before=job.runtime_seconds if checkpoint is not None else 0.0,
+            )
+            data = npz_to_arrays(dataset.arrays)
+            if checkpoint is not None:
+                data["checkpoint"] = (npz_to_arrays(checkpoint.arrays), checkpoint.meta)
+            return ctx, data
+
+    return with_db_retry(read, what="load job")
+
+
+class DatasetGone(Exception):
+    def __str__(self) -> str:
+        return "dataset was deleted"
+
+
+def _progress(record: EpochRecord, epochs: int, runtime: float, first_epoch: int) -> dict:
+    done_here = max(1, record.epoch - first_epoch)
     remaining = epochs - record.epoch
     return {
         "epoch": record.epoch,
         "epochs": epochs,
         "fraction": round(record.epoch / epochs, 6),
         "samples_per_second": round(record.samples_per_second, 3),
-        "eta_seconds": round(elapsed / record.epoch * remaining, 3),
+        "eta_seconds": round(runtime / done_here * remaining, 3) if runtime else None,
     }
 
 
-def run_training_job(job_id: str, settings: Settings | None = None) -> str:
-    """Train the job if this call wins the claim; returns the job's final status or 'skipped'."""
-    settings = settings or get_settings()
-    owner = worker_identity()
+def _train(
+    settings: Settings,
+    ctx: JobContext,
+    arrays: dict[str, Any],
+    owner: str,
+    shutdown: threading.Event,
+) -> str:
     sessions = session_factory(settings.sqlalchemy_url)
-    with sessions() as session:
-        if not jobs_repo.claim(session, job_id, owner):
-            log.info("job %s not claimed (already taken, finished or cancelled)", job_id)
-            return "skipped"
-    log.info("job %s claimed by %s", job_id, owner)
-    try:
-        return _train(job_id, owner, settings)
-    except LeaseLost:
-        log.warning("job %s: lease lost, stopping without writes", job_id)
-        return "lease-lost"
-    except TrainingDiverged as exc:
-        return _fail(sessions, job_id, owner, str(exc))
-    except Exception as exc:  # our bug or bad stored data: fail readably, keep the trace in logs
-        log.exception("job %s failed", job_id)
-        return _fail(sessions, job_id, owner, f"internal error: {type(exc).__name__}: {exc}")
+    training = ctx.training
+    data = prepare(arrays["X"], arrays["y"], ctx.task, training)
+    net = build_network(
+        ctx.network["layers"], tuple(data.X_train.shape[1:]), seed=int(training["seed"])
+    )
+    resume = None
+    if "checkpoint" in arrays:
+        resume = TrainingState.from_payload(*arrays["checkpoint"])
+    first_epoch = resume.epoch if resume is not None else 0
 
+    def start() -> None:
+        with sessions() as session:
+            runs_repo.start_run(session, ctx.job_id, ctx.attempt, owner, first_epoch)
 
-def _fail(sessions, job_id: str, owner: str, reason: str) -> str:  # noqa: ANN001
-    with sessions() as session:
-        jobs_repo.finish(session, job_id, owner, "failed", error=reason)
-    return "failed"
-
-
-def _train(job_id: str, owner: str, settings: Settings) -> str:
-    sessions = session_factory(settings.sqlalchemy_url)
-    with sessions() as session:
-        job = session.get(Job, job_id)
-        dataset = session.get(Dataset, job.dataset_id)
-        if dataset is None:
-            jobs_repo.finish(session, job_id, owner, "failed", error="dataset was deleted")
-            return "failed"
-        arrays = npz_to_arrays(dataset.arrays)
-        spec, task, classes = job.spec, dataset.task, dataset.classes
-        tenant_id, dataset_id = job.tenant_id, dataset.id
-        input_schema = {
-            "features": dataset.features,
-            "input_shape": dataset.input_shape,
-            "feature_names": dataset.feature_names,
-            "target": dataset.target,
-        }
-    network, training = spec["network"], spec["training"]
-    data = prepare(arrays["X"], arrays["y"], task, training)
-    net = build_network(network["layers"], tuple(data.X_train.shape[1:]), seed=training["seed"])
-    monitor = JobMonitor(settings, job_id, owner)
-    started = time.monotonic()
+    with_db_retry(start, what="start run")
+    monitor = JobMonitor(
+        settings,
+        ctx.job_id,
+        owner,
+        runtime_before=ctx.runtime_before,
+        max_runtime=ctx.max_runtime,
+        shutdown=shutdown,
+    )
     epochs = int(training["epochs"])
+    pending: dict[str, Any] = {}
 
     def on_epoch_end(record: EpochRecord) -> None:
-        with sessions() as session:
-            ok = jobs_repo.record_epoch(
-                session, job_id, owner, record.to_dict(), _progress(record, epochs, started)
-            )
-        if not ok:
-            monitor.lease_lost = True
+        pending["record"] = record
+
+    def on_checkpoint(state: TrainingState) -> None:
+        pending["state"] = state
+        record = pending.pop("record")
+        arrays_, meta = state.to_payload()
+        blob = arrays_to_npz(arrays_)
+        progress = _progress(record, epochs, monitor.runtime - ctx.runtime_before, first_epoch)
+
+        def write() -> bool:
+            with sessions() as session:
+                return runs_repo.save_epoch(
+                    session,
+                    ctx.job_id,
+                    owner,
+                    record.to_dict(),
+                    progress,
+                    checkpoint=(meta, blob),
+                    runtime_seconds=monitor.runtime,
+                    attempt=ctx.attempt,
+                )
+
+        if not with_db_retry(write, what="checkpoint"):
+            monitor.reason = "lease_lost"
 
     result = fit(
         net,
@@ -143,64 +219,82 @@ def _train(job_id: str, owner: str, settings: Settings) -> str:
         y_val=data.y_val,
         on_epoch_end=on_epoch_end,
         should_stop=monitor.should_stop,
-        **fit_options(training, task),
+        resume=resume,
+        on_checkpoint=on_checkpoint,
+        **fit_options(training, ctx.task),
     )
-    if monitor.lease_lost:
-        raise LeaseLost(job_id)
-    if result.stopped == "cancelled":
-        with sessions() as session:
-            jobs_repo.finish(session, job_id, owner, "cancelled")
-        return "cancelled"
+    reason = monitor.reason
+    if reason == "lease_lost":
+        raise LeaseLost(ctx.job_id)
+    if reason == "shutdown":
+        return _release(settings, ctx.job_id, owner)
+    if reason == "time_limit":
+        done = result.history[-1].epoch if result.history else first_epoch
+        error = (
+            f"time limit of {ctx.max_runtime:g} s exceeded after epoch {done}; "
+            "the checkpoint of that epoch is kept"
+        )
+        return _finish(settings, ctx.job_id, owner, "failed", error=error)
+    if reason == "cancelled":
+        last: TrainingState | None = pending.get("state")
+        if last is not None and _keep_model_on_cancel(settings, ctx.job_id):
+            best = (last.early_stopping or {}).get("best_weights")
+            net.set_weights(best or last.weights)
+            result.best_epoch = last.best_epoch if best else None
+            result.history = [r for r in result.history if r.epoch <= last.epoch]
+            return _save_model(settings, ctx, owner, net, result, data.preprocessing, "cancelled")
+        return _finish(settings, ctx.job_id, owner, "cancelled")
     if not result.history:
         raise RuntimeError("training finished without a single epoch")
-    final_metrics = _final_metrics(result)
-    model = TrainedModel(
-        id=new_id(),
-        tenant_id=tenant_id,
-        job_id=job_id,
-        dataset_id=dataset_id,
-        task=task,
-        network=network,
-        training={**training, "loss": resolve_loss(training, task)},
-        layers=net.summary(),
-        num_params=int(net.num_params),
-        metrics=final_metrics,
-        input_schema=input_schema,
-        classes=classes,
-        preprocessing=data.preprocessing,
-        weights=arrays_to_npz(net.get_weights()),
-    )
-    with sessions() as session:
-        # One transaction: the model row exists if and only if the job succeeded.
-        won = session.execute(
-            update(Job)
-            .where(Job.id == job_id, Job.status == "running", Job.lease_owner == owner)
-            .values(
-                status="succeeded",
-                finished_at=utcnow(),
-                model_id=model.id,
-                metrics=final_metrics,
+    return _save_model(settings, ctx, owner, net, result, data.preprocessing, "succeeded")
+
+
+def _keep_model_on_cancel(settings: Settings, job_id: str) -> bool:
+    """Whether the cancel request asked to keep the weights as a model."""
+
+    def read() -> bool:
+        with session_factory(settings.sqlalchemy_url)() as session:
+            return bool(session.get(Job, job_id).keep_model_on_cancel)
+
+    return with_db_retry(read, what="read cancel request")
+
+
+def _release(settings: Settings, job_id: str, owner: str) -> str:
+    def write() -> bool:
+        with session_factory(settings.sqlalchemy_url)() as session:
+            return runs_repo.release(session, job_id, owner)
+
+    return "requeued" if with_db_retry(write, what="release") else "lease-lost"
+
+
+def _save_model(
+    settings: Settings,
+    ctx: JobContext,
+    owner: str,
+    net: Any,
+    result: Any,
+    preprocessing: dict[str, Any],
+    status: str,
+) -> str:
+    """Write the model row and the terminal status in one fenced transaction."""
+    metrics = final_metrics(result.history, result.best_epoch)
+    model = model_row(ctx, net, metrics, preprocessing)
+
+    def write() -> bool:
+        with session_factory(settings.sqlalchemy_url)() as session:
+            won = session.execute(
+                update(Job)
+                .where(Job.id == ctx.job_id, Job.status == "running", Job.lease_owner == owner)
+                .values(status=status, finished_at=utcnow(), model_id=model.id, metrics=metrics)
             )
-        )
-        if won.rowcount != 1:
-            session.rollback()
-            raise LeaseLost(job_id)
-        session.add(model)
-        session.commit()
-    log.info("job %s succeeded, model %s", job_id, model.id)
-    return "succeeded"
+            if won.rowcount != 1:
+                session.rollback()
+                return False
+            session.add(model)
+            session.commit()
+            return True
 
-
-def _final_metrics(result: Any) -> dict[str, Any]:
-    """Metrics of the best epoch (when early stopping restored it) or of the last."""
-    history = result.history
-    chosen = history[-1]
-    if result.best_epoch is not None:
-        chosen = next((r for r in history if r.epoch == result.best_epoch), chosen)
-    return {
-        "epoch": chosen.epoch,
-        "epochs_run": history[-1].epoch,
-        "loss": chosen.loss,
-        "val_loss": chosen.val_loss,
-        **chosen.metrics,
-    }
+    if not with_db_retry(write, what="save model"):
+        raise LeaseLost(ctx.job_id)
+    log.info("job %s %s, model %s", ctx.job_id, status, model.id)
+    return status

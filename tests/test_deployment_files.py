@@ -46,6 +46,18 @@ def test_compose_has_the_production_layout():
     )
 
 
+def test_compose_runs_flower_on_the_workers_broker():
+    services = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+    flower = services["flower"]
+    command = flower["command"]
+    assert command[0] == "celery" and "flower" in command
+    broker = next(arg.split("=", 1)[1] for arg in command if arg.startswith("--broker="))
+    assert broker == services["worker"]["environment"]["BACKPROP_BROKER_URL"]
+    assert "--port=5555" in command and "5555:5555" in flower["ports"]
+    assert flower["depends_on"]["redis"]["condition"] == "service_healthy"
+    assert flower.get("image") or flower.get("build") == "."
+
+
 def test_dockerfile_installs_the_package_and_runs_backprop():
     lines = [ln.strip() for ln in (ROOT / "Dockerfile").read_text().splitlines()]
     base = next(ln for ln in lines if ln.startswith("FROM "))
@@ -71,4 +83,6 @@ def test_wheel_ships_the_migrations(tmp_path):
     names = set(zipfile.ZipFile(wheel).namelist())
     assert "service/db/migrations/env.py" in names
     assert any(n.startswith("service/db/migrations/versions/0001") for n in names)
-    assert "service/cli.py" in names
+    assert "service/cli/__init__.py" in names
+    assert "service/api/static/index.html" in names, "the dashboard's files must ship"
+    assert "service/api/static/app.js" in names

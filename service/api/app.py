@@ -9,8 +9,13 @@ from fastapi import FastAPI
 
 from service import __version__
 from service.api import errors
-from service.api.routers import datasets, health, jobs, models
+from service.api.body_limit import BodyLimitMiddleware
+from service.api.limits import RateLimiter
+from service.api.routers import admin, dashboard, datasets, events, health, jobs, models
 from service.config import Settings, get_settings
+from service.db.session import session_factory
+from service.observability import http as observability
+from service.observability.metrics import Metrics
 from service.predict import ModelCache
 from service.worker.reconciler import Reconciler
 
@@ -55,7 +60,11 @@ def create_app(settings: Settings | None = None, *, embedded_worker: bool | None
     )
     app.state.settings = settings
     app.state.model_cache = ModelCache(settings.model_cache_size)
+    app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
     errors.install(app)
-    for module in (health, datasets, jobs, models):
+    app.add_middleware(BodyLimitMiddleware, limit=settings.max_upload_bytes)
+    observability.install(app, Metrics(session_factory(settings.sqlalchemy_url)))
+    for module in (health, datasets, jobs, events, models, admin):
         app.include_router(module.router)
+    dashboard.install(app)
     return app

@@ -10,8 +10,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from service.config import Settings
-from service.db.keys import tenant_for_key
-from service.db.models import Tenant
+from service.db.keys import lookup_key
+from service.db.models import ApiKey, Tenant
 from service.db.session import session_factory
 from service.worker.publish import Publisher
 
@@ -40,23 +40,49 @@ def get_publisher(request: Request) -> Publisher:
 PublisherDep = Annotated[Publisher, Depends(get_publisher)]
 
 
-def get_tenant(
-    session: SessionDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-) -> Tenant:
-    """The tenant of the bearer key; 401 when the key is missing, unknown or revoked."""
+def authenticate(
+    request: Request, session: Session, credentials: HTTPAuthorizationCredentials | None
+) -> tuple[ApiKey, Tenant]:
+    """The bearer key and its tenant; 401 when missing, unknown or revoked; 429 over the rate."""
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise HTTPException(
             401,
             "missing API key: send 'Authorization: Bearer <key>'",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    tenant = tenant_for_key(session, credentials.credentials)
-    if tenant is None:
+    found = lookup_key(session, credentials.credentials)
+    if found is None:
         raise HTTPException(401, "invalid API key", headers={"WWW-Authenticate": "Bearer"})
-    return tenant
+    request.app.state.rate_limiter.check(found[0].id)
+    request.state.tenant_id = found[1].id
+    return found
 
 
+def get_caller(
+    request: Request,
+    session: SessionDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> tuple[ApiKey, Tenant]:
+    """Dependency form of authenticate()."""
+    return authenticate(request, session, credentials)
+
+
+CallerDep = Annotated[tuple[ApiKey, Tenant], Depends(get_caller)]
+
+
+def get_tenant(caller: CallerDep) -> Tenant:
+    """The caller's tenant: every object it creates belongs to it."""
+    return caller[1]
+
+
+def get_admin(caller: CallerDep) -> Tenant:
+    """The caller's tenant, when its key has the admin scope; 403 otherwise."""
+    if not caller[0].is_admin:
+        raise HTTPException(403, "this route needs an admin key (backprop keys create --admin)")
+    return caller[1]
+
+
+AdminDep = Annotated[Tenant, Depends(get_admin)]
 TenantDep = Annotated[Tenant, Depends(get_tenant)]
 
 

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import typer
 
-from service.cli import server
+from service.cli import datasets, jobs, models, server
 
 app = typer.Typer(help="Backprop Service: train neural networks over HTTP.", no_args_is_help=True)
 for command in server.app.registered_commands:
     app.registered_commands.append(command)
 app.add_typer(server.keys_app, name="keys")
+app.add_typer(datasets.app, name="datasets")
+app.add_typer(jobs.app, name="jobs")
+app.add_typer(models.app, name="models")

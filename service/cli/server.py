@@ -99,13 +99,13 @@ def api(
 @app.command()
 def worker(
     concurrency: int = typer.Option(
-        None, help="Worker processes (default BACKPROP_WORKER_CONCURRENCY)."
+        None, help="Jobs trained at once, in threads (default BACKPROP_WORKER_CONCURRENCY)."
     ),
 ) -> None:
     """A Celery worker that trains jobs from the broker (also repairs stale and lost jobs)."""
     from celery.signals import worker_ready, worker_shutdown
 
-    from service.worker.celery_app import QUEUE, make_celery
+    from service.worker.celery_app import QUEUE
     from service.worker.publish import CeleryPublisher
     from service.worker.reconciler import Reconciler
 
@@ -116,7 +116,8 @@ def worker(
             "BACKPROP_BROKER_URL is not set; a worker needs a broker (redis://...)", err=True
         )
         raise typer.Exit(2)
-    celery = make_celery(settings)
+    from service.worker.celery_app import celery_app as celery
+
     holder: dict[str, Reconciler] = {}
 
     @worker_ready.connect(weak=False)
@@ -134,6 +135,7 @@ def worker(
         [
             "worker",
             "--loglevel=INFO",
+            "--pool=threads",  # SIGTERM reaches the training thread: checkpoint and requeue
             f"--concurrency={n}",
             "-Q",
             QUEUE,

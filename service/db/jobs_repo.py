@@ -11,10 +11,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, func, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from service.db.models import EpochRow, Job, utcnow
+from service.db.models import Job, utcnow
 
 TERMINAL = ("succeeded", "failed", "cancelled")
 STATUSES = ("queued", "running", *TERMINAL)
@@ -59,46 +58,16 @@ def claim(session: Session, job_id: str, owner: str) -> bool:
     return result.rowcount == 1
 
 
-def _fenced(job_id: str, owner: str):  # noqa: ANN202
+def fenced(job_id: str, owner: str):  # noqa: ANN201
+    """WHERE clause: the job is running and `owner` holds its lease."""
     return and_(Job.id == job_id, Job.status == "running", Job.lease_owner == owner)
 
 
 def heartbeat(session: Session, job_id: str, owner: str) -> bool:
     """Refresh the lease; False when the lease is lost."""
-    result = session.execute(
-        update(Job).where(_fenced(job_id, owner)).values(heartbeat_at=utcnow())
-    )
+    result = session.execute(update(Job).where(fenced(job_id, owner)).values(heartbeat_at=utcnow()))
     session.commit()
     return result.rowcount == 1
-
-
-def record_epoch(
-    session: Session, job_id: str, owner: str, record: dict[str, Any], progress: dict[str, Any]
-) -> bool:
-    """Write one epoch row and the job's progress in one transaction, fenced on the lease."""
-    result = session.execute(
-        update(Job)
-        .where(_fenced(job_id, owner))
-        .values(progress=progress, metrics=record["metrics"], heartbeat_at=utcnow())
-    )
-    if result.rowcount != 1:
-        session.rollback()
-        return False
-    session.add(
-        EpochRow(
-            job_id=job_id,
-            epoch=record["epoch"],
-            loss=record["loss"],
-            val_loss=record.get("val_loss"),
-            metrics=record["metrics"],
-            seconds=record["seconds"],
-        )
-    )
-    try:
-        session.commit()
-    except IntegrityError:  # the epoch is already recorded (a resumed attempt)
-        session.rollback()
-    return True
 
 
 def cancel_requested(session: Session, job_id: str) -> bool:
@@ -123,20 +92,25 @@ def finish(
         values["model_id"] = model_id
     if metrics is not None:
         values["metrics"] = metrics
-    result = session.execute(update(Job).where(_fenced(job_id, owner)).values(**values))
+    result = session.execute(update(Job).where(fenced(job_id, owner)).values(**values))
     session.commit()
     return result.rowcount == 1
 
 
-def request_cancel(session: Session, job_id: str) -> None:
-    """A queued job is cancelled at once; a running one is flagged for the worker to stop."""
+def request_cancel(session: Session, job_id: str, keep_model: bool = False) -> None:
+    """A queued job is cancelled at once; a running one is flagged for the worker to stop.
+
+    keep_model: the running job saves its last finished epoch as a model when it stops.
+    """
     session.execute(
         update(Job)
         .where(Job.id == job_id, Job.status == "queued")
         .values(status="cancelled", finished_at=utcnow(), cancel_requested=True)
     )
     session.execute(
-        update(Job).where(Job.id == job_id, Job.status == "running").values(cancel_requested=True)
+        update(Job)
+        .where(Job.id == job_id, Job.status == "running")
+        .values(cancel_requested=True, keep_model_on_cancel=keep_model)
     )
     session.commit()
 
@@ -153,7 +127,7 @@ def release_stale(session: Session, lease_seconds: float, now: datetime | None =
     ).all()
     requeued: list[str] = []
     for job in stale:
-        fence = _fenced(job.id, job.lease_owner or "")
+        fence = fenced(job.id, job.lease_owner or "")
         if job.attempt >= job.max_attempts:
             values: dict[str, Any] = {
                 "status": "failed",

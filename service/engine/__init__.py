@@ -8,11 +8,13 @@ names to implementations.
 from __future__ import annotations
 
 from .activations import ACTIVATIONS, Activation
+from .checkpoint import TrainingState
 from .errors import SpecError, TrainingDiverged
 from .layers import LAYER_TYPES, Layer
-from .losses import LOSSES, Loss, get_loss
+from .losses import LOSSES, Loss, get_loss, loss_name
 from .network import Network, build_network
 from .optimizers import OPTIMIZERS, Optimizer, build_optimizer
+from .schedules import SCHEDULE_KEYS, Schedule
 from .training import EpochRecord, FitResult, fit
 
 __all__ = [
@@ -20,6 +22,7 @@ __all__ = [
     "LAYER_TYPES",
     "LOSSES",
     "OPTIMIZERS",
+    "SCHEDULE_KEYS",
     "Activation",
     "EpochRecord",
     "FitResult",
@@ -27,10 +30,13 @@ __all__ = [
     "Loss",
     "Network",
     "Optimizer",
+    "Schedule",
     "SpecError",
     "TrainingDiverged",
+    "TrainingState",
     "build_network",
     "build_optimizer",
     "fit",
     "get_loss",
+    "loss_name",
 ]

@@ -50,3 +50,19 @@ class EarlyStopping:
             return False
         self.wait += 1
         return self.wait >= self.patience
+
+    def state_dict(self) -> dict[str, Any]:
+        """best, best_epoch, wait and best_weights (the live dict, not copied)."""
+        return {
+            "best": self.best,
+            "best_epoch": self.best_epoch,
+            "wait": self.wait,
+            "best_weights": self.best_weights,
+        }
+
+    def load_state_dict(self, d: Mapping[str, Any]) -> None:
+        self.best = float(d.get("best", math.inf))
+        self.best_epoch = d.get("best_epoch")
+        self.wait = int(d.get("wait", 0))
+        bw = d.get("best_weights")
+        self.best_weights = {k: np.array(v) for k, v in bw.items()} if bw is not None else None

@@ -8,16 +8,20 @@ entropy): ``(p - y) / N``, so the activation's backward is skipped.
 Targets (after :meth:`Loss.prepare_targets`):
 - cross_entropy: integer class indices of shape ``y_pred.shape[:-1]`` or one-hot with
   ``y_pred``'s shape.
-- binary_cross_entropy, mse, mae: float array with ``y_pred``'s shape.
+- binary_cross_entropy, mse, mae, huber: float array with ``y_pred``'s shape.
+
+A loss is named by a string ("huber") or a spec object ({"type": "huber", "delta": 1.0}).
 """
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 import numpy as np
 
 from .errors import SpecError
+from .spec import SpecReader
 
 Array = np.ndarray
 
@@ -88,6 +92,27 @@ class MeanAbsoluteError(Loss):
 
     def grad(self, y_pred: Array, y_true: Array) -> Array:
         g = np.sign(y_pred - _match(y_true, y_pred))
+        g *= 1.0 / max(g.size, 1)
+        return g
+
+
+class Huber(Loss):
+    """Mean over elements of 0.5 d^2 for |d| <= delta, delta (|d| - 0.5 delta) beyond
+    (d = y_pred - y_true); the gradient is d clipped to [-delta, delta]."""
+
+    name = "huber"
+
+    def __init__(self, delta: float = 1.0) -> None:
+        self.delta = float(delta)
+
+    def value(self, y_pred: Array, y_true: Array) -> float:
+        d = np.abs(y_pred - _match(y_true, y_pred))
+        q = np.minimum(d, self.delta)
+        return float(np.mean(q * (d - 0.5 * q)))
+
+    def grad(self, y_pred: Array, y_true: Array) -> Array:
+        g = y_pred - _match(y_true, y_pred)
+        np.clip(g, -self.delta, self.delta, out=g)
         g *= 1.0 / max(g.size, 1)
         return g
 
@@ -190,12 +215,28 @@ class CrossEntropy(Loss):
 
 
 LOSSES: dict[str, type[Loss]] = {
-    cls.name: cls for cls in (MeanSquaredError, MeanAbsoluteError, BinaryCrossEntropy, CrossEntropy)
+    cls.name: cls
+    for cls in (MeanSquaredError, MeanAbsoluteError, Huber, BinaryCrossEntropy, CrossEntropy)
 }
 
 
-def get_loss(name: str) -> Loss:
-    """Instantiate a loss by name (raises ``SpecError`` for unknown names)."""
+def loss_name(spec: str | Mapping[str, Any]) -> str:
+    """ "mse" -> "mse"; {"type": "huber", ...} -> "huber" (no validation)."""
+    return spec.get("type", "") if isinstance(spec, Mapping) else spec
+
+
+def get_loss(spec: str | Mapping[str, Any]) -> Loss:
+    """Instantiate a loss from its name or ``{"type": name, ...options}`` (only huber takes
+    an option, ``delta`` > 0). Raises ``SpecError`` for unknown names or options."""
+    options: Mapping[str, Any] = {}
+    name = spec
+    if isinstance(spec, Mapping):
+        name, options = spec.get("type"), {k: v for k, v in spec.items() if k != "type"}
     if not isinstance(name, str) or name not in LOSSES:
         raise SpecError(f"unknown loss {name!r}; expected one of {', '.join(LOSSES)}")
+    r = SpecReader({"type": name, **options}, None, None, prefix=f"loss ({name}): ")
+    if name == "huber":
+        r.check_keys(("delta",))
+        return Huber(r.number("delta", 1.0, low=0.0, low_inclusive=False))
+    r.check_keys(())
     return LOSSES[name]()

@@ -15,7 +15,8 @@ class Network:
     """A stack of built layers mapping (N, *input_shape) -> (N, *output_shape).
 
     ``rng`` is the Generator used by stochastic layers (dropout); its state is part of what
-    a checkpoint must save to resume bit-identically.
+    a checkpoint must save to resume bit-identically. All trainable parameters live in one
+    flat buffer whose first ``decay_size`` entries are the ones weight decay applies to.
     """
 
     def __init__(
@@ -26,13 +27,20 @@ class Network:
         self.dtype = np.dtype(dtype)
         self.rng = rng
         self.output_shape: Shape = self.layers[-1].output_shape if self.layers else self.input_shape
+        self.decay_size = 0
         self.flat_params, self.flat_grads = self._flatten_parameters()
 
     def _flatten_parameters(self) -> tuple[np.ndarray, np.ndarray]:
         """Move all parameters/gradients into two contiguous 1-D buffers; each layer's
         ``params``/``grads`` entries become views into them, so an optimizer (or a global
-        gradient-norm clip) can update everything with a handful of vector ops."""
-        entries = [(layer, k) for layer in self.layers for k in layer.params]
+        gradient-norm clip) can update everything with a handful of vector ops. Decayed
+        parameters (``Layer.decay_keys``) come first, so weight decay is one slice."""
+        decayed = [(layer, k) for layer in self.layers for k in layer.decay_keys]
+        others = [
+            (layer, k) for layer in self.layers for k in layer.params if k not in layer.decay_keys
+        ]
+        entries = decayed + others
+        self.decay_size = sum(layer.params[k].size for layer, k in decayed)
         total = sum(layer.params[k].size for layer, k in entries)
         flat_p = np.empty(total, dtype=self.dtype)
         flat_g = np.zeros(total, dtype=self.dtype)
@@ -127,13 +135,22 @@ class Network:
             for k, g in layer.grads.items()
         ]
 
+    def buffers(self) -> list[tuple[str, np.ndarray]]:
+        """Non-trainable state (batchnorm running statistics), names like
+        "layers.1.running_mean"; live references."""
+        return [
+            (f"layers.{i}.{k}", b)
+            for i, layer in enumerate(self.layers)
+            for k, b in layer.state.items()
+        ]
+
     def get_weights(self) -> dict[str, np.ndarray]:
-        """Copies of all parameters keyed by name."""
-        return {name: p.copy() for name, p in self.parameters()}
+        """Copies of all parameters and non-trainable buffers keyed by name."""
+        return {name: p.copy() for name, p in self.parameters() + self.buffers()}
 
     def set_weights(self, weights: Mapping[str, np.ndarray]) -> None:
-        """Copy ``weights`` into the parameters in place (same keys and shapes required)."""
-        params = dict(self.parameters())
+        """Copy ``weights`` (parameters and buffers) in place; same keys and shapes required."""
+        params = dict(self.parameters() + self.buffers())
         missing = sorted(set(params) - set(weights))
         extra = sorted(set(weights) - set(params))
         if missing or extra:
@@ -150,7 +167,8 @@ class Network:
         return sum(layer.num_params for layer in self.layers)
 
     def summary(self) -> list[dict[str, Any]]:
-        """One dict per layer: index, type, output_shape (no batch dim), params."""
+        """One dict per layer: index, type, output_shape (no batch dim), params (trainable
+        parameter count)."""
         return [
             {
                 "index": i,
@@ -204,6 +222,10 @@ def build_network(
                 f"unknown layer type {kind!r}; expected one of {', '.join(LAYER_TYPES)}", i
             )
         layer = LAYER_TYPES[kind].from_spec(spec, i)
+        if kind == "embedding" and i > 0:
+            raise SpecError(
+                "must be the first layer: it takes the integer token ids of the input", i, kind
+            )
         shape = layer.build(shape, rng, dtype, i)
         built.append(layer)
     return Network(built, _check_input_shape(input_shape), rng, dtype)

@@ -73,6 +73,21 @@ class SpecReader:
             raise self.error(f"{key} must be in {rng}")
         return value
 
+    def int_pair(self, key: str, default: int | tuple[int, int] | None = None) -> tuple[int, int]:
+        """A positive int ``k`` (-> (k, k)) or a list of two positive ints."""
+        value = self.spec.get(key, default)
+        if value is None:
+            value = default
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = (value, value)
+        if (
+            not isinstance(value, list | tuple)
+            or len(value) != 2
+            or any(isinstance(v, bool) or not isinstance(v, int) or v <= 0 for v in value)
+        ):
+            raise self.error(f"{key} must be a positive integer or a list of two")
+        return int(value[0]), int(value[1])
+
     def boolean(self, key: str, default: bool) -> bool:
         value = self.spec.get(key, default)
         if not isinstance(value, bool):

@@ -1,7 +1,9 @@
-"""Mini-batch training loop: :func:`fit`, with per-epoch records and early stopping."""
+"""Mini-batch training loop: :func:`fit`, with per-epoch records, regularisation, gradient
+clipping, learning-rate schedules, early stopping and checkpoint/resume."""
 
 from __future__ import annotations
 
+import copy
 import math
 import time
 from collections.abc import Callable, Mapping
@@ -10,12 +12,15 @@ from typing import Any
 
 import numpy as np
 
+from .checkpoint import TrainingState
 from .early_stopping import EarlyStopping
 from .errors import SpecError, TrainingDiverged
 from .losses import get_loss
 from .metrics import ClassificationAccumulator, RegressionAccumulator
 from .network import Network
 from .optimizers import Optimizer, build_optimizer
+from .regularization import add_penalty_grad, clip_by_global_norm, read_regularization
+from .schedules import Schedule
 
 TASKS = ("classification", "regression")
 
@@ -66,7 +71,7 @@ def fit(
     X: np.ndarray,
     y: np.ndarray,
     *,
-    loss: str,
+    loss: str | Mapping[str, Any],
     optimizer: Mapping[str, Any] | Optimizer,
     epochs: int,
     batch_size: int,
@@ -76,17 +81,31 @@ def fit(
     seed: int = 0,
     shuffle: bool = True,
     early_stopping: Mapping[str, Any] | None = None,
+    regularization: Mapping[str, Any] | None = None,
+    gradient_clip_norm: float | None = None,
+    lr_schedule: Mapping[str, Any] | None = None,
     on_epoch_end: Callable[[EpochRecord], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
     start_epoch: int = 0,
+    resume: TrainingState | None = None,
+    on_checkpoint: Callable[[TrainingState], None] | None = None,
 ) -> FitResult:
     """Train ``net`` in place on X: (N, *input_shape), y (see ``losses`` for conventions).
 
-    Runs epochs ``start_epoch + 1 .. epochs`` (``epochs`` is the total, so a resumed run
-    passes the epoch it stopped at). ``optimizer`` is a spec dict or a ready (possibly
-    state-loaded) :class:`Optimizer`. Raises ``SpecError`` for bad arguments and
-    ``TrainingDiverged`` when a loss becomes NaN/inf. The optimizer is stepped on the
-    network's single flat parameter group (state keys like "m/params").
+    Runs epochs ``start_epoch + 1 .. epochs`` (``epochs`` is the total). ``optimizer`` is a
+    spec dict or a ready :class:`Optimizer`; ``loss`` a name or ``{"type": ..., ...}``.
+    Per mini-batch: forward, backward, ``regularization`` ({"l1", "l2"}: adds
+    ``l1*sign(w) + 2*l2*w`` to the gradients of weights, not biases or batchnorm
+    parameters; the reported loss excludes the penalty), clipping of the whole gradient to
+    global norm ``gradient_clip_norm``, optimizer step. ``lr_schedule`` (see
+    :mod:`.schedules`) sets the optimizer's rate before each epoch.
+
+    ``resume`` continues from a :class:`TrainingState` (weights, optimizer, dropout RNG,
+    early stopping, schedule and history restored; ``start_epoch`` is then ignored) and
+    ``on_checkpoint`` receives one after each completed epoch (after ``on_epoch_end``);
+    interrupted-and-resumed training is bit-identical to uninterrupted training, and the
+    returned history includes the resumed epochs. Raises ``SpecError`` for bad arguments
+    and ``TrainingDiverged`` when a loss becomes NaN/inf.
     """
     loss_fn = get_loss(loss)
     opt = optimizer if isinstance(optimizer, Optimizer) else build_optimizer(optimizer)
@@ -97,6 +116,9 @@ def fit(
     if task not in TASKS:
         raise SpecError(f"task must be one of {', '.join(TASKS)} (got {task!r})")
     stopper = EarlyStopping.from_spec(early_stopping) if early_stopping is not None else None
+    l1, l2 = read_regularization(regularization)
+    clip = _check_clip(gradient_clip_norm)
+    schedule = Schedule(lr_schedule, opt.base_learning_rate, epochs) if lr_schedule else None
 
     X = net.as_input(X)
     Y = loss_fn.prepare_targets(y, net.output_shape, net.dtype)
@@ -116,11 +138,34 @@ def fit(
     grad_fn = loss_fn.fused_grad if fused else loss_fn.grad
     Acc = ClassificationAccumulator if task == "classification" else RegressionAccumulator
     params, grads = net.flat_parameters(), net.flat_gradients()
+    k = net.decay_size
+    opt.decay_limits = {name: k for name, _ in params}
+    wd_params, wd_grads = net.flat_params[:k], net.flat_grads[:k]
+    wd_buf = np.empty_like(wd_params) if (l1 or l2) else None
 
     result = FitResult()
+    if resume is not None:
+        start_epoch = _restore(resume, net, opt, stopper, schedule, result)
+
+    def snapshot(epoch: int) -> TrainingState:
+        return TrainingState(
+            epoch=epoch,
+            weights=net.get_weights(),
+            optimizer=opt.state_dict(),
+            rng_state=copy.deepcopy(net.rng.bit_generator.state),
+            early_stopping=stopper.state_dict() if stopper is not None else None,
+            schedule=schedule.state_dict() if schedule is not None else None,
+            history=[r.to_dict() for r in result.history],
+            best_epoch=result.best_epoch,
+            stopped=result.stopped,
+        )
+
+    first = start_epoch + 1 if result.stopped is None else epochs + 1
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
-        for epoch in range(start_epoch + 1, epochs + 1):
+        for epoch in range(first, epochs + 1):
             t0 = time.perf_counter()
+            if schedule is not None:
+                opt.learning_rate = schedule.lr_for(epoch)
             if shuffle:
                 perm = _epoch_rng(seed, epoch).permutation(n)
                 Xe, Ye = X[perm], Y[perm]
@@ -138,6 +183,10 @@ def fit(
                     raise TrainingDiverged(epoch, value, result.history)
                 acc.update(out, yb)
                 net.backward(grad_fn(out, yb), skip_output_activation=fused, need_input_grad=False)
+                if wd_buf is not None:
+                    add_penalty_grad(wd_params, wd_grads, l1, l2, wd_buf)
+                if clip is not None:
+                    clip_by_global_norm(net.flat_grads, clip)
                 opt.step(params, grads)
                 total += value * xb.shape[0]
                 seen += xb.shape[0]
@@ -166,13 +215,16 @@ def fit(
             if on_epoch_end is not None:
                 on_epoch_end(record)
 
-            if stopper is None:
-                continue
             monitored = val_loss if val_loss is not None else train_loss
-            stop = stopper.update(epoch, monitored, net.get_weights)
-            result.best_epoch = stopper.best_epoch
-            if stop:
+            if schedule is not None:
+                schedule.end_epoch(epoch, monitored)
+            if stopper is not None and stopper.update(epoch, monitored, net.get_weights):
                 result.stopped = "early_stopping"
+            if stopper is not None:
+                result.best_epoch = stopper.best_epoch
+            if on_checkpoint is not None:
+                on_checkpoint(snapshot(epoch))
+            if result.stopped is not None:
                 break
 
     if stopper is not None and stopper.best_weights is not None:
@@ -180,3 +232,38 @@ def fit(
         if stopper.best_epoch != last:
             net.set_weights(stopper.best_weights)
     return result
+
+
+def _check_clip(value: Any) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+        raise SpecError("gradient_clip_norm must be a positive number")
+    if not math.isfinite(value):
+        raise SpecError("gradient_clip_norm must be finite")
+    return float(value)
+
+
+def _restore(
+    state: TrainingState,
+    net: Network,
+    opt: Optimizer,
+    stopper: EarlyStopping | None,
+    schedule: Schedule | None,
+    result: FitResult,
+) -> int:
+    """Load ``state`` into the run's objects; returns the number of completed epochs."""
+    try:
+        net.set_weights(state.weights)
+        opt.load_state_dict(state.optimizer)
+    except ValueError as exc:
+        raise SpecError(f"cannot resume: the saved state does not fit this run ({exc})") from None
+    net.rng.bit_generator.state = copy.deepcopy(state.rng_state)
+    if stopper is not None and state.early_stopping is not None:
+        stopper.load_state_dict(state.early_stopping)
+    if schedule is not None and state.schedule is not None:
+        schedule.load_state_dict(state.schedule)
+    result.history = [EpochRecord(**d) for d in state.history]
+    result.best_epoch = state.best_epoch
+    result.stopped = state.stopped if state.stopped == "early_stopping" else None
+    return int(state.epoch)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from service.engine import SpecError, build_network
+from service.engine import Network, SpecError, build_network, loss_name
 
 
 @dataclass
@@ -20,11 +20,13 @@ class SpecMismatch(Exception):
 
 
 DEFAULT_LOSS = {"classification": "cross_entropy", "regression": "mse"}
-REGRESSION_LOSSES = {"mse", "mae"}
+REGRESSION_LOSSES = {"mse", "mae", "huber"}
+PASS_THROUGH = {"dropout", "flatten"}
 
 
-def resolve_loss(training: dict[str, Any], task: str) -> str:
-    """The loss named in the spec, or the task's default."""
+def resolve_loss(training: dict[str, Any], task: str) -> str | dict[str, Any]:
+    """The loss in the spec (a name or {"type": "huber", "delta": ...}), or the task's
+    default name."""
     return training.get("loss") or DEFAULT_LOSS[task]
 
 
@@ -38,8 +40,10 @@ def check_job_spec(
 ) -> None:
     """Raise SpecMismatch when the network cannot train on this dataset.
 
-    Checks every layer builds on the dataset's input shape, the output width against the
-    number of classes or targets, and that the loss suits the task.
+    Checks every layer builds on the dataset's input shape (the message names the layer,
+    the shape it receives and what it needs), that the output is one vector per sample,
+    its width against the number of classes or targets, that the loss suits the task and
+    that token ids (embedding first) are not standardised.
     """
     layers = network["layers"]
     try:
@@ -49,10 +53,18 @@ def check_job_spec(
         raise SpecMismatch(str(exc), ("network", "layers", index)) from exc
     last = len(layers) - 1
     last_dense = max((i for i, spec in enumerate(layers) if spec["type"] == "dense"), default=None)
-    final_activation = _final_activation(layers)
-    out_units = int(net.output_shape[-1])
-    loss = resolve_loss(training, task)
+    final_activation = _final_activation(net)
     where = ("network", "layers", last)
+    _check_input_scaling(layers, training)
+    if len(net.output_shape) != 1:
+        raise SpecMismatch(
+            f"layer {last}: the output has shape {tuple(net.output_shape)} per sample but must "
+            "be a vector; add a flatten layer (or set return_sequences to false) before the "
+            "output layer",
+            where,
+        )
+    out_units = int(net.output_shape[-1])
+    loss = loss_name(resolve_loss(training, task))
 
     if task == "classification":
         n_classes = len(classes or [])
@@ -92,7 +104,7 @@ def check_job_spec(
         if loss not in REGRESSION_LOSSES:
             raise SpecMismatch(
                 f"loss '{loss}' is for classification, but the dataset's target is a number; "
-                "use mse or mae",
+                "use mse, mae or huber",
                 ("training", "loss"),
             )
         if out_units != 1:
@@ -103,9 +115,20 @@ def check_job_spec(
             )
 
 
-def _final_activation(layers: list[dict[str, Any]]) -> str:
-    """The activation applied last (dropout passes through)."""
-    for spec in reversed(layers):
-        if spec["type"] in ("dense", "activation"):
-            return spec.get("activation") or "linear"
+def _final_activation(net: Network) -> str:
+    """The activation applied last (dropout and flatten pass through)."""
+    for layer in reversed(net.layers):
+        if layer.activation_name is not None:
+            return layer.activation_name
+        if layer.type_name not in PASS_THROUGH:
+            return "linear"
     return "linear"
+
+
+def _check_input_scaling(layers: list[dict[str, Any]], training: dict[str, Any]) -> None:
+    if layers[0]["type"] == "embedding" and training.get("input_scaling") == "standardize":
+        raise SpecMismatch(
+            "input_scaling 'standardize' would change the token ids an embedding layer "
+            "takes; use 'auto' or 'none'",
+            ("training", "input_scaling"),
+        )

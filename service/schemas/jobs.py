@@ -41,6 +41,24 @@ class JobCreate(StrictModel):
     dataset_id: str = Field(min_length=1, max_length=64)
     network: NetworkSpec
     training: TrainingSpec = Field(default_factory=TrainingSpec)
+    max_runtime_seconds: float | None = Field(
+        default=None,
+        gt=0,
+        description="Fail the job (keeping its checkpoint) past this much training time; "
+        "default: the server's BACKPROP_MAX_RUNTIME_SECONDS.",
+    )
+
+
+class CancelRequest(StrictModel):
+    """POST /v1/jobs/{id}/cancel body (optional)."""
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"keep_model": True}]}
+    )
+
+    keep_model: bool = Field(
+        default=False, description="Save the weights of the last finished epoch as a model."
+    )
 
 
 class Progress(BaseModel):
@@ -64,6 +82,7 @@ class JobOut(BaseModel):
     error: str | None
     model_id: str | None
     cancel_requested: bool
+    max_runtime_seconds: float | None
     network: dict[str, Any]
     training: dict[str, Any]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 
 from service.config import Settings
 from service.runner import run_training_job
@@ -20,29 +20,30 @@ class EmbeddedExecutor:
         self.pool = ThreadPoolExecutor(
             max_workers=max(1, settings.embedded_workers), thread_name_prefix="backprop-job"
         )
-
-        self._pending: set[str] = set()
+        self.stopping = threading.Event()
+        self._pending: dict[str, Future[str]] = {}
         self._lock = threading.Lock()
 
     def publish(self, job_id: str) -> Future[str] | None:
         """Queue the job unless it is already waiting here (republishes are then no-ops)."""
         with self._lock:
-            if job_id in self._pending:
+            if job_id in self._pending or self.stopping.is_set():
                 return None
-            self._pending.add(job_id)
-        future = self.pool.submit(run_training_job, job_id, self.settings)
+            future = self.pool.submit(run_training_job, job_id, self.settings, self.stopping)
+            self._pending[job_id] = future
         future.add_done_callback(lambda f: self._done(job_id, f))
         return future
 
     def _done(self, job_id: str, future: Future[str]) -> None:
         with self._lock:
-            self._pending.discard(job_id)
-        _log_failure(job_id, future)
+            self._pending.pop(job_id, None)
+        if not future.cancelled() and future.exception() is not None:
+            log.error("job %s crashed the executor: %r", job_id, future.exception())
 
-    def shutdown(self, wait: bool = False) -> None:
-        self.pool.shutdown(wait=wait, cancel_futures=True)
-
-
-def _log_failure(job_id: str, future: Future[str]) -> None:
-    if not future.cancelled() and future.exception() is not None:
-        log.error("job %s crashed the executor: %r", job_id, future.exception())
+    def shutdown(self, timeout: float = 30.0) -> None:
+        """Stop: running jobs checkpoint and go back to queued; waiting ones stay queued."""
+        self.stopping.set()
+        with self._lock:
+            futures = list(self._pending.values())
+        self.pool.shutdown(wait=False, cancel_futures=True)
+        wait(futures, timeout=timeout)

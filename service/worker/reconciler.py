@@ -40,7 +40,7 @@ class Reconciler(threading.Thread):
         while not self.stopped.is_set():
             try:
                 # A sweep at start picks up everything still queued; later only the forgotten.
-                age = 0.0 if first else max(60.0, 4 * self.settings.reconcile_seconds)
+                age = 0.0 if first else self.settings.republish_after_seconds
                 reconcile_once(self.settings, self.publisher, age)
                 first = False
             except Exception:

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
-from service.db import jobs_repo
+from service.db import jobs_repo, runs_repo
 from service.db.models import EpochRow, Job, utcnow
 
 SPEC = {"network": {"layers": []}, "training": {}}
@@ -28,6 +28,19 @@ RECORD = {"epoch": 1, "loss": 0.5, "val_loss": 0.6, "metrics": {"accuracy": 0.9}
 PROGRESS = {"epoch": 1, "epochs": 2, "fraction": 0.5}
 
 
+def save(session, job_id: str, owner: str) -> bool:
+    return runs_repo.save_epoch(
+        session,
+        job_id,
+        owner,
+        RECORD,
+        PROGRESS,
+        checkpoint=({"epoch": 1}, b"npz"),
+        runtime_seconds=1.0,
+        attempt=1,
+    )
+
+
 def test_only_one_claim_wins(sessions, tenant_id):
     job_id = new_job(sessions, tenant_id)
     with sessions() as s:
@@ -43,10 +56,10 @@ def test_writes_are_fenced_on_the_lease(sessions, tenant_id):
     with sessions() as s:
         jobs_repo.claim(s, job_id, "w1")
         assert jobs_repo.heartbeat(s, job_id, "w2") is False
-        assert jobs_repo.record_epoch(s, job_id, "w2", RECORD, PROGRESS) is False
+        assert save(s, job_id, "w2") is False
         assert jobs_repo.finish(s, job_id, "w2", "succeeded") is False
-        assert jobs_repo.record_epoch(s, job_id, "w1", RECORD, PROGRESS) is True
-        assert jobs_repo.record_epoch(s, job_id, "w1", RECORD, PROGRESS) is True  # idempotent
+        assert save(s, job_id, "w1") is True
+        assert save(s, job_id, "w1") is True  # idempotent
         assert jobs_repo.finish(s, job_id, "w1", "failed", error="boom") is True
         assert jobs_repo.finish(s, job_id, "w1", "succeeded") is False  # written once
         rows = s.scalars(select(EpochRow).where(EpochRow.job_id == job_id)).all()

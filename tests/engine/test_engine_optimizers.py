@@ -126,7 +126,7 @@ def test_mismatched_names_rejected():
 @pytest.mark.parametrize(
     "spec",
     [
-        {"type": "rmsprop"},
+        {"type": "lbfgs"},
         {"learning_rate": 0.1},
         "sgd",
         {"type": "sgd", "learning_rate": 0},

@@ -10,6 +10,7 @@ from fastapi import APIRouter, HTTPException, Request, Response, UploadFile
 from pydantic import ValidationError
 
 from service.api.deps import PageDep, SessionDep, SettingsDep, TenantDep
+from service.api.limits import check_dataset_limits
 from service.api.pagination import paginate
 from service.data import (
     DatasetError,
@@ -128,6 +129,7 @@ async def upload_dataset(
 ) -> DatasetOut:
     """Upload a dataset: multipart `file` (+ `target` for CSV) or a JSON body {X, y}."""
     parsed, name, fmt, task = await _parse_request(request, settings.max_upload_bytes)
+    check_dataset_limits(settings, int(parsed.X.shape[0]), int(np.prod(parsed.X.shape[1:])))
     encoded = encode_target(parsed.y_raw, task)
     X = np.ascontiguousarray(parsed.X, dtype=np.float32)
     if X.shape[0] != len(encoded.y):

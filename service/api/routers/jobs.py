@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, HTTPException, Response
+from fastapi import APIRouter, Header, HTTPException, Response
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from service.api.deps import PageDep, PublisherDep, SessionDep, SettingsDep, TenantDep
+from service.api.limits import check_concurrent_jobs
 from service.api.pagination import paginate
 from service.api.routers.datasets import get_owned_dataset
 from service.db import jobs_repo
 from service.db.models import EpochRow, Job
 from service.jobs.validate import check_job_spec
 from service.schemas.common import Page
-from service.schemas.jobs import EpochOut, HistoryOut, JobCreate, JobOut
+from service.schemas.jobs import CancelRequest, EpochOut, HistoryOut, JobCreate, JobOut
 from service.worker.publish import publish_job
 
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
@@ -36,6 +38,7 @@ def job_out(job: Job) -> JobOut:
         error=job.error,
         model_id=job.model_id,
         cancel_requested=job.cancel_requested,
+        max_runtime_seconds=job.max_runtime_seconds,
         network=job.spec["network"],
         training=job.spec["training"],
     )
@@ -57,10 +60,19 @@ def create_job(
     settings: SettingsDep,
     publisher: PublisherDep,
     response: Response,
+    idempotency_key: Annotated[
+        str | None,
+        Header(max_length=200, description="Same key and tenant: the same job, never two."),
+    ] = None,
 ) -> JobOut:
     """Validate the spec against the dataset, commit the job as queued, then publish it."""
-    dataset = get_owned_dataset(session, tenant.id, body.dataset_id)
     spec = {"network": body.network.model_dump(), "training": body.training.model_dump()}
+    if idempotency_key:
+        existing = _job_for_key(session, tenant.id, idempotency_key)
+        if existing is not None:
+            return _replay(existing, body, spec, response)
+    dataset = get_owned_dataset(session, tenant.id, body.dataset_id)
+    check_concurrent_jobs(session, settings, tenant.id)
     check_job_spec(
         spec["network"],
         spec["training"],
@@ -69,10 +81,35 @@ def create_job(
         classes=dataset.classes,
     )
     job = jobs_repo.create_job(session, tenant.id, dataset.id, spec, settings.max_attempts)
-    session.commit()  # the row exists before any worker can hear of it
+    job.max_runtime_seconds = body.max_runtime_seconds
+    job.idempotency_key = idempotency_key
+    try:
+        session.commit()  # the row exists before any worker can hear of it
+    except IntegrityError:  # a concurrent request with the same key won the insert
+        session.rollback()
+        existing = _job_for_key(session, tenant.id, idempotency_key or "")
+        if existing is None:
+            raise
+        return _replay(existing, body, spec, response)
     publish_job(publisher, settings, job.id)
     session.refresh(job)
     response.headers["Location"] = f"/v1/jobs/{job.id}"
+    return job_out(job)
+
+
+def _job_for_key(session: SessionDep, tenant_id: str, key: str) -> Job | None:
+    query = select(Job).where(Job.tenant_id == tenant_id, Job.idempotency_key == key)
+    return session.scalar(query)
+
+
+def _replay(job: Job, body: JobCreate, spec: dict, response: Response) -> JobOut:
+    """The job an earlier request with this Idempotency-Key made; 409 if the body differs."""
+    if job.dataset_id != body.dataset_id or job.spec != spec:
+        raise HTTPException(
+            409, "Idempotency-Key was already used for a different job request; use a new key"
+        )
+    response.headers["Location"] = f"/v1/jobs/{job.id}"
+    response.headers["Idempotent-Replayed"] = "true"
     return job_out(job)
 
 
@@ -110,11 +147,16 @@ def get_history(job_id: str, session: SessionDep, tenant: TenantDep) -> HistoryO
 
 
 @router.post("/{job_id}/cancel", status_code=202, response_model=JobOut)
-def cancel_job(job_id: str, session: SessionDep, tenant: TenantDep) -> JobOut:
-    """Cancel: a queued job at once, a running one between two mini-batches."""
+def cancel_job(
+    job_id: str, session: SessionDep, tenant: TenantDep, body: CancelRequest | None = None
+) -> JobOut:
+    """Cancel: a queued job at once, a running one between two mini-batches.
+
+    With {"keep_model": true} a running job saves its weights as a model when it stops.
+    """
     job = get_owned_job(session, tenant.id, job_id)
     if job.status in jobs_repo.TERMINAL:
         raise HTTPException(409, f"job {job_id} is already {job.status}")
-    jobs_repo.request_cancel(session, job.id)
+    jobs_repo.request_cancel(session, job.id, keep_model=bool(body and body.keep_model))
     session.refresh(job)
     return job_out(job)

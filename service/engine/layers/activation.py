@@ -21,6 +21,7 @@ class ActivationLayer(Layer):
         super().__init__()
         self.activation: Activation = ACTIVATIONS[activation]
         self._a: np.ndarray | None = None
+        self._z: np.ndarray | None = None
 
     @classmethod
     def _from_reader(cls, r: SpecReader) -> ActivationLayer:
@@ -37,6 +38,7 @@ class ActivationLayer(Layer):
 
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
         self._a = self.activation.forward(x)
+        self._z = x if self.activation.uses_input else None
         return self._a
 
     def backward(
@@ -48,4 +50,4 @@ class ActivationLayer(Layer):
             return grad
         if self._a is None:
             raise RuntimeError("backward called before forward")
-        return self.activation.backward(grad, self._a)
+        return self.activation.backward(grad, self._a, self._z)

@@ -3,7 +3,10 @@
 A layer is built once for a known per-sample input shape (without the batch dim) and then
 maps ``(N, *input_shape) -> (N, *output_shape)``. Parameters and their gradients live in
 ``params`` / ``grads`` dicts with matching keys; ``backward`` overwrites ``grads`` in place so
-optimizers may hold references to those arrays.
+optimizers may hold references to those arrays. Non-trainable buffers (batchnorm running
+statistics) live in ``state``: saved with the weights, never touched by optimizers.
+``decay_keys`` names the parameters that weight decay / L1 / L2 apply to (weights, not
+biases or normalisation scales).
 """
 
 from __future__ import annotations
@@ -13,10 +16,16 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from ..activations import Activation
 from ..errors import SpecError
 from ..spec import SpecReader
 
 Shape = tuple[int, ...]
+
+
+def fmt_shape(shape: Shape) -> str:
+    """(64,) -> "(64,)", (8, 8, 1) -> "(8, 8, 1)" (per-sample shapes in messages)."""
+    return str(tuple(int(d) for d in shape))
 
 
 class Layer:
@@ -29,6 +38,7 @@ class Layer:
     def __init__(self) -> None:
         self.params: dict[str, np.ndarray] = {}
         self.grads: dict[str, np.ndarray] = {}
+        self.state: dict[str, np.ndarray] = {}
         self.input_shape: Shape = ()
         self.output_shape: Shape = ()
         self.dtype: np.dtype = np.dtype(np.float32)
@@ -62,6 +72,17 @@ class Layer:
     def _error(self, message: str, index: int | None) -> SpecError:
         return SpecError(message, index, self.type_name)
 
+    def _expect_rank(self, input_shape: Shape, names: str, index: int | None) -> None:
+        """Raise ``SpecError`` unless the per-sample input has ``len(names.split(", "))`` dims,
+        e.g. names="timesteps, features": "expects input (timesteps, features), got (64,)"."""
+        if len(input_shape) != len(names.split(", ")):
+            raise self._error(f"expects input ({names}), got {fmt_shape(input_shape)}", index)
+
+    @property
+    def decay_keys(self) -> tuple[str, ...]:
+        """Parameters subject to weight decay: all but biases by default."""
+        return tuple(k for k in self.params if k != "b" and not k.startswith("b_"))
+
     def config(self) -> dict[str, Any]:
         """Normalised JSON spec that rebuilds this layer."""
         return {"type": self.type_name}
@@ -84,4 +105,13 @@ class Layer:
 
     @property
     def num_params(self) -> int:
+        """Trainable parameter count."""
         return int(sum(p.size for p in self.params.values()))
+
+
+def activate(act: Activation, z: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    """Apply ``act`` (in place over ``z`` unless its backward needs ``z``); returns
+    ``(a, z_kept)`` where ``z_kept`` is what to pass back to ``act.backward``."""
+    if act.uses_input:
+        return act.forward(z), z
+    return act.forward(z, out=z), None

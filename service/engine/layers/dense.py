@@ -9,7 +9,7 @@ import numpy as np
 from ..activations import ACTIVATIONS, Activation
 from ..initializers import INITIALIZERS, default_initializer
 from ..spec import SpecReader
-from .base import Layer, Shape
+from .base import Layer, Shape, activate
 
 
 class Dense(Layer):
@@ -32,6 +32,7 @@ class Dense(Layer):
         self.use_bias = use_bias
         self._x: np.ndarray | None = None
         self._a: np.ndarray | None = None
+        self._z: np.ndarray | None = None
 
     @classmethod
     def _from_reader(cls, r: SpecReader) -> Dense:
@@ -72,7 +73,7 @@ class Dense(Layer):
         z = x2 @ W
         if self.use_bias:
             z += self.params["b"]
-        a = self.activation.forward(z, out=z)
+        a, self._z = activate(self.activation, z)
         self._x, self._a = x2, a
         return a.reshape(*x.shape[:-1], self.units)
 
@@ -83,7 +84,7 @@ class Dense(Layer):
             raise RuntimeError("backward called before forward")
         g = grad.reshape(-1, self.units)
         if not skip_activation:
-            g = self.activation.backward(g, self._a)
+            g = self.activation.backward(g, self._a, self._z)
         W = self.params["W"]
         np.matmul(self._x.T, g, out=self.grads["W"])
         if self.use_bias:

@@ -7,14 +7,18 @@ from typing import Any
 
 from ..errors import SpecError
 from .adam import Adam
+from .adaptive import Adagrad, AdamW, RMSprop
 from .base import Optimizer
 from .sgd import SGD
 
-OPTIMIZERS: dict[str, type[Optimizer]] = {cls.type_name: cls for cls in (SGD, Adam)}
+OPTIMIZERS: dict[str, type[Optimizer]] = {
+    cls.type_name: cls for cls in (SGD, Adam, RMSprop, Adagrad, AdamW)
+}
 
 
 def build_optimizer(spec: Mapping[str, Any]) -> Optimizer:
-    """Build an optimizer from ``{"type": "sgd"|"adam", ...}`` (raises ``SpecError``)."""
+    """Build an optimizer from ``{"type": "sgd"|"adam"|"rmsprop"|"adagrad"|"adamw", ...}``
+    (raises ``SpecError``)."""
     if not isinstance(spec, Mapping):
         raise SpecError("optimizer must be an object")
     kind = spec.get("type")
@@ -23,4 +27,13 @@ def build_optimizer(spec: Mapping[str, Any]) -> Optimizer:
     return OPTIMIZERS[kind].from_spec(spec)
 
 
-__all__ = ["OPTIMIZERS", "SGD", "Adam", "Optimizer", "build_optimizer"]
+__all__ = [
+    "OPTIMIZERS",
+    "SGD",
+    "Adagrad",
+    "Adam",
+    "AdamW",
+    "Optimizer",
+    "RMSprop",
+    "build_optimizer",
+]

@@ -28,8 +28,18 @@ class Optimizer:
 
     def __init__(self, learning_rate: float) -> None:
         self.learning_rate = float(learning_rate)
+        #: the configured rate; schedules scale this, never the current (scheduled) one
+        self.base_learning_rate = self.learning_rate
         self.step_count = 0
         self.state: dict[str, dict[str, np.ndarray]] = {}
+        #: per parameter name: how many leading entries decoupled weight decay applies to
+        #: (``fit`` sets it to ``Network.decay_size``); absent means the whole array
+        self.decay_limits: dict[str, int] = {}
+
+    def decayed(self, name: str, param: np.ndarray) -> np.ndarray:
+        """The part of ``param`` (a view) that weight decay applies to."""
+        limit = self.decay_limits.get(name)
+        return param if limit is None else param[:limit]
 
     @classmethod
     def from_spec(cls, spec: Mapping[str, Any]) -> Optimizer:

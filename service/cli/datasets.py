@@ -1,0 +1,125 @@
+"""`backprop datasets upload|list|show|delete`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from service.cli.common import (
+    JsonOpt,
+    KeyOpt,
+    QuietOpt,
+    UrlOpt,
+    connect,
+    console,
+    facts,
+    page_note,
+    print_json,
+    table,
+)
+
+app = typer.Typer(help="Upload and manage datasets.", no_args_is_help=True)
+
+COLUMNS = ("id", "name", "format", "task", "rows", "features", "classes", "created")
+
+
+def _row(d: dict[str, Any]) -> list[Any]:
+    classes = ", ".join(map(str, d["classes"])) if d.get("classes") else "–"
+    return [d["id"], d["name"], d["format"], d["task"], d["rows"], d["features"], classes,
+            d["created_at"][:16].replace("T", " ")]  # fmt: skip
+
+
+@app.command("upload")
+def upload(
+    path: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help=".csv, .npz or .json")],
+    target: Annotated[
+        str | None, typer.Option("--target", "-t", help="CSV: the label column.")
+    ] = None,
+    name: Annotated[str | None, typer.Option(help="Name (default: the file name).")] = None,
+    task: Annotated[
+        str | None, typer.Option(help="classification or regression (default: guessed).")
+    ] = None,
+    quiet: QuietOpt = False,
+    json_out: JsonOpt = False,
+    url: UrlOpt = None,
+    key: KeyOpt = None,
+) -> None:
+    """Upload a dataset file; prints its id, rows, features and classes."""
+    if path.suffix.lower() == ".csv" and not target:
+        raise typer.BadParameter("a CSV needs --target: the name of the label column")
+    with connect(url, key) as bp:
+        dataset = bp.upload_dataset(path, target=target, name=name, task=task)
+    if quiet:
+        typer.echo(dataset["id"])
+    elif json_out:
+        print_json(dataset)
+    else:
+        console.print(f"uploaded dataset [bold]{dataset['id']}[/]")
+        _show(dataset)
+
+
+@app.command("list")
+def list_(
+    limit: Annotated[int, typer.Option(help="Page size (1-500).")] = 50,
+    offset: Annotated[int, typer.Option(help="Skip this many.")] = 0,
+    json_out: JsonOpt = False,
+    url: UrlOpt = None,
+    key: KeyOpt = None,
+) -> None:
+    """Your datasets, newest first."""
+    with connect(url, key) as bp:
+        page = bp.list_datasets(limit=limit, offset=offset)
+    if json_out:
+        print_json(page)
+        return
+    table("datasets", COLUMNS, (_row(d) for d in page["items"]))
+    page_note(page)
+
+
+@app.command("show")
+def show(
+    dataset_id: Annotated[str, typer.Argument(help="Dataset id.")],
+    json_out: JsonOpt = False,
+    url: UrlOpt = None,
+    key: KeyOpt = None,
+) -> None:
+    """One dataset: shape, task, classes and feature names."""
+    with connect(url, key) as bp:
+        dataset = bp.get_dataset(dataset_id)
+    if json_out:
+        print_json(dataset)
+    else:
+        _show(dataset)
+
+
+def _show(d: dict[str, Any]) -> None:
+    facts(
+        f"dataset {d['name']}",
+        {
+            "id": d["id"],
+            "format": d["format"],
+            "task": d["task"],
+            "rows": d["rows"],
+            "features": d["features"],
+            "input shape": d["input_shape"],
+            "target": d["target"],
+            "classes": ", ".join(map(str, d["classes"])) if d.get("classes") else None,
+            "feature names": ", ".join(d["feature_names"]),
+            "size": f"{d['size_bytes']} bytes",
+            "created": d["created_at"],
+        },
+    )
+
+
+@app.command("delete")
+def delete(
+    dataset_id: Annotated[str, typer.Argument(help="Dataset id.")],
+    url: UrlOpt = None,
+    key: KeyOpt = None,
+) -> None:
+    """Delete a dataset (models trained on it keep working)."""
+    with connect(url, key) as bp:
+        bp.delete_dataset(dataset_id)
+    console.print(f"deleted dataset {dataset_id}")

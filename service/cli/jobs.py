@@ -1,0 +1,260 @@
+"""`backprop jobs submit|list|show|cancel|history|follow`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+from service.cli.common import (
+    JsonOpt,
+    KeyOpt,
+    UrlOpt,
+    connect,
+    console,
+    err_console,
+    facts,
+    fmt,
+    page_note,
+    print_json,
+    table,
+)
+from service.client import BackpropClient
+
+app = typer.Typer(help="Submit, follow and manage training jobs.", no_args_is_help=True)
+FAILED = ("failed", "cancelled")
+FollowOpt = Annotated[
+    bool, typer.Option("--follow", "-f", help="Show a progress bar until the job ends.")
+]
+
+
+def _load_spec(path: Path, dataset: str | None) -> dict[str, Any]:
+    try:
+        spec = json.loads(path.read_text())
+    except json.JSONDecodeError as exc:
+        raise typer.BadParameter(f"{path} is not valid JSON: {exc}") from exc
+    if not isinstance(spec, dict):
+        raise typer.BadParameter(f"{path} must hold an object {{dataset_id, network, training}}")
+    if dataset:
+        spec["dataset_id"] = dataset
+    if not spec.get("dataset_id"):
+        raise typer.BadParameter("no dataset: put dataset_id in the spec file or pass --dataset")
+    return spec
+
+
+@app.command("submit")
+def submit(
+    spec_file: Annotated[
+        Path,
+        typer.Argument(exists=True, dir_okay=False, help="JSON: dataset_id, network, training."),
+    ],
+    dataset: Annotated[
+        str | None, typer.Option("--dataset", "-d", help="Dataset id (overrides dataset_id).")
+    ] = None,
+    follow: FollowOpt = False,
+    quiet: Annotated[
+        bool,
+        typer.Option("--quiet", "-q", help="Print only the job id (with --follow: the model id)."),
+    ] = False,
+    json_out: JsonOpt = False,
+    url: UrlOpt = None,
+    key: KeyOpt = None,
+) -> None:
+    """Queue a training job from a spec file; --follow watches it train."""
+    spec = _load_spec(spec_file, dataset)
+    with connect(url, key) as bp:
+        job = bp.submit_job(spec)
+        if not follow:
+            if quiet:
+                typer.echo(job["id"])
+            elif json_out:
+                print_json(job)
+            else:
+                console.print(f"queued job [bold]{job['id']}[/]")
+                console.print(f"follow it with: backprop jobs follow {job['id']}")
+            return
+        if not quiet and not json_out:
+            console.print(f"queued job [bold]{job['id']}[/]")
+        final = follow_job(bp, job["id"])
+    _report(final, quiet, json_out)
+
+
+@app.command("follow")
+def follow_cmd(
+    job_id: Annotated[str, typer.Argument(help="Job id.")],
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the model id.")] = False,
+    json_out: JsonOpt = False,
+    url: UrlOpt = None,
+    key: KeyOpt = None,
+) -> None:
+    """Show a job's progress bar (epoch, loss, validation loss, ETA) until it ends."""
+    with connect(url, key) as bp:
+        final = follow_job(bp, job_id)
+    _report(final, quiet, json_out)
+
+
+def follow_job(bp: BackpropClient, job_id: str) -> dict[str, Any]:
+    """Render the events stream as a progress bar on stderr; returns the finished job."""
+    job = bp.get_job(job_id)
+    short = job_id[:8]
+    progress = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("loss {task.fields[loss]}"),
+        TextColumn("val {task.fields[val]}"),
+        TextColumn("ETA {task.fields[eta]}"),
+        console=err_console,
+    )
+    total = int(job["training"].get("epochs") or 1)
+    with progress:
+        bar = progress.add_task(
+            f"job {short} {job['status']}", total=total, loss="–", val="–", eta="–"
+        )
+        for event in bp.iter_events(job_id):
+            data = event.data if isinstance(event.data, dict) else {}
+            if event.event in ("status", "end"):
+                progress.update(bar, description=f"job {short} {data.get('status')}")
+            elif event.event == "epoch":
+                progress.update(
+                    bar,
+                    completed=data["epoch"],
+                    loss=fmt(data["loss"]),
+                    val=fmt(data.get("val_loss")),
+                )
+            elif event.event == "progress":
+                eta = data.get("eta_seconds")
+                progress.update(
+                    bar,
+                    total=data.get("epochs") or total,
+                    completed=data.get("epoch", 0),
+                    eta="–" if eta is None else f"{eta:.0f}s",
+                )
+    return bp.get_job(job_id)
+
+
+def _report(job: dict[str, Any], quiet: bool, json_out: bool) -> None:
+    """The finished job's outcome; exit code 1 unless it succeeded."""
+    if quiet:
+        if job.get("model_id"):
+            typer.echo(job["model_id"])
+    elif json_out:
+        print_json(job)
+    else:
+        _show(job)
+        if job.get("model_id"):
+            console.print(
+                f"try it: backprop models predict {job['model_id']} --csv examples/wine.csv"
+            )
+    if job["status"] in FAILED:
+        err_console.print(
+            f"job {job['id']} {job['status']}" + (f": {job['error']}" if job.get("error") else "")
+        )
+        raise typer.Exit(1)
+
+
+@app.command("list")
+def list_(
+    status: Annotated[
+        str | None, typer.Option(help="Only jobs with this status (queued, running, ...).")
+    ] = None,
+    limit: Annotated[int, typer.Option(help="Page size (1-500).")] = 50,
+    offset: Annotated[int, typer.Option(help="Skip this many.")] = 0,
+    json_out: JsonOpt = False,
+    url: UrlOpt = None,
+    key: KeyOpt = None,
+) -> None:
+    """Your jobs, newest first."""
+    with connect(url, key) as bp:
+        page = bp.list_jobs(status=status, limit=limit, offset=offset)
+    if json_out:
+        print_json(page)
+        return
+    rows = []
+    for j in page["items"]:
+        p, m = j.get("progress") or {}, j.get("metrics") or {}
+        epochs = f"{p['epoch']}/{p['epochs']}" if p else "–"
+        rows.append([j["id"], j["status"], epochs, m.get("loss"), m.get("val_loss"),
+                     j.get("model_id"), j["created_at"][:16].replace("T", " ")])  # fmt: skip
+    table("jobs", ("id", "status", "epoch", "loss", "val loss", "model", "created"), rows)
+    page_note(page)
+
+
+@app.command("show")
+def show(
+    job_id: Annotated[str, typer.Argument(help="Job id.")],
+    json_out: JsonOpt = False,
+    url: UrlOpt = None,
+    key: KeyOpt = None,
+) -> None:
+    """Status, progress, latest metrics, error and model id of one job."""
+    with connect(url, key) as bp:
+        job = bp.get_job(job_id)
+    if json_out:
+        print_json(job)
+    else:
+        _show(job)
+
+
+def _show(job: dict[str, Any]) -> None:
+    p = job.get("progress") or {}
+    values: dict[str, Any] = {
+        "id": job["id"],
+        "status": job["status"],
+        "dataset": job["dataset_id"],
+        "epoch": f"{p['epoch']}/{p['epochs']}" if p else None,
+        "samples/s": p.get("samples_per_second"),
+        "eta": None
+        if p.get("eta_seconds") is None or job["status"] != "running"
+        else f"{p['eta_seconds']:.0f}s",
+        "error": job.get("error"),
+        "model": job.get("model_id"),
+        "created": job["created_at"],
+        "finished": job.get("finished_at"),
+    }
+    values.update({k: v for k, v in (job.get("metrics") or {}).items()})
+    facts(f"job {job['id'][:8]}", {k: v for k, v in values.items() if v is not None})
+
+
+@app.command("cancel")
+def cancel(
+    job_id: Annotated[str, typer.Argument(help="Job id.")],
+    json_out: JsonOpt = False,
+    url: UrlOpt = None,
+    key: KeyOpt = None,
+) -> None:
+    """Cancel a job: a queued one at once, a running one between two mini-batches."""
+    with connect(url, key) as bp:
+        job = bp.cancel_job(job_id)
+    if json_out:
+        print_json(job)
+    else:
+        console.print(
+            f"job {job_id}: {job['status']}" + (" (stopping)" if job["status"] == "running" else "")
+        )
+
+
+@app.command("history")
+def history(
+    job_id: Annotated[str, typer.Argument(help="Job id.")],
+    json_out: JsonOpt = False,
+    url: UrlOpt = None,
+    key: KeyOpt = None,
+) -> None:
+    """One line per finished epoch: loss, validation loss, metrics, seconds."""
+    with connect(url, key) as bp:
+        hist = bp.history(job_id)
+    if json_out:
+        print_json(hist)
+        return
+    epochs = hist["epochs"]
+    names = sorted({k for e in epochs for k in e["metrics"]})
+    rows = [
+        [e["epoch"], e["loss"], e["val_loss"], *(e["metrics"].get(n) for n in names), e["seconds"]]
+        for e in epochs
+    ]
+    table(f"history of job {job_id[:8]} ({hist['status']})",
+          ("epoch", "loss", "val loss", *names, "seconds"), rows)  # fmt: skip

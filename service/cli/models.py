@@ -1,0 +1,199 @@
+"""`backprop models list|show|predict|download|delete`."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from service.cli.common import (
+    JsonOpt,
+    KeyOpt,
+    UrlOpt,
+    connect,
+    console,
+    facts,
+    fmt,
+    page_note,
+    print_json,
+    table,
+)
+
+app = typer.Typer(help="Inspect trained models and predict with them.", no_args_is_help=True)
+MAX_PROB_COLUMNS = 10
+
+
+@app.command("list")
+def list_(
+    limit: Annotated[int, typer.Option(help="Page size (1-500).")] = 50,
+    offset: Annotated[int, typer.Option(help="Skip this many.")] = 0,
+    json_out: JsonOpt = False,
+    url: UrlOpt = None,
+    key: KeyOpt = None,
+) -> None:
+    """Your trained models, newest first."""
+    with connect(url, key) as bp:
+        page = bp.list_models(limit=limit, offset=offset)
+    if json_out:
+        print_json(page)
+        return
+    rows = [
+        [m["id"], m["task"], m["num_params"], m["metrics"].get("accuracy"),
+         m["metrics"].get("val_loss"), m["job_id"], m["created_at"][:16].replace("T", " ")]
+        for m in page["items"]
+    ]  # fmt: skip
+    table("models", ("id", "task", "params", "accuracy", "val loss", "job", "created"), rows)
+    page_note(page)
+
+
+@app.command("show")
+def show(
+    model_id: Annotated[str, typer.Argument(help="Model id.")],
+    json_out: JsonOpt = False,
+    url: UrlOpt = None,
+    key: KeyOpt = None,
+) -> None:
+    """Layers with shapes and parameter counts, metrics, input schema and classes."""
+    with connect(url, key) as bp:
+        model = bp.get_model(model_id)
+    if json_out:
+        print_json(model)
+        return
+    schema = model["input_schema"]
+    facts(
+        f"model {model['id']}",
+        {
+            "task": model["task"],
+            "job": model["job_id"],
+            "dataset": model["dataset_id"],
+            "parameters": model["num_params"],
+            "classes": ", ".join(map(str, model["classes"])) if model.get("classes") else None,
+            "features": ", ".join(schema.get("feature_names") or []) or schema.get("features"),
+            "created": model["created_at"],
+        },
+    )
+    specs = model["network"].get("layers", [])
+    rows = []
+    for layer in model["layers"]:
+        spec = specs[layer["index"]] if layer["index"] < len(specs) else {}
+        details = ", ".join(f"{k}={v}" for k, v in spec.items() if k != "type" and v is not None)
+        shape = "(" + ", ".join(map(str, layer["output_shape"])) + ")"
+        rows.append([layer["index"], layer["type"], details, shape, layer["params"]])
+    table("layers", ("#", "type", "details", "output shape", "params"), rows)
+    facts("metrics", model["metrics"])
+
+
+def read_instances(
+    instances: str | None, csv_path: Path | None, feature_names: list[str]
+) -> list[Any]:
+    """Rows from --instances JSON or a CSV file (a header row picks columns by name)."""
+    if (instances is None) == (csv_path is None):
+        raise typer.BadParameter("give exactly one of --instances JSON or --csv FILE")
+    if instances is not None:
+        try:
+            rows = json.loads(instances)
+        except json.JSONDecodeError as exc:
+            raise typer.BadParameter(f"--instances is not valid JSON: {exc}") from exc
+        if isinstance(rows, dict) and "instances" in rows:
+            rows = rows["instances"]
+        if isinstance(rows, list) and rows and not isinstance(rows[0], list):
+            rows = [rows]  # one row
+        return rows
+    with csv_path.open(newline="") as handle:
+        table_rows = [r for r in csv.reader(handle) if r and any(c.strip() for c in r)]
+    if not table_rows:
+        raise typer.BadParameter(f"{csv_path} has no rows")
+    if not all(_is_number(c) for c in table_rows[0]):
+        header = [c.strip() for c in table_rows[0]]
+        missing = [n for n in feature_names if n not in header]
+        if missing:
+            raise typer.BadParameter(f"{csv_path}: the header lacks feature columns {missing}")
+        order = [header.index(n) for n in feature_names]
+        table_rows = [[row[i] for i in order] for row in table_rows[1:]]
+    try:
+        return [[float(c) for c in row] for row in table_rows]
+    except ValueError as exc:
+        raise typer.BadParameter(f"{csv_path}: {exc}") from exc
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+@app.command("predict")
+def predict(
+    model_id: Annotated[str, typer.Argument(help="Model id.")],
+    instances: Annotated[
+        str | None, typer.Option(help='Rows as JSON, e.g. "[[13.2, 1.78, ...]]".')
+    ] = None,
+    csv_path: Annotated[
+        Path | None,
+        typer.Option(
+            "--csv",
+            exists=True,
+            dir_okay=False,
+            help="CSV of rows; with a header, columns are matched to the model's features "
+            "by name (the label column is ignored).",
+        ),
+    ] = None,
+    limit: Annotated[int, typer.Option(help="Predict at most this many rows.")] = 10000,
+    json_out: JsonOpt = False,
+    url: UrlOpt = None,
+    key: KeyOpt = None,
+) -> None:
+    """Predict labels (with class probabilities) or values for rows of features."""
+    with connect(url, key) as bp:
+        model = bp.get_model(model_id)
+        names = model["input_schema"].get("feature_names") or []
+        rows = read_instances(instances, csv_path, names)[:limit]
+        out = bp.predict(model_id, rows)
+    classes = model.get("classes")
+    if json_out:
+        print_json(out)
+        return
+    probs = out.get("probabilities")
+    columns = ["#", "prediction"]
+    if probs and classes and len(classes) <= MAX_PROB_COLUMNS:
+        columns += [f"p({c})" for c in classes]
+    table_rows = []
+    for i, pred in enumerate(out["predictions"]):
+        row = [i + 1, pred]
+        if len(columns) > 2:
+            row += [fmt(p, 3) for p in probs[i]]
+        table_rows.append(row)
+    table("predictions", columns, table_rows)
+
+
+@app.command("download")
+def download(
+    model_id: Annotated[str, typer.Argument(help="Model id.")],
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="File (default model-<id>.npz).")
+    ] = None,
+    url: UrlOpt = None,
+    key: KeyOpt = None,
+) -> None:
+    """Save the weights as .npz (plain arrays, keys like layers.0.W)."""
+    output = output or Path(f"model-{model_id}.npz")
+    with connect(url, key) as bp:
+        data = bp.download_weights(model_id, output)
+    console.print(f"saved {len(data)} bytes to {output}")
+
+
+@app.command("delete")
+def delete(
+    model_id: Annotated[str, typer.Argument(help="Model id.")],
+    url: UrlOpt = None,
+    key: KeyOpt = None,
+) -> None:
+    """Delete a trained model."""
+    with connect(url, key) as bp:
+        bp.delete_model(model_id)
+    console.print(f"deleted model {model_id}")

@@ -1,0 +1,107 @@
+"""Checkpoints and runs: what a worker saves each epoch and the record of each attempt."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from service.db.jobs_repo import fenced
+from service.db.models import EpochRow, Job, JobCheckpoint, JobRun, utcnow
+
+
+def save_epoch(
+    session: Session,
+    job_id: str,
+    owner: str,
+    record: dict[str, Any],
+    progress: dict[str, Any],
+    *,
+    checkpoint: tuple[dict[str, Any], bytes] | None,
+    runtime_seconds: float,
+    attempt: int,
+) -> bool:
+    """Epoch row, progress and checkpoint in ONE transaction, fenced on the lease.
+
+    So after a crash the history and the checkpoint always agree: no gaps, no repeats.
+    Returns False (writing nothing) when this worker no longer owns the job.
+    """
+    won = session.execute(
+        update(Job)
+        .where(fenced(job_id, owner))
+        .values(
+            progress=progress,
+            metrics=record["metrics"],
+            heartbeat_at=utcnow(),
+            runtime_seconds=runtime_seconds,
+        )
+    )
+    if won.rowcount != 1:
+        session.rollback()
+        return False
+    exists = session.scalar(
+        select(EpochRow.id).where(EpochRow.job_id == job_id, EpochRow.epoch == record["epoch"])
+    )
+    if exists is None:
+        session.add(
+            EpochRow(
+                job_id=job_id,
+                epoch=record["epoch"],
+                loss=record["loss"],
+                val_loss=record.get("val_loss"),
+                metrics=record["metrics"],
+                seconds=record["seconds"],
+            )
+        )
+    if checkpoint is not None:
+        meta, arrays = checkpoint
+        row = session.get(JobCheckpoint, job_id)
+        if row is None:
+            session.add(
+                JobCheckpoint(
+                    job_id=job_id, epoch=record["epoch"], attempt=attempt, meta=meta, arrays=arrays
+                )
+            )
+        else:
+            row.epoch, row.attempt, row.meta, row.arrays = record["epoch"], attempt, meta, arrays
+            row.updated_at = utcnow()
+    session.commit()
+    return True
+
+
+def load_checkpoint(session: Session, job_id: str) -> JobCheckpoint | None:
+    """The job's latest checkpoint (arrays loaded), or None."""
+    row = session.get(JobCheckpoint, job_id)
+    if row is not None:
+        _ = row.arrays
+    return row
+
+
+def release(session: Session, job_id: str, owner: str) -> bool:
+    """running -> queued for a graceful stop (SIGTERM); the attempt is given back."""
+    result = session.execute(
+        update(Job)
+        .where(fenced(job_id, owner))
+        .values(status="queued", lease_owner=None, attempt=Job.attempt - 1, published_at=None)
+    )
+    session.commit()
+    return result.rowcount == 1
+
+
+def start_run(session: Session, job_id: str, attempt: int, owner: str, resumed_from: int) -> None:
+    """Record that `owner` started attempt `attempt` (resuming after epoch `resumed_from`)."""
+    session.add(
+        JobRun(job_id=job_id, attempt=attempt, owner=owner, resumed_from_epoch=resumed_from)
+    )
+    session.commit()
+
+
+def end_run(session: Session, job_id: str, attempt: int, owner: str, outcome: str) -> None:
+    """Record how this worker's attempt ended."""
+    session.execute(
+        update(JobRun)
+        .where(JobRun.job_id == job_id, JobRun.attempt == attempt, JobRun.owner == owner)
+        .values(finished_at=utcnow(), outcome=outcome)
+    )
+    session.commit()

@@ -1,0 +1,142 @@
+"""2-D convolution over NHWC images via im2col: (N, H, W, C) -> (N, Ho, Wo, filters)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..activations import ACTIVATIONS, Activation
+from ..initializers import INITIALIZERS, default_initializer
+from ..spec import SpecReader
+from .base import Layer, Shape, activate, fmt_shape
+from .windows import Pair, out_size, pad_hw, scatter_windows, windows
+
+PADDINGS = ("valid", "same")
+
+
+class Conv2D(Layer):
+    """``a = act(conv(x, W) + b)``; W: (kh, kw, C, filters), b: (filters,).
+
+    The windows of the (padded) input are gathered with a strided view into one
+    (N*Ho*Wo, kh*kw*C) matrix, so the convolution is a single matrix product."""
+
+    type_name = "conv2d"
+    spec_keys = (
+        "filters",
+        "kernel_size",
+        "stride",
+        "padding",
+        "activation",
+        "initializer",
+        "use_bias",
+    )
+
+    def __init__(
+        self,
+        filters: int,
+        kernel_size: Pair,
+        stride: Pair = (1, 1),
+        padding: str = "valid",
+        activation: str = "linear",
+        initializer: str | None = None,
+        use_bias: bool = True,
+    ) -> None:
+        super().__init__()
+        self.filters = filters
+        self.kernel = kernel_size
+        self.stride = stride
+        self.padding = padding
+        self.activation: Activation = ACTIVATIONS[activation]
+        self.initializer = initializer or default_initializer(activation)
+        self.use_bias = use_bias
+        self._cols: np.ndarray | None = None
+        self._a: np.ndarray | None = None
+        self._z: np.ndarray | None = None
+        self._pads: tuple[Pair, Pair] = ((0, 0), (0, 0))
+        self._out_hw: Pair = (0, 0)
+
+    @classmethod
+    def _from_reader(cls, r: SpecReader) -> Conv2D:
+        initializer = r.choice("initializer", INITIALIZERS) if r.has("initializer") else None
+        return cls(
+            r.positive_int("filters"),
+            r.int_pair("kernel_size"),
+            r.int_pair("stride", 1),
+            r.choice("padding", PADDINGS, default="valid"),
+            r.choice("activation", ACTIVATIONS, default="linear"),
+            initializer,
+            r.boolean("use_bias", True),
+        )
+
+    def config(self) -> dict[str, Any]:
+        return {
+            "type": self.type_name,
+            "filters": self.filters,
+            "kernel_size": list(self.kernel),
+            "stride": list(self.stride),
+            "padding": self.padding,
+            "activation": self.activation.name,
+            "initializer": self.initializer,
+            "use_bias": self.use_bias,
+        }
+
+    @property
+    def activation_name(self) -> str | None:
+        return self.activation.name
+
+    def _build(self, input_shape: Shape, rng: np.random.Generator, index: int | None) -> Shape:
+        self._expect_rank(input_shape, "height, width, channels", index)
+        h, w, c = input_shape
+        (kh, kw), (sh, sw) = self.kernel, self.stride
+        ho, top, bottom = out_size(h, kh, sh, self.padding)
+        wo, left, right = out_size(w, kw, sw, self.padding)
+        if ho < 1 or wo < 1:
+            raise self._error(
+                f"kernel {kh}x{kw} does not fit input {fmt_shape(input_shape)} with padding "
+                f"'{self.padding}'; use a smaller kernel_size or padding 'same'",
+                index,
+            )
+        self._pads, self._out_hw = ((top, bottom), (left, right)), (ho, wo)
+        fan_in, fan_out = kh * kw * c, kh * kw * self.filters
+        init = INITIALIZERS[self.initializer]
+        self.params["W"] = init((kh, kw, c, self.filters), fan_in, fan_out, rng, self.dtype)
+        self.grads["W"] = np.zeros_like(self.params["W"])
+        if self.use_bias:
+            self.params["b"] = np.zeros(self.filters, dtype=self.dtype)
+            self.grads["b"] = np.zeros_like(self.params["b"])
+        return (ho, wo, self.filters)
+
+    def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
+        n = x.shape[0]
+        ho, wo = self._out_hw
+        xp = pad_hw(np.ascontiguousarray(x), self._pads)
+        cols = windows(xp, self.kernel, self.stride, self._out_hw).reshape(n * ho * wo, -1)
+        W = self.params["W"]
+        z = cols @ W.reshape(-1, self.filters)
+        if self.use_bias:
+            z += self.params["b"]
+        a, self._z = activate(self.activation, z)
+        self._cols, self._a = cols, a
+        return a.reshape(n, ho, wo, self.filters)
+
+    def backward(
+        self, grad: np.ndarray, *, skip_activation: bool = False, need_input_grad: bool = True
+    ) -> np.ndarray | None:
+        if self._cols is None or self._a is None:
+            raise RuntimeError("backward called before forward")
+        g = grad.reshape(-1, self.filters)
+        if not skip_activation:
+            g = self.activation.backward(g, self._a, self._z)
+        W = self.params["W"]
+        np.matmul(self._cols.T, g, out=self.grads["W"].reshape(-1, self.filters))
+        if self.use_bias:
+            np.sum(g, axis=0, out=self.grads["b"])
+        if not need_input_grad:
+            return None
+        n = grad.shape[0]
+        (kh, kw), c = self.kernel, self.input_shape[2]
+        dwin = (g @ W.reshape(-1, self.filters).T).reshape(n, *self._out_hw, kh, kw, c)
+        (top, bottom), (left, right) = self._pads
+        padded = (self.input_shape[0] + top + bottom, self.input_shape[1] + left + right)
+        return scatter_windows(dwin, padded, self.stride, self._pads)

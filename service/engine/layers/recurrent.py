@@ -1,0 +1,164 @@
+"""Recurrent layers over sequences (N, T, F): shared base and the simple (Elman) RNN.
+
+Internally time-major: the input projection of all steps is one matrix product
+``(T*N, F) @ W``; each step then does one ``(N, U) @ U_rec`` product for all gates.
+Backpropagation through time accumulates the per-step pre-activation gradients so the
+weight gradients are again single matrix products over all steps."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import numpy as np
+
+from ..activations import ACTIVATIONS, Activation
+from ..initializers import glorot_uniform
+from ..spec import SpecReader
+from .base import Layer, Shape
+
+
+def orthogonal(rows: int, cols: int, rng: np.random.Generator, dtype) -> np.ndarray:
+    """A (rows, cols) matrix with orthonormal rows or columns (QR of a normal matrix)."""
+    a = rng.standard_normal((max(rows, cols), min(rows, cols)))
+    q, r = np.linalg.qr(a)
+    q *= np.sign(np.diag(r))
+    q = q if rows >= cols else q.T
+    return q.astype(dtype)
+
+
+class Recurrent(Layer):
+    """Base: params W (F, G*U) input kernel, U (U, G*U) recurrent kernel, b (G*U,).
+
+    Input (N, T, F) -> (N, T, U) with ``return_sequences`` else the last state (N, U).
+    Subclasses set ``gates`` (G) and implement ``_run`` / ``_bptt`` on time-major arrays."""
+
+    spec_keys: ClassVar[tuple[str, ...]] = ("units", "return_sequences")
+    gates: ClassVar[int] = 1
+
+    def __init__(self, units: int, return_sequences: bool = False) -> None:
+        super().__init__()
+        self.units = units
+        self.return_sequences = return_sequences
+        self._x: np.ndarray | None = None
+        self._h: np.ndarray | None = None
+
+    @classmethod
+    def _from_reader(cls, r: SpecReader) -> Recurrent:
+        return cls(r.positive_int("units"), r.boolean("return_sequences", False))
+
+    def config(self) -> dict[str, Any]:
+        return {
+            "type": self.type_name,
+            "units": self.units,
+            "return_sequences": self.return_sequences,
+        }
+
+    def _build(self, input_shape: Shape, rng: np.random.Generator, index: int | None) -> Shape:
+        self._expect_rank(input_shape, "timesteps, features", index)
+        t, f = input_shape
+        gu = self.gates * self.units
+        self.params["W"] = glorot_uniform((f, gu), f, gu, rng, self.dtype)
+        self.params["U"] = orthogonal(self.units, gu, rng, self.dtype)
+        self.params["b"] = self._initial_bias()
+        self._build_extra()
+        for k, p in self.params.items():
+            self.grads[k] = np.zeros_like(p)
+        return (t, self.units) if self.return_sequences else (self.units,)
+
+    def _initial_bias(self) -> np.ndarray:
+        return np.zeros(self.gates * self.units, dtype=self.dtype)
+
+    def _build_extra(self) -> None:
+        """Hook for extra parameters (GRU's recurrent bias)."""
+
+    # ---- computation --------------------------------------------------------------------
+    def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
+        n, t, f = x.shape
+        xt = np.ascontiguousarray(x.transpose(1, 0, 2)).reshape(t * n, f)
+        xw = xt @ self.params["W"]
+        xw += self.params["b"]
+        h = self._run(xw.reshape(t, n, -1))  # (T + 1, N, U), h[0] = 0
+        self._x, self._h = xt, h
+        if self.return_sequences:
+            return np.ascontiguousarray(h[1:].transpose(1, 0, 2))
+        return h[-1].copy()
+
+    def backward(
+        self, grad: np.ndarray, *, skip_activation: bool = False, need_input_grad: bool = True
+    ) -> np.ndarray | None:
+        if self._x is None or self._h is None:
+            raise RuntimeError("backward called before forward")
+        h = self._h
+        t, n, u = h.shape[0] - 1, h.shape[1], self.units
+        if self.return_sequences:
+            dh = np.ascontiguousarray(grad.transpose(1, 0, 2))
+        else:
+            dh = np.zeros((t, n, u), dtype=grad.dtype)
+            dh[-1] = grad
+        dxw = self._bptt(dh).reshape(t * n, -1)  # also fills grads other than W and b
+        np.matmul(self._x.T, dxw, out=self.grads["W"])
+        np.sum(dxw, axis=0, out=self.grads["b"])
+        if not need_input_grad:
+            return None
+        dx = dxw @ self.params["W"].T
+        return np.ascontiguousarray(dx.reshape(t, n, -1).transpose(1, 0, 2))
+
+    def _recurrent_grad(self, dpre: np.ndarray) -> None:
+        """grads["U"] = sum_t h_{t-1}^T dpre_t as one product over all steps."""
+        h = self._h
+        assert h is not None
+        hp = h[:-1].reshape(-1, self.units)
+        np.matmul(hp.T, dpre.reshape(hp.shape[0], -1), out=self.grads["U"])
+
+    def _run(self, xw: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def _bptt(self, dh: np.ndarray) -> np.ndarray:
+        """dL/dh_t (T, N, U) from above -> dL/d(x_t W + b) (T, N, G*U)."""
+        raise NotImplementedError
+
+
+class SimpleRNN(Recurrent):
+    """``h_t = act(x_t W + h_{t-1} U + b)`` (tanh by default)."""
+
+    type_name = "simple_rnn"
+    spec_keys = ("units", "return_sequences", "activation")
+
+    def __init__(self, units: int, return_sequences: bool = False, activation: str = "tanh"):
+        super().__init__(units, return_sequences)
+        self.activation: Activation = ACTIVATIONS[activation]
+        self._z: np.ndarray | None = None
+
+    @classmethod
+    def _from_reader(cls, r: SpecReader) -> SimpleRNN:
+        act = r.choice("activation", [a for a in ACTIVATIONS if a != "softmax"], default="tanh")
+        return cls(r.positive_int("units"), r.boolean("return_sequences", False), act)
+
+    def config(self) -> dict[str, Any]:
+        return {**super().config(), "activation": self.activation.name}
+
+    def _run(self, xw: np.ndarray) -> np.ndarray:
+        t, n, u = xw.shape
+        h = np.zeros((t + 1, n, u), dtype=xw.dtype)
+        U = self.params["U"]
+        for s in range(t):
+            z = xw[s]
+            z += h[s] @ U
+            self.activation.forward(z, out=h[s + 1])
+        self._z = xw if self.activation.uses_input else None
+        return h
+
+    def _bptt(self, dh: np.ndarray) -> np.ndarray:
+        h = self._h
+        assert h is not None
+        t = dh.shape[0]
+        UT = self.params["U"].T
+        dz = np.empty_like(dh)
+        carry = np.zeros_like(dh[0])
+        for s in range(t - 1, -1, -1):
+            carry += dh[s]
+            z = self._z[s] if self._z is not None else None
+            dz[s] = self.activation.backward(carry, h[s + 1], z)
+            carry = dz[s] @ UT
+        self._recurrent_grad(dz)
+        return dz

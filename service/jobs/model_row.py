@@ -1,0 +1,64 @@
+"""Build the stored model row from a trained network and its job."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from service.db.blobs import arrays_to_npz
+from service.db.models import TrainedModel, new_id
+from service.engine import Network
+from service.jobs.validate import resolve_loss
+
+
+@dataclass
+class JobContext:
+    """What the runner read about a job and its dataset when it claimed it."""
+
+    job_id: str
+    tenant_id: str
+    dataset_id: str
+    attempt: int
+    task: str
+    classes: list[Any] | None
+    network: dict[str, Any]
+    training: dict[str, Any]
+    input_schema: dict[str, Any]
+    max_runtime: float | None
+    runtime_before: float
+
+
+def model_row(
+    ctx: JobContext, net: Network, metrics: dict[str, Any], preprocessing: dict[str, Any]
+) -> TrainedModel:
+    """A TrainedModel for `net`'s current weights (id assigned here, not at flush)."""
+    return TrainedModel(
+        id=new_id(),
+        tenant_id=ctx.tenant_id,
+        job_id=ctx.job_id,
+        dataset_id=ctx.dataset_id,
+        task=ctx.task,
+        network=ctx.network,
+        training={**ctx.training, "loss": resolve_loss(ctx.training, ctx.task)},
+        layers=net.summary(),
+        num_params=int(net.num_params),
+        metrics=metrics,
+        input_schema=ctx.input_schema,
+        classes=ctx.classes,
+        preprocessing=preprocessing,
+        weights=arrays_to_npz(net.get_weights()),
+    )
+
+
+def final_metrics(history: list[Any], best_epoch: int | None) -> dict[str, Any]:
+    """Metrics of the best epoch (when early stopping restored it) or of the last."""
+    chosen = history[-1]
+    if best_epoch is not None:
+        chosen = next((r for r in history if r.epoch == best_epoch), chosen)
+    return {
+        "epoch": chosen.epoch,
+        "epochs_run": history[-1].epoch,
+        "loss": chosen.loss,
+        "val_loss": chosen.val_loss,
+        **chosen.metrics,
+    }

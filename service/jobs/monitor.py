@@ -1,0 +1,78 @@
+"""Between mini-batches: heartbeat the lease and decide whether training must stop."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from service.config import Settings
+from service.db import jobs_repo
+from service.db.retry import with_db_retry
+from service.db.session import session_factory
+
+SHUTDOWN = threading.Event()
+"""Set when the process is asked to stop (SIGTERM): running jobs checkpoint and requeue."""
+
+
+class JobMonitor:
+    """Throttled checks of cancellation, lease, shutdown and the runtime limit.
+
+    `reason` says why should_stop() turned True: cancelled, lease_lost, shutdown, time_limit.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        job_id: str,
+        owner: str,
+        *,
+        runtime_before: float,
+        max_runtime: float | None,
+        shutdown: threading.Event = SHUTDOWN,
+    ) -> None:
+        self.shutdown = shutdown
+        self.sessions = session_factory(settings.sqlalchemy_url)
+        self.settings = settings
+        self.job_id = job_id
+        self.owner = owner
+        self.runtime_before = runtime_before
+        self.max_runtime = max_runtime
+        self.started = time.monotonic()
+        self.reason: str | None = None
+        self._last_poll = 0.0
+        self._last_beat = time.monotonic()
+
+    @property
+    def runtime(self) -> float:
+        """Seconds of training across attempts (earlier ones from the checkpoint)."""
+        return self.runtime_before + (time.monotonic() - self.started)
+
+    def should_stop(self) -> bool:
+        if self.reason:
+            return True
+        if self.shutdown.is_set():
+            self.reason = "shutdown"
+        elif self.max_runtime is not None and self.runtime > self.max_runtime:
+            self.reason = "time_limit"
+        else:
+            now = time.monotonic()
+            if now - self._last_poll >= self.settings.cancel_poll_seconds:
+                self._last_poll = now
+                self._poll(now)
+        return self.reason is not None
+
+    def _poll(self, now: float) -> None:
+        def check() -> tuple[bool, bool]:
+            with self.sessions() as session:
+                alive = True
+                if now - self._last_beat >= self.settings.heartbeat_seconds:
+                    alive = jobs_repo.heartbeat(session, self.job_id, self.owner)
+                return alive, jobs_repo.cancel_requested(session, self.job_id)
+
+        alive, cancelled = with_db_retry(check, what="heartbeat")
+        if now - self._last_beat >= self.settings.heartbeat_seconds:
+            self._last_beat = now
+        if not alive:
+            self.reason = "lease_lost"
+        elif cancelled:
+            self.reason = "cancelled"

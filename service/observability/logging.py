@@ -1,0 +1,108 @@
+"""Structured logs: one JSON object per line, carrying the job and tenant ids in context.
+
+    configure_logging()                       # once, in a command (`backprop up`, `worker` ...)
+    with log_context(job_id=job.id, tenant_id=job.tenant_id):
+        log.info("claimed")                   # -> {"message": "claimed", "job_id": ..., ...}
+
+BACKPROP_LOG_FORMAT=text switches to plain lines; BACKPROP_LOG_LEVEL sets the level.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import json
+import logging
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+_context: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar(
+    "backprop_log_context", default=None
+)
+_RESERVED = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
+
+
+def _ids() -> dict[str, Any]:
+    return _context.get() or {}
+
+
+def current_log_context() -> dict[str, Any]:
+    """The ids bound in the current context (a copy)."""
+    return dict(_ids())
+
+
+@contextmanager
+def log_context(**ids: Any) -> Iterator[None]:
+    """Add ids (job_id=..., tenant_id=...) to every log record inside the block."""
+    token = _context.set({**_ids(), **{k: v for k, v in ids.items() if v is not None}})
+    try:
+        yield
+    finally:
+        _context.reset(token)
+
+
+def bind_log_context(**ids: Any) -> None:
+    """Add ids to the current context until the enclosing log_context() block ends."""
+    _context.set({**_ids(), **{k: v for k, v in ids.items() if v is not None}})
+
+
+class ContextFilter(logging.Filter):
+    """Copies the context ids onto each record so any formatter can use them."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        for key, value in _ids().items():
+            if not hasattr(record, key):
+                setattr(record, key, value)
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    """time, level, logger, message, context ids, `extra=` fields and the exception text."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        out: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat().replace("+00:00", "Z"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        out.update(_ids())
+        for key, value in vars(record).items():
+            if key not in _RESERVED and not key.startswith("_"):
+                out[key] = value
+        if record.exc_info:
+            out["exc_info"] = self.formatException(record.exc_info)
+        return json.dumps(out, default=str)
+
+
+class TextFormatter(logging.Formatter):
+    """Plain lines with the context ids appended as key=value."""
+
+    def __init__(self) -> None:
+        super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = super().format(record)
+        ids = " ".join(f"{k}={v}" for k, v in _ids().items())
+        return f"{line} [{ids}]" if ids else line
+
+
+def configure_logging(level: str | None = None, fmt: str | None = None) -> None:
+    """Route the root logger (and uvicorn's/celery's) to stderr as JSON (or text) lines."""
+    level = (level or os.environ.get("BACKPROP_LOG_LEVEL", "INFO")).upper()
+    fmt = (fmt or os.environ.get("BACKPROP_LOG_FORMAT", "json")).lower()
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(TextFormatter() if fmt == "text" else JsonFormatter())
+    handler.addFilter(ContextFilter())
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(level)
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access", "celery"):
+        logger = logging.getLogger(name)
+        logger.handlers.clear()
+        logger.propagate = True

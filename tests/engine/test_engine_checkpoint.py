@@ -1,0 +1,151 @@
+"""TrainingState: an interrupted-then-resumed fit is bit-identical to an uninterrupted one."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import numpy as np
+import pytest
+
+from service.engine import TrainingState, build_network, fit
+
+LAYERS = [
+    {"type": "dense", "units": 16, "activation": "relu"},
+    {"type": "batchnorm"},
+    {"type": "dropout", "rate": 0.3},
+    {"type": "dense", "units": 3, "activation": "softmax"},
+]
+
+
+class Interrupted(Exception):
+    pass
+
+
+def _data():
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 3, 150)
+    X = np.eye(3)[y] @ rng.standard_normal((3, 4)) + rng.standard_normal((150, 4))
+    return X[:120], y[:120], X[120:], y[120:]
+
+
+def _kwargs(schedule, optimizer):
+    return {
+        "loss": "cross_entropy",
+        "optimizer": optimizer,
+        "epochs": 9,
+        "batch_size": 16,
+        "seed": 3,
+        "early_stopping": {"patience": 4, "restore_best": True},
+        "lr_schedule": schedule,
+        "regularization": {"l2": 1e-3},
+        "gradient_clip_norm": 5.0,
+    }
+
+
+def _store(state: TrainingState) -> tuple[bytes, str]:
+    """What a service would persist: NPZ bytes + JSON text."""
+    arrays, meta = state.to_payload()
+    buf = io.BytesIO()
+    np.savez(buf, **arrays)
+    return buf.getvalue(), json.dumps(meta, allow_nan=False)
+
+
+def _load(blob: bytes, text: str) -> TrainingState:
+    with np.load(io.BytesIO(blob), allow_pickle=False) as npz:
+        arrays = {k: npz[k] for k in npz.files}
+    return TrainingState.from_payload(arrays, json.loads(text))
+
+
+def _same_history(a, b):
+    strip = [
+        {k: v for k, v in r.to_dict().items() if k not in ("seconds", "samples_per_second")}
+        for r in a
+    ]
+    assert strip == [
+        {k: v for k, v in r.to_dict().items() if k not in ("seconds", "samples_per_second")}
+        for r in b
+    ]
+
+
+@pytest.mark.parametrize(
+    "schedule,optimizer,k",
+    [
+        ({"type": "cosine", "warmup_epochs": 2}, {"type": "adam", "learning_rate": 0.02}, 3),
+        (
+            {"type": "reduce_on_plateau", "patience": 1, "factor": 0.5},
+            {"type": "adamw", "learning_rate": 0.05},
+            5,
+        ),
+    ],
+)
+def test_resume_is_bit_identical(schedule, optimizer, k):
+    X, y, Xv, yv = _data()
+    kw = _kwargs(schedule, optimizer)
+
+    full = build_network(LAYERS, (4,), seed=7)
+    states: list[TrainingState] = []
+    ref = fit(full, X, y, X_val=Xv, y_val=yv, on_checkpoint=states.append, **kw)
+    assert [s.epoch for s in states] == [r.epoch for r in ref.history]
+
+    saved: dict[str, tuple[bytes, str]] = {}
+
+    def on_checkpoint(state: TrainingState) -> None:
+        saved["last"] = _store(state)
+        if state.epoch == k:
+            raise Interrupted  # the worker dies right after saving epoch k
+
+    first = build_network(LAYERS, (4,), seed=7)
+    with pytest.raises(Interrupted):
+        fit(first, X, y, X_val=Xv, y_val=yv, on_checkpoint=on_checkpoint, **kw)
+
+    fresh = build_network(LAYERS, (4,), seed=7)
+    seen = []
+    res = fit(
+        fresh,
+        X,
+        y,
+        X_val=Xv,
+        y_val=yv,
+        resume=_load(*saved["last"]),
+        on_epoch_end=lambda r: seen.append(r.epoch),
+        **kw,
+    )
+    assert seen == [r.epoch for r in ref.history][k:]
+    _same_history(ref.history, res.history)
+    assert (res.stopped, res.best_epoch) == (ref.stopped, ref.best_epoch)
+    a, b = full.get_weights(), fresh.get_weights()
+    assert set(a) == set(b) and "layers.1.running_var" in a
+    assert all(np.array_equal(a[n], b[n]) for n in a)
+
+
+def test_resume_after_early_stop_only_restores_best():
+    X, y, _, _ = _data()
+    kw = _kwargs(None, {"type": "sgd", "learning_rate": 0.05})
+    kw["early_stopping"] = {"patience": 1, "min_delta": 100.0}
+    states: list[TrainingState] = []
+    net = build_network(LAYERS, (4,), seed=1)
+    ref = fit(net, X, y, on_checkpoint=states.append, **kw)
+    assert ref.stopped == "early_stopping" and len(states) == 2
+    fresh = build_network(LAYERS, (4,), seed=1)
+    res = fit(fresh, X, y, resume=_load(*_store(states[-1])), **kw)
+    assert res.stopped == "early_stopping" and len(res.history) == 2
+    a, b = net.get_weights(), fresh.get_weights()
+    assert all(np.array_equal(a[n], b[n]) for n in a)
+
+
+def test_payload_is_json_and_arrays():
+    X, y, _, _ = _data()
+    states: list[TrainingState] = []
+    fit(
+        build_network(LAYERS, (4,), seed=1),
+        X,
+        y,
+        on_checkpoint=states.append,
+        **_kwargs({"type": "step"}, {"type": "adam"}) | {"epochs": 1},
+    )
+    arrays, meta = states[0].to_payload()
+    assert all(isinstance(v, np.ndarray) for v in arrays.values())
+    assert {"weights/layers.0.W", "optimizer/m/params", "best/layers.1.running_mean"} <= set(arrays)
+    text = json.dumps(meta, allow_nan=False)
+    assert json.loads(text)["epoch"] == 1

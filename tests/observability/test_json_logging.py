@@ -1,0 +1,70 @@
+"""Structured logs: JSON lines with the job and tenant ids of the current context."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import pytest
+
+from service.observability import bind_log_context, configure_logging, log_context
+from service.observability.logging import current_log_context
+
+
+@pytest.fixture
+def restore_root_logger():  # noqa: ANN201
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+    for handler in handlers:
+        root.addHandler(handler)
+    root.setLevel(level)
+
+
+def lines(capsys) -> list[str]:  # noqa: ANN001
+    return [ln for ln in capsys.readouterr().err.splitlines() if ln.strip()]
+
+
+def test_json_lines_carry_context_ids(capsys, restore_root_logger):
+    configure_logging("INFO", "json")
+    log = logging.getLogger("service.test")
+    with log_context(job_id="j1", tenant_id="t1"):
+        log.info("epoch %d done", 3, extra={"loss": 0.5})
+        with log_context(request_id="r1"):
+            bind_log_context(attempt=2)
+            log.warning("inner")
+        try:
+            raise ValueError("boom")
+        except ValueError:
+            log.exception("failed")
+    log.info("outside")
+    first, inner, failed, outside = (json.loads(ln) for ln in lines(capsys))
+    assert first["message"] == "epoch 3 done" and first["level"] == "INFO"
+    assert first["job_id"] == "j1" and first["tenant_id"] == "t1" and first["loss"] == 0.5
+    assert first["logger"] == "service.test" and first["time"].endswith("Z")
+    assert inner["request_id"] == "r1" and inner["attempt"] == 2 and inner["job_id"] == "j1"
+    assert "attempt" not in failed and "ValueError: boom" in failed["exc_info"]
+    assert "job_id" not in outside and current_log_context() == {}
+
+
+def test_text_format_and_level(capsys, restore_root_logger):
+    configure_logging("WARNING", "text")
+    log = logging.getLogger("service.test")
+    with log_context(job_id="j2"):
+        log.info("hidden")
+        log.warning("shown")
+    (line,) = lines(capsys)
+    assert "WARNING service.test: shown" in line and line.endswith("[job_id=j2]")
+
+
+def test_requests_get_a_request_id_and_an_access_line(app_client, caplog):
+    caplog.set_level(logging.INFO, logger="service.access")
+    r = app_client.get("/v1/jobs")
+    assert len(r.headers["x-request-id"]) == 16
+    r = app_client.get("/v1/jobs", headers={"X-Request-ID": "abc"})
+    assert r.headers["x-request-id"] == "abc"
+    record = [r for r in caplog.records if r.name == "service.access"][-1]
+    assert (record.method, record.path, record.status) == ("GET", "/v1/jobs", 200)
+    assert record.tenant_id and record.request_id == "abc"

@@ -1,0 +1,126 @@
+"""service.client.BackpropClient: every route, problem details, SSE parsing and resuming."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import httpx
+import numpy as np
+import pytest
+from support import WINE_NETWORK, wine_csv, wine_split
+
+from service.client import BackpropClient, BackpropError, ConfigError, parse_sse, resolve_key
+
+
+def make_client(app_client) -> BackpropClient:  # noqa: ANN001
+    key = app_client.headers["Authorization"].split()[1]
+    return BackpropClient("http://testserver", key, http=app_client)
+
+
+def test_every_route_through_the_client(app_client, tmp_path):
+    bp = make_client(app_client)
+    names, X, X_te, y, _, labels = wine_split()
+    csv_file = tmp_path / "wine.csv"
+    csv_file.write_bytes(wine_csv(names, X, y))
+    dataset = bp.upload_dataset(csv_file, target="cultivar", name="wine")
+    assert dataset["name"] == "wine" and dataset["classes"] == sorted(labels)
+    json_file = tmp_path / "xor.json"
+    json_file.write_text(json.dumps({"X": [[0, 0], [0, 1], [1, 0], [1, 1]], "y": [0, 1, 1, 0]}))
+    xor = bp.upload_dataset(json_file, task="classification")
+    assert bp.get_dataset(xor["id"])["rows"] == 4
+    assert bp.list_datasets()["total"] == 2
+    bp.delete_dataset(xor["id"])
+    assert bp.list_datasets(limit=1)["total"] == 1
+
+    training = {"epochs": 8, "batch_size": 16, "validation_split": 0.2, "seed": 0}
+    job = bp.submit_job(
+        {"dataset_id": dataset["id"], "network": WINE_NETWORK, "training": training}
+    )
+    events = list(bp.iter_events(job["id"]))
+    assert events[0].event == "status" and events[-1].event == "end"
+    assert [e.data["epoch"] for e in events if e.event == "epoch"] == list(range(1, 9))
+    resumed = [
+        e.data["epoch"] for e in bp.iter_events(job["id"], last_event_id=6) if e.event == "epoch"
+    ]
+    assert resumed == [7, 8]
+    done = bp.wait(job["id"], timeout=60)
+    assert done["status"] == "succeeded"
+    assert len(bp.history(job["id"])["epochs"]) == 8
+    assert bp.list_jobs(status="succeeded")["items"][0]["id"] == job["id"]
+    assert bp.get_job(job["id"])["model_id"] == done["model_id"]
+
+    model_id = done["model_id"]
+    assert bp.get_model(model_id)["num_params"] > 0
+    assert bp.list_models()["items"][0]["id"] == model_id
+    out = bp.predict(model_id, X_te[:3].tolist())
+    assert len(out["predictions"]) == 3 and set(out["predictions"]) <= set(labels)
+    path = tmp_path / "w.npz"
+    data = bp.download_weights(model_id, path)
+    assert path.read_bytes() == data
+    assert np.load(io.BytesIO(data), allow_pickle=False)["layers.0.W"].shape[0] == 13
+    bp.delete_model(model_id)
+    with pytest.raises(BackpropError) as info:
+        bp.get_model(model_id)
+    assert info.value.status == 404 and info.value.detail == f"model {model_id} not found"
+
+
+def test_errors_carry_the_problem_detail(app_client):
+    bp = make_client(app_client)
+    with pytest.raises(BackpropError) as info:
+        bp.submit_job({"dataset_id": "x", "network": {"layers": []}})
+    assert info.value.status == 422 and "layers" in info.value.detail
+    assert info.value.errors and str(info.value) == info.value.detail
+    with pytest.raises(BackpropError) as info:
+        bp.cancel_job("missing")
+    assert info.value.status == 404
+    with pytest.raises(BackpropError) as info:
+        list(bp.iter_events("missing"))
+    assert info.value.status == 404
+
+
+def test_parse_sse_handles_comments_multiline_and_ids():
+    text = 'retry: 2000\n\n: keep-alive\n\nid: 3\nevent: epoch\ndata: {"epoch": 3}\n\n'
+    text += "event: note\ndata: line one\ndata: line two\n\n"
+    events = list(parse_sse(iter(text.splitlines(keepends=True))))
+    assert [(e.event, e.id, e.data) for e in events] == [
+        ("epoch", "3", {"epoch": 3}),
+        ("note", None, "line one\nline two"),
+    ]
+
+
+def test_iter_events_reconnects_with_last_event_id():
+    """A stream cut after epoch 2 is resumed with Last-Event-ID: 2."""
+    seen: list[str | None] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.headers.get("last-event-id"))
+        if len(seen) == 1:
+            body = "".join(f'id: {n}\nevent: epoch\ndata: {{"epoch": {n}}}\n\n' for n in (1, 2))
+        else:
+            body = 'id: 3\nevent: epoch\ndata: {"epoch": 3}\n\n'
+            body += 'event: end\ndata: {"status": "succeeded"}\n\n'
+        return httpx.Response(200, text=body, headers={"content-type": "text/event-stream"})
+
+    bp = BackpropClient("http://x", "k", transport=httpx.MockTransport(handler))
+    events = list(bp.iter_events("j"))
+    assert [e.data.get("epoch") for e in events if e.event == "epoch"] == [1, 2, 3]
+    assert seen == [None, "2"] and events[-1].event == "end"
+
+
+def test_non_json_errors_and_key_resolution(tmp_path, monkeypatch):
+    def handler(request: httpx.Request) -> httpx.Response:
+        assert request.headers["authorization"] == "Bearer from-file"
+        return httpx.Response(502, text="bad gateway")
+
+    monkeypatch.delenv("BACKPROP_API_KEY", raising=False)
+    monkeypatch.setenv("BACKPROP_DATA_DIR", str(tmp_path))
+    with pytest.raises(ConfigError, match="no API key"):
+        resolve_key()
+    (tmp_path / "api-key.txt").write_text("from-file\n")
+    bp = BackpropClient("http://x", transport=httpx.MockTransport(handler))
+    with pytest.raises(BackpropError) as info:
+        bp.list_jobs()
+    assert info.value.status == 502 and info.value.detail == "bad gateway"
+    monkeypatch.setenv("BACKPROP_API_KEY", "from-env")
+    assert resolve_key() == "from-env" and resolve_key("given") == "given"
