@@ -28,6 +28,7 @@ from service.jobs.model_row import JobContext, final_metrics, model_row
 from service.jobs.monitor import SHUTDOWN, JobMonitor
 from service.jobs.options import fit_options
 from service.jobs.prepare import prepare
+from service.observability import bind_log_context, with_job_log_context
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +42,7 @@ class LeaseLost(Exception):
     """Another worker owns the job now; stop without writing anything."""
 
 
+@with_job_log_context
 def run_training_job(
     job_id: str, settings: Settings | None = None, shutdown: threading.Event | None = None
 ) -> str:
@@ -67,12 +69,13 @@ def run_training_job(
     outcome = "failed"
     try:
         ctx, arrays = _load(settings, job_id)
+        bind_log_context(tenant_id=ctx.tenant_id, attempt=ctx.attempt)
         log.info("job %s attempt %d claimed by %s", job_id, ctx.attempt, owner)
         outcome = _train(settings, ctx, arrays, owner, shutdown or SHUTDOWN)
     except LeaseLost:
         log.warning("job %s: lease lost, stopping without writes", job_id)
         outcome = "lease-lost"
-    except (TrainingDiverged, DatasetGone) as exc:
+    except (TrainingDiverged, DatasetGone, DataMismatch) as exc:
         outcome = _finish(settings, job_id, owner, "failed", error=str(exc))
     except Exception as exc:  # our bug or bad stored data: fail readably, keep the trace in logs
         log.exception("job %s failed", job_id)
@@ -134,6 +137,10 @@ def _load(settings: Settings, job_id: str) -> tuple[JobContext, dict[str, Any]]:
     return with_db_retry(read, what="load job")
 
 
+class DataMismatch(Exception):
+    """The stored data cannot train this network; the message says where."""
+
+
 class DatasetGone(Exception):
     def __str__(self) -> str:
         return "dataset was deleted"
@@ -160,7 +167,10 @@ def _train(
 ) -> str:
     sessions = session_factory(settings.sqlalchemy_url)
     training = ctx.training
-    data = prepare(arrays["X"], arrays["y"], ctx.task, training)
+    try:
+        data = prepare(arrays["X"], arrays["y"], ctx.task, training, network=ctx.network)
+    except ValueError as exc:  # the data does not suit the network (e.g. non-integer token ids)
+        raise DataMismatch(str(exc)) from exc
     net = build_network(
         ctx.network["layers"], tuple(data.X_train.shape[1:]), seed=int(training["seed"])
     )

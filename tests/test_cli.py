@@ -1,4 +1,4 @@
-"""The `backprop` command: keys create prints the key alone on the last line."""
+"""Server commands of `backprop`: migrate, worker without a broker, keys create/list/revoke."""
 
 from __future__ import annotations
 
@@ -20,10 +20,20 @@ def test_keys_create_and_migrate(tmp_path, monkeypatch):
         assert result.exit_code == 0, result.output
         result = runner.invoke(app, ["keys", "create", "--tenant", "acme"])
         assert result.exit_code == 0, result.output
-        key = result.output.strip().splitlines()[-1]
+        key = result.stdout.strip().splitlines()[-1]
         assert key.startswith("bp_") and " " not in key
         with session_scope(get_settings().sqlalchemy_url) as s:
             assert tenant_for_key(s, key).name == "acme"
         assert runner.invoke(app, ["worker"]).exit_code == 2  # no broker configured
+        admin = runner.invoke(app, ["keys", "create", "--tenant", "ops", "--admin"])
+        assert "admin scope" in admin.output
+        listed = runner.invoke(app, ["keys", "list"])
+        assert listed.exit_code == 0 and "acme" in listed.output and "ops" in listed.output
+        assert key not in listed.output  # only prefixes are shown
+        revoked = runner.invoke(app, ["keys", "revoke", key[:10]])
+        assert revoked.exit_code == 0, revoked.output
+        with session_scope(get_settings().sqlalchemy_url) as s:
+            assert tenant_for_key(s, key) is None
+        assert runner.invoke(app, ["keys", "revoke", "bp_nothing"]).exit_code == 1
     finally:
         get_settings.cache_clear()

@@ -64,7 +64,8 @@ def create_app(settings: Settings | None = None, *, embedded_worker: bool | None
     errors.install(app)
     app.add_middleware(BodyLimitMiddleware, limit=settings.max_upload_bytes)
     observability.install(app, Metrics(session_factory(settings.sqlalchemy_url)))
-    for module in (health, datasets, jobs, events, models, admin):
-        app.include_router(module.router)
+    app.include_router(health.router)
+    for module in (datasets, jobs, events, models, admin):
+        app.include_router(module.router, responses=errors.ERROR_RESPONSES)
     dashboard.install(app)
     return app

@@ -12,6 +12,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from service.data import DatasetError
 from service.jobs.validate import SpecMismatch
+from service.schemas.common import Problem
+from service.schemas.network import LAYER_TAGS
+from service.schemas.training import OPTION_TAGS
 
 log = logging.getLogger(__name__)
 PROBLEM = "application/problem+json"
@@ -27,6 +30,25 @@ TITLES = {
     429: "Too Many Requests",
     500: "Internal Server Error",
 }
+
+
+def _problem_response(description: str) -> dict[str, Any]:
+    schema = {"$ref": "#/components/schemas/Problem"}
+    return {"model": Problem, "description": description, "content": {PROBLEM: {"schema": schema}}}
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: _problem_response("Malformed request"),
+    401: _problem_response("Missing, unknown or revoked API key"),
+    403: _problem_response("The key lacks the scope this route needs"),
+    404: _problem_response("No such object for this tenant"),
+    409: _problem_response("Conflicts with the object's state or an earlier request"),
+    413: _problem_response("Request body over the size limit"),
+    415: _problem_response("Unsupported content type"),
+    422: _problem_response("Invalid input: the detail names the field, layer, row or column"),
+    429: _problem_response("Over a rate or concurrency limit; see Retry-After"),
+}
+"""Documented on every /v1 route: errors are application/problem+json bodies."""
 
 
 def problem(
@@ -87,4 +109,4 @@ def install(app: FastAPI) -> None:
 
 def _is_union_tag(part: Any) -> bool:
     """Pydantic puts discriminator tags like 'dense' in error paths; drop them."""
-    return isinstance(part, str) and part in {"dense", "dropout", "activation", "sgd", "adam"}
+    return isinstance(part, str) and part in LAYER_TAGS | OPTION_TAGS

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 
 import typer
@@ -14,8 +13,10 @@ keys_app = typer.Typer(help="Manage API keys.", no_args_is_help=True)
 
 
 def _logging() -> None:
-    level = os.environ.get("BACKPROP_LOG_LEVEL", "INFO").upper()
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    """JSON log lines carrying job and tenant ids (BACKPROP_LOG_LEVEL sets the level)."""
+    from service.observability import configure_logging
+
+    configure_logging()
 
 
 def _migrate(settings: Settings) -> None:
@@ -69,7 +70,13 @@ def up(
     typer.echo("worker: " + ("Celery via broker" if settings.broker_url else "embedded"))
     if key:
         typer.echo(f"API key (saved in {settings.api_key_file}): {key}")
-    uvicorn.run(create_app(settings, embedded_worker=not settings.broker_url), host=host, port=port)
+    uvicorn.run(
+        create_app(settings, embedded_worker=not settings.broker_url),
+        host=host,
+        port=port,
+        log_config=None,  # our JSON logging; the access line comes from our middleware
+        access_log=False,
+    )
 
 
 @app.command()
@@ -93,6 +100,8 @@ def api(
         create_app(settings, embedded_worker=False),
         host=host or settings.host,
         port=port or settings.port,
+        log_config=None,
+        access_log=False,
     )
 
 
@@ -148,7 +157,10 @@ def worker(
 
 
 @keys_app.command("create")
-def keys_create(tenant: str = typer.Option(..., help="Tenant name (created if new).")) -> None:
+def keys_create(
+    tenant: str = typer.Option(..., help="Tenant name (created if new)."),
+    admin: bool = typer.Option(False, "--admin", help="Allow the admin-only /v1/admin routes."),
+) -> None:
     """Create an API key; the key alone is printed on the last line."""
     from service.db.keys import create_key
     from service.db.session import session_scope
@@ -156,6 +168,50 @@ def keys_create(tenant: str = typer.Option(..., help="Tenant name (created if ne
     settings = get_settings()
     _migrate(settings)
     with session_scope(settings.sqlalchemy_url) as session:
-        key = create_key(session, tenant)
-    typer.echo(f"created a key for tenant '{tenant}' (it is shown only once):")
+        key = create_key(session, tenant, admin=admin)
+    scope = " with the admin scope" if admin else ""
+    typer.echo(f"created a key for tenant '{tenant}'{scope} (it is shown only once):")
     typer.echo(key)
+
+
+@keys_app.command("list")
+def keys_list(
+    tenant: str = typer.Option(None, help="Only this tenant's keys."),
+) -> None:
+    """List keys: id, prefix, tenant, scope, created and revoked (never the key itself)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from service.db.keys import list_keys
+    from service.db.session import session_scope
+
+    settings = get_settings()
+    _migrate(settings)
+    table = Table("id", "prefix", "tenant", "admin", "created", "revoked")
+    with session_scope(settings.sqlalchemy_url) as session:
+        for key, name in list_keys(session, tenant):
+            table.add_row(
+                key.id,
+                key.prefix,
+                name,
+                "yes" if key.is_admin else "",
+                f"{key.created_at:%Y-%m-%d %H:%M}",
+                f"{key.revoked_at:%Y-%m-%d %H:%M}" if key.revoked_at else "",
+            )
+    Console(width=140).print(table)
+
+
+@keys_app.command("revoke")
+def keys_revoke(key: str = typer.Argument(..., help="Key id or prefix (see `keys list`).")) -> None:
+    """Revoke a key: requests with it get 401 from then on."""
+    from service.db.keys import revoke_key
+    from service.db.session import session_scope
+
+    settings = get_settings()
+    _migrate(settings)
+    with session_scope(settings.sqlalchemy_url) as session:
+        row = revoke_key(session, key)
+        if row is None:
+            typer.echo(f"no single key matches '{key}'", err=True)
+            raise typer.Exit(1)
+        typer.echo(f"revoked key {row.id} ({row.prefix}...)")

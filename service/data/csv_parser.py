@@ -18,13 +18,16 @@ from service.data.values import MIN_ROWS, non_finite_reason, show
 _F32_MAX = float(np.finfo(np.float32).max)
 
 
-def parse_csv(data: bytes, target: str) -> ParsedDataset:
+def parse_csv(data: bytes, target: str, impute: str | None = None) -> ParsedDataset:
     """Parse a comma-separated file with a header row.
 
     ``target`` names the label column (any position); every other column must be numeric.
     Returns X float32 (N, F), y_raw a list of N labels (all int, all float, or all str),
     feature_names the F other header names. A UTF-8 BOM, CRLF line endings and blank
     trailing lines are accepted. Raises DatasetError on any problem.
+
+    impute: None refuses missing or non-finite feature cells; "mean" or "median" fills
+    empty, NA, nan and inf cells with the column's statistic (labels must be present).
     """
     target = target.strip()
     text = _decode(data)
@@ -43,7 +46,12 @@ def parse_csv(data: bytes, target: str) -> ParsedDataset:
             raise DatasetError(f"row {i}: expected {width} values, got {len(row)}", row=i)
     t = header.index(target)
     names = header[:t] + header[t + 1 :]
-    X = _parse_features(rows, [j for j in range(width) if j != t], names)
+    if impute is None:
+        X = _parse_features(rows, [j for j in range(width) if j != t], names)
+    else:
+        X = impute_missing(
+            _parse_with_missing(rows, [j for j in range(width) if j != t], names), names, impute
+        )
     y_raw = _parse_labels([row[t] for row in rows], target)
     return ParsedDataset(X=X, y_raw=y_raw, feature_names=names, target=target)
 
@@ -134,18 +142,51 @@ def _parse_features(rows: list[list[str]], cols: list[int], names: list[str]) ->
     return np.array(values, dtype=np.float32)
 
 
+_HINT = "upload with impute=mean or impute=median to fill missing values"
+MISSING = {"", "na", "n/a", "nan", "null", "none", "?", "inf", "-inf", "+inf", "infinity"}
+
+
+def _parse_with_missing(rows: list[list[str]], cols: list[int], names: list[str]) -> np.ndarray:
+    """Feature cells -> float64 (N, F) with NaN where a cell is missing or non-finite."""
+    out = np.empty((len(rows), len(cols)), dtype=np.float64)
+    for i, row in enumerate(rows, start=1):
+        for k, (j, name) in enumerate(zip(cols, names, strict=True)):
+            text = row[j].strip()
+            if text.lower() in MISSING:
+                out[i - 1, k] = np.nan
+                continue
+            out[i - 1, k] = _cell_value(text, i, name)
+    return out
+
+
+def impute_missing(X: np.ndarray, names: list[str], strategy: str) -> np.ndarray:
+    """Fill NaN cells of (N, F) X with each column's mean or median -> float32."""
+    if strategy not in ("mean", "median"):
+        raise DatasetError(f"impute must be 'mean' or 'median', got {show(strategy)}")
+    X = np.array(X, dtype=np.float64)
+    missing = np.isnan(X)
+    for k in np.flatnonzero(missing.any(axis=0)):
+        present = X[~missing[:, k], k]
+        if present.size == 0:
+            raise DatasetError(
+                f"column {show(names[k])} has no values to impute from", column=names[k]
+            )
+        X[missing[:, k], k] = np.mean(present) if strategy == "mean" else np.median(present)
+    return X.astype(np.float32)
+
+
 def _cell_value(cell: str, i: int, name: str) -> float:
     """``cell`` (row i, column name) as a float; DatasetError unless finite in float32."""
     text = cell.strip()
     where = f"row {i}, column {show(name)}"
     if not text:
-        raise DatasetError(f"{where}: empty cell", row=i, column=name)
+        raise DatasetError(f"{where}: empty cell ({_HINT})", row=i, column=name)
     try:
         value = float(text)
     except ValueError:
         raise DatasetError(f"{where}: {show(text)} is not a number", row=i, column=name) from None
     if not math.isfinite(value) or abs(value) > _F32_MAX:
-        raise DatasetError(f"{where}: {non_finite_reason(text)}", row=i, column=name)
+        raise DatasetError(f"{where}: {non_finite_reason(text)} ({_HINT})", row=i, column=name)
     return value
 
 

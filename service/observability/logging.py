@@ -10,19 +10,26 @@ BACKPROP_LOG_FORMAT=text switches to plain lines; BACKPROP_LOG_LEVEL sets the le
 from __future__ import annotations
 
 import contextvars
+import functools
 import json
 import logging
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 _context: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar(
     "backprop_log_context", default=None
 )
-_RESERVED = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
+T = TypeVar("T")
+_RESERVED = set(vars(logging.makeLogRecord({}))) | {
+    "message",
+    "asctime",
+    "taskName",
+    "color_message",
+}
 
 
 def _ids() -> dict[str, Any]:
@@ -42,6 +49,17 @@ def log_context(**ids: Any) -> Iterator[None]:
         yield
     finally:
         _context.reset(token)
+
+
+def with_job_log_context(func: Callable[..., T]) -> Callable[..., T]:
+    """Decorator for func(job_id, ...): its logs carry job_id (e.g. run_training_job)."""
+
+    @functools.wraps(func)
+    def wrapper(job_id: str, *args: Any, **kwargs: Any) -> T:
+        with log_context(job_id=job_id):
+            return func(job_id, *args, **kwargs)
+
+    return wrapper
 
 
 def bind_log_context(**ids: Any) -> None:
@@ -106,3 +124,4 @@ def configure_logging(level: str | None = None, fmt: str | None = None) -> None:
         logger = logging.getLogger(name)
         logger.handlers.clear()
         logger.propagate = True
+    logging.getLogger("httpx").setLevel(max(logging.WARNING, root.level))

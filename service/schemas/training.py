@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
 
 from service.schemas.common import StrictModel
 
@@ -78,6 +78,16 @@ class HuberLossSpec(StrictModel):
 
 
 LossName = Literal["mse", "mae", "huber", "cross_entropy", "binary_cross_entropy"]
+
+
+def _loss_kind(value: Any) -> str:
+    return "loss_spec" if isinstance(value, dict | BaseModel) else "loss_name"
+
+
+Loss = Annotated[
+    Annotated[LossName, Tag("loss_name")] | Annotated[HuberLossSpec, Tag("loss_spec")],
+    Discriminator(_loss_kind),
+]
 
 
 class RegularizationSpec(StrictModel):
@@ -175,7 +185,7 @@ TRAINING_EXAMPLE = {
 }
 
 OPTION_TAGS = frozenset(
-    {"sgd", "adam", "adamw", "rmsprop", "adagrad", "huber"}
+    {"sgd", "adam", "adamw", "rmsprop", "adagrad", "loss_name", "loss_spec"}
     | {"step", "exponential", "cosine", "warmup", "reduce_on_plateau"}
 )
 """Discriminator values of the optimizer / loss / schedule unions (pydantic error paths)."""
@@ -185,7 +195,7 @@ class TrainingSpec(StrictModel):
     """How to train. The loss defaults to cross_entropy (classification) or mse (regression)."""
 
     model_config = _examples(TRAINING_EXAMPLE)
-    loss: LossName | HuberLossSpec | None = Field(
+    loss: Loss | None = Field(
         default=None, description='A name, or {"type": "huber", "delta": 1.0}.'
     )
     optimizer: Optimizer = Field(default_factory=lambda: AdamSpec(type="adam"))

@@ -84,10 +84,10 @@ def test_cnn_reaches_97_percent_on_digits(app_client, digits):
         "optimizer": {"type": "adamw", "learning_rate": 0.005, "weight_decay": 0.01},
         "lr_schedule": {"type": "cosine", "warmup_epochs": 1},
         "gradient_clip_norm": 5.0,
-        "epochs": 15,
+        "epochs": 12,
         "batch_size": 32,
         "validation_split": 0.1,
-        "early_stopping": {"patience": 5},
+        "early_stopping": {"patience": 4},
     }
     job = train(app_client, ds["id"], CNN, training)
     model = app_client.get(f"/v1/models/{job['model_id']}").json()
@@ -120,7 +120,7 @@ def test_recurrent_learns_running_sum_threshold(app_client, kind):
     ds = upload_npz(app_client, X_tr, y_tr)
     network = {
         "layers": [
-            {"type": kind, "units": 24, "return_sequences": True},
+            {"type": kind, "units": 16, "return_sequences": True},
             {"type": kind, "units": 16},
             {"type": "dense", "units": 2, "activation": "softmax"},
         ]
@@ -128,13 +128,13 @@ def test_recurrent_learns_running_sum_threshold(app_client, kind):
     training = {
         "optimizer": {"type": "adam", "learning_rate": 0.01},
         "lr_schedule": {"type": "reduce_on_plateau", "patience": 2, "factor": 0.5},
-        "epochs": 10,
+        "epochs": 8,
         "batch_size": 32,
         "validation_split": 0.1,
     }
     job = train(app_client, ds["id"], network, training)
     model = app_client.get(f"/v1/models/{job['model_id']}").json()
-    assert [s["output_shape"] for s in model["layers"]] == [[16, 24], [16], [2]]
+    assert [s["output_shape"] for s in model["layers"]] == [[16, 16], [16], [2]]
     assert predict_accuracy(app_client, job["model_id"], X_te, y_te) >= 0.95
     # the majority answer is far below that
     assert max(y_te.mean(), 1 - y_te.mean()) < 0.6

@@ -128,13 +128,13 @@ def test_csv_reports_earliest_row_across_columns():
 
 def test_csv_empty_feature_cell():
     err = csv_error("a,b,y\n1,2,0\n3, ,1\n")
-    assert err.message == "row 2, column 'b': empty cell"
+    assert err.message.startswith("row 2, column 'b': empty cell (upload with impute=mean")
 
 
 @pytest.mark.parametrize("bad", ["nan", "NaN", "inf", "-inf", "Infinity"])
 def test_csv_nan_inf_feature(bad):
     err = csv_error(f"x,y\n1,0\n2,0\n3,1\n4,0\n{bad},1\n")
-    assert err.message == f"row 5, column 'x': {bad} is not allowed"
+    assert err.message.startswith(f"row 5, column 'x': {bad} is not allowed (upload with impute")
     assert (err.row, err.column) == (5, "x")
 
 
@@ -404,3 +404,15 @@ def test_npz_encrypted_or_unsupported_member_is_dataset_error(monkeypatch):
 def test_csv_malformed_quoting_reports_file_line():
     err = csv_error('a,y\n1,0\n"2"x,1\n')
     assert err.message.startswith("line 3: malformed CSV")
+
+
+def test_csv_impute_mean_and_median():
+    data = b"a,b,t\n1,,x\n3,NA,y\n5,4,x\n7,nan,y\n9,inf,x\n"
+    mean = parse_csv(data, "t", impute="mean")
+    assert mean.X[:, 1].tolist() == [4.0] * 5 and mean.X[:, 0].tolist() == [1, 3, 5, 7, 9]
+    median = parse_csv(b"a,t\n1,x\n,y\n10,x\n2,y\n", "t", impute="median")
+    assert median.X[:, 0].tolist() == [1.0, 2.0, 10.0, 2.0]
+    with pytest.raises(DatasetError, match="no values to impute"):
+        parse_csv(b"a,b,t\n1,,x\n3,,y\n", "t", impute="mean")
+    with pytest.raises(DatasetError, match="'abc' is not a number"):
+        parse_csv(b"a,t\n1,x\nabc,y\n", "t", impute="mean")

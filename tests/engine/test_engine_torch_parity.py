@@ -165,3 +165,15 @@ def test_gelu_matches_torch_tanh_approximation(rng):
     a = gelu.forward(z)
     np.testing.assert_allclose(a, yt.detach().numpy(), atol=1e-12)
     np.testing.assert_allclose(gelu.backward(g, a, z), zt.grad.numpy(), atol=1e-12)
+
+
+def test_maxpool_ties_go_to_the_first_maximum_like_torch():
+    x = np.zeros((1, 4, 4, 2))
+    x[0, 1, 1, 0] = x[0, 0, 1, 0] = 1.0  # tie inside one window, zero ties elsewhere
+    layer = _ours({"type": "maxpool2d", "pool_size": 2}, (4, 4, 2))
+    g = np.arange(1, 9, dtype=np.float64).reshape(1, 2, 2, 2)
+    layer.forward(x, training=True)
+    dx = layer.backward(g)
+    xt = _t(x, True)
+    _nhwc(F.max_pool2d(_nchw(xt), 2)).backward(_t(g))
+    np.testing.assert_array_equal(dx, xt.grad.numpy())

@@ -7,7 +7,12 @@ import logging
 
 import pytest
 
-from service.observability import bind_log_context, configure_logging, log_context
+from service.observability import (
+    bind_log_context,
+    configure_logging,
+    log_context,
+    with_job_log_context,
+)
 from service.observability.logging import current_log_context
 
 
@@ -68,3 +73,21 @@ def test_requests_get_a_request_id_and_an_access_line(app_client, caplog):
     record = [r for r in caplog.records if r.name == "service.access"][-1]
     assert (record.method, record.path, record.status) == ("GET", "/v1/jobs", 200)
     assert record.tenant_id and record.request_id == "abc"
+
+
+def test_job_decorator_binds_job_and_tenant(capsys, restore_root_logger):
+    configure_logging("INFO", "json")
+
+    @with_job_log_context
+    def run(job_id: str, tenant_id: str) -> str:
+        logging.getLogger("service.runner").info("claimed")
+        bind_log_context(tenant_id=tenant_id)
+        logging.getLogger("service.runner").info("training")
+        return "succeeded"
+
+    assert run("j9", "t9") == "succeeded"
+    logging.getLogger("service.runner").info("after")
+    claimed, training, after = (json.loads(ln) for ln in lines(capsys))
+    assert claimed["job_id"] == "j9" and "tenant_id" not in claimed
+    assert training["job_id"] == "j9" and training["tenant_id"] == "t9"
+    assert "job_id" not in after and "tenant_id" not in after

@@ -47,11 +47,20 @@ UPLOAD_DOC = {
                             "description": "CSV only: the label column, wherever it is",
                         },
                         "task": {"type": "string", "enum": ["classification", "regression"]},
+                        "impute": {
+                            "type": "string",
+                            "enum": ["mean", "median"],
+                            "description": "CSV only: fill missing or non-finite feature "
+                            "cells with the column's mean or median (default: refuse them)",
+                        },
                     },
                 },
                 "example": {"name": "iris", "target": "species"},
             },
-            "application/json": {"schema": {"$ref": "#/components/schemas/DatasetJSON"}},
+            "application/json": {
+                "schema": {"$ref": "#/components/schemas/DatasetJSON"},
+                "example": DatasetJSON.model_config["json_schema_extra"]["examples"][0],
+            },
         },
     }
 }
@@ -116,7 +125,10 @@ async def _parse_request(
     target = form.get("target")
     if not target:
         raise HTTPException(422, "field 'target' is required for CSV: the name of the label column")
-    return parse_csv(data, str(target)), name, "csv", task
+    impute = form.get("impute") or None
+    if impute is not None and impute not in ("mean", "median"):
+        raise HTTPException(422, "field 'impute' must be 'mean' or 'median'")
+    return parse_csv(data, str(target), impute=impute), name, "csv", task
 
 
 @router.post("", status_code=201, response_model=DatasetOut, openapi_extra=UPLOAD_DOC)

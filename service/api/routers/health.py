@@ -1,9 +1,8 @@
-"""Liveness, readiness and Prometheus metrics."""
+"""Liveness and readiness (Prometheus metrics: service.observability.http)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from fastapi import APIRouter
 from sqlalchemy import text
 
 from service.api.deps import SessionDep, SettingsDep
@@ -40,9 +39,3 @@ def readyz(session: SessionDep, settings: SettingsDep):  # noqa: ANN201
     if any(v.startswith("error") for v in checks.values()):
         return problem(503, f"not ready: {checks}")
     return {"status": "ready", "checks": checks}
-
-
-@router.get("/metrics", response_class=Response)
-def metrics() -> Response:
-    """Prometheus text exposition of the process's metrics."""
-    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

@@ -21,7 +21,7 @@ export function jobsView(root, selectedId, onError) {
       renderList(page.items);
       const want = selectedId || (current && current.id) || (page.items[0] && page.items[0].id);
       if (want && (!current || current.id !== want)) select(want);
-      if (!want) replace(detail, h("p", { class: "muted" }, "No jobs yet. Submit one with `backprop jobs submit` or POST /v1/jobs."));
+      if (!want) replace(detail, h("p", { class: "muted" }, "No jobs yet. Submit one with backprop jobs submit (see the README) or POST /v1/jobs."));
     } catch (err) {
       onError(err);
     }

@@ -85,11 +85,15 @@ class MaxPool2D(_Pool2D):
         x, out = self._x, self._out
         dx = np.zeros((grad.shape[0], *self.input_shape), dtype=grad.dtype)
         free = np.ones(out.shape, dtype=bool)  # windows whose maximum is not yet claimed
+        disjoint = all(s >= p for s, p in zip(self.stride, self.pool, strict=True))
         for _, (rows, cols) in self._offsets():
             hit = np.equal(x[:, rows, cols], out)
             hit &= free
             free ^= hit
-            dx[:, rows, cols] += grad * hit
+            if disjoint:  # each input element is in one window: write, don't accumulate
+                np.multiply(grad, hit, out=dx[:, rows, cols])
+            else:
+                dx[:, rows, cols] += grad * hit
         return dx
 
 

@@ -1,0 +1,169 @@
+"""A barrage of bad requests: every one is a clear 4xx, and nothing stored is harmed."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import numpy as np
+import pytest
+from support import csv_bytes, wait_for_job
+
+NETWORK = {
+    "layers": [
+        {"type": "dense", "units": 8, "activation": "relu"},
+        {"type": "dense", "units": 2, "activation": "softmax"},
+    ]
+}
+
+
+def npz(**arrays) -> bytes:
+    buf = io.BytesIO()
+    np.savez(buf, **arrays)
+    return buf.getvalue()
+
+
+def zip_bomb(uncompressed: int = 400 * 1024 * 1024) -> bytes:
+    """An .npz whose X member inflates to `uncompressed` zero bytes (about 400 KB packed)."""
+    header = np.lib.format.header_data_from_array_1_0(np.zeros(0, dtype=np.float32))
+    header["shape"] = (uncompressed // 4 // 100, 100)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        with zf.open("X.npy", "w", force_zip64=True) as member:
+            np.lib.format.write_array_header_1_0(member, header)
+            chunk = bytes(1 << 20)
+            for _ in range(uncompressed // len(chunk)):
+                member.write(chunk)
+        zf.writestr("y.npy", npz_member(np.zeros(uncompressed // 400, dtype=np.int64)))
+    return buf.getvalue()
+
+
+def npz_member(array: np.ndarray) -> bytes:
+    buf = io.BytesIO()
+    np.lib.format.write_array(buf, array)
+    return buf.getvalue()
+
+
+GOOD_CSV = csv_bytes(["a", "b", "t"], [[i, (i * 7) % 5, i % 2] for i in range(40)])
+
+UPLOADS = [
+    ("empty file", b"", {"target": "t"}),
+    ("binary garbage", bytes(range(256)) * 8, {"target": "t"}),
+    ("ragged rows", b"a,b,t\n1,2,x\n3,y\n5,6,x\n", {"target": "t"}),
+    ("missing target column", b"a,b,c\n1,2,3\n4,5,6\n", {"target": "t"}),
+    ("nan feature", b"a,b,t\n1,nan,x\n3,4,y\n5,6,x\n", {"target": "t"}),
+    ("infinite feature", b"a,b,t\n1,inf,x\n3,4,y\n5,6,x\n", {"target": "t"}),
+    ("empty cell", b"a,b,t\n1,,x\n3,4,y\n5,6,x\n", {"target": "t"}),
+    ("header only", b"a,b,t\n", {"target": "t"}),
+    ("duplicate columns", b"a,a,t\n1,2,x\n3,4,y\n", {"target": "t"}),
+    ("bad impute", GOOD_CSV, {"target": "t", "impute": "zero"}),
+    ("bad task", GOOD_CSV, {"target": "t", "task": "clustering"}),
+]
+NPZ_UPLOADS = [
+    (
+        "object array (pickle)",
+        npz(X=np.ones((3, 2)), y=np.array([{"a": 1}, None, 2], dtype=object)),
+    ),
+    ("missing y member", npz(X=np.ones((3, 2)))),
+    ("different lengths", npz(X=np.ones((3, 2)), y=np.arange(4))),
+    ("nan in X", npz(X=np.array([[1.0, np.nan], [2.0, 3.0], [4.0, 5.0]]), y=np.arange(3))),
+    ("not a zip", b"PK\x03\x04garbage-that-is-not-a-zip"),
+]
+
+
+@pytest.fixture
+def stored(app_client) -> dict[str, str]:
+    ds = app_client.post(
+        "/v1/datasets", files={"file": ("d.csv", GOOD_CSV)}, data={"target": "t"}
+    ).json()
+    job = app_client.post(
+        "/v1/jobs", json={"dataset_id": ds["id"], "network": NETWORK, "training": {"epochs": 3}}
+    ).json()
+    done = wait_for_job(app_client, job["id"])
+    assert done["status"] == "succeeded"
+    return {"dataset": ds["id"], "model": done["model_id"]}
+
+
+def assert_problem(r, *statuses: int) -> None:
+    assert r.status_code in statuses, (r.status_code, r.text)
+    assert r.headers["content-type"].startswith("application/problem+json"), r.text
+    assert r.json()["detail"], r.text
+
+
+def test_barrage_of_bad_requests(app_client, stored):
+    for name, data, fields in UPLOADS:
+        r = app_client.post("/v1/datasets", files={"file": ("d.csv", data)}, data=fields)
+        assert_problem(r, 422), name
+    for name, data in NPZ_UPLOADS:
+        r = app_client.post("/v1/datasets", files={"file": ("d.npz", data)})
+        assert_problem(r, 422), name
+    r = app_client.post("/v1/datasets", files={"file": ("bomb.npz", zip_bomb())})
+    assert_problem(r, 413, 422)
+    r = app_client.post(
+        "/v1/datasets", content=b"{not json", headers={"content-type": "application/json"}
+    )
+    assert_problem(r, 400, 422)
+    r = app_client.post("/v1/datasets", json={"X": [[1, 2], [3]], "y": [0, 1]})
+    assert_problem(r, 422)
+
+    ds, model = stored["dataset"], stored["model"]
+    jobs = [
+        {"dataset_id": ds, "network": NETWORK, "status": "succeeded"},
+        {"dataset_id": ds, "network": NETWORK, "tenant_id": "someone-else"},
+        {"dataset_id": ds, "network": NETWORK, "model_id": model},
+        {"dataset_id": ds, "network": {"layers": []}},
+        {"dataset_id": ds, "network": {"layers": [{"type": "dense", "units": -3}]}},
+        {"dataset_id": ds, "network": {"layers": [{"type": "dense", "units": 10**9}]}},
+        {"dataset_id": ds, "network": NETWORK, "training": {"batch_size": 0}},
+        {"dataset_id": ds, "network": NETWORK, "training": {"epochs": 10**9}},
+        {"dataset_id": ds, "network": NETWORK, "training": {"loss": "mse"}},
+        {"dataset_id": ds, "network": NETWORK, "training": {"optimizer": {"type": "lbfgs"}}},
+        {"dataset_id": ds, "network": NETWORK, "training": {"validation_split": 1.5}},
+        {"dataset_id": "no-such-dataset", "network": NETWORK},
+        {"network": NETWORK},
+        [],
+        "just a string",
+    ]
+    for body in jobs:
+        assert_problem(app_client.post("/v1/jobs", json=body), 404, 422)
+
+    url = f"/v1/models/{model}/predict"
+    predictions = [
+        {"instances": [[1.0]]},
+        {"instances": [[1.0, "x"]]},
+        {"instances": [[1.0, None]]},
+        {"instances": [[1.0, True]]},
+        {"instances": []},
+        {"instances": [[1.0, 2.0]] * 10001},
+        {"instances": [[[1.0, 2.0]]]},
+        {"instances": "1,2"},
+        {"rows": [[1.0, 2.0]]},
+    ]
+    for body in predictions:
+        assert_problem(app_client.post(url, json=body), 422)
+    r = app_client.post(
+        url, content=b'{"instances": [[1.0, NaN]]}', headers={"content-type": "application/json"}
+    )
+    assert_problem(r, 422)
+    assert_problem(app_client.get("/v1/jobs", params={"limit": 0}), 422)
+    assert_problem(app_client.get("/v1/jobs", params={"status": "exploded"}), 422)
+
+    # everything stored still works
+    assert app_client.get(f"/v1/datasets/{ds}").json()["rows"] == 40
+    r = app_client.post(url, json={"instances": [[1.0, 2.0], [3.0, 4.0]]})
+    assert r.status_code == 200 and len(r.json()["predictions"]) == 2
+    job = app_client.post(
+        "/v1/jobs", json={"dataset_id": ds, "network": NETWORK, "training": {"epochs": 2}}
+    ).json()
+    assert wait_for_job(app_client, job["id"])["status"] == "succeeded"
+    assert app_client.get("/v1/datasets").json()["total"] == 1
+
+
+def test_declared_oversized_body_is_413_before_reading(app_client):
+    limit = app_client.app_settings.max_upload_bytes
+    r = app_client.post(
+        "/v1/datasets",
+        content=b"x" * 10,
+        headers={"content-type": "application/json", "content-length": str(limit + 1)},
+    )
+    assert_problem(r, 413)

@@ -1,0 +1,59 @@
+"""Object-level authorization: every route answers 404 for another tenant's objects."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+from support import csv_bytes, wait_for_job
+
+NETWORK = {"layers": [{"type": "dense", "units": 2, "activation": "softmax"}]}
+
+
+@pytest.fixture
+def owned(app_client) -> dict[str, str]:
+    data = csv_bytes(["a", "b", "t"], [[i, i % 3, i % 2] for i in range(30)])
+    ds = app_client.post("/v1/datasets", files={"file": ("d.csv", data)}, data={"target": "t"})
+    job = app_client.post(
+        "/v1/jobs",
+        json={"dataset_id": ds.json()["id"], "network": NETWORK, "training": {"epochs": 2}},
+    )
+    done = wait_for_job(app_client, job.json()["id"])
+    return {"dataset": ds.json()["id"], "job": done["id"], "model": done["model_id"]}
+
+
+def routes(ids: dict[str, str]) -> list[tuple[str, str, dict | None]]:
+    d, j, m = ids["dataset"], ids["job"], ids["model"]
+    return [
+        ("GET", f"/v1/datasets/{d}", None),
+        ("DELETE", f"/v1/datasets/{d}", None),
+        ("GET", f"/v1/jobs/{j}", None),
+        ("GET", f"/v1/jobs/{j}/history", None),
+        ("GET", f"/v1/jobs/{j}/events", None),
+        ("POST", f"/v1/jobs/{j}/cancel", None),
+        ("GET", f"/v1/models/{m}", None),
+        ("GET", f"/v1/models/{m}/weights", None),
+        ("POST", f"/v1/models/{m}/predict", {"instances": [[1, 2]]}),
+        ("DELETE", f"/v1/models/{m}", None),
+        ("POST", "/v1/jobs", {"dataset_id": d, "network": NETWORK}),
+    ]
+
+
+def test_other_tenant_gets_404_everywhere(app_client, other_client, owned):
+    for method, path, body in routes(owned):
+        r = other_client.request(method, path, json=body)
+        assert r.status_code == 404, (method, path, r.status_code, r.text)
+        assert r.headers["content-type"].startswith("application/problem+json")
+    for path in ("/v1/datasets", "/v1/jobs", "/v1/models"):
+        assert other_client.get(path).json()["total"] == 0, path
+    # and nothing of the owner's was touched by those attempts
+    assert app_client.get(f"/v1/datasets/{owned['dataset']}").status_code == 200
+    assert app_client.get(f"/v1/models/{owned['model']}").status_code == 200
+    r = app_client.post(f"/v1/models/{owned['model']}/predict", json={"instances": [[1, 2]]})
+    assert r.status_code == 200
+
+
+def test_no_key_is_401_everywhere(app_client, owned):
+    anon = TestClient(app_client.app)
+    for method, path, body in routes(owned):
+        r = anon.request(method, path, json=body)
+        assert r.status_code == 401, (method, path, r.status_code)
