@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     cancel_poll_seconds: float = 0.25
     reconcile_seconds: float = 15.0
     """How often queued jobs nobody picked up are republished."""
+    checkpoint_seconds: float = 2.0
+    """A checkpoint is written after an epoch once this long has passed since the last one
+    (and at the last epoch, on SIGTERM and at the time limit); 0 checkpoints every epoch."""
     republish_after_seconds: float = 60.0
     """A queued job published longer ago than this and still not claimed is published again."""
     max_attempts: int = 3

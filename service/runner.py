@@ -12,6 +12,7 @@ import logging
 import os
 import socket
 import threading
+import time
 import uuid
 from typing import Any
 
@@ -198,27 +199,48 @@ def _train(
     def on_epoch_end(record: EpochRecord) -> None:
         pending["record"] = record
 
-    def on_checkpoint(state: TrainingState) -> None:
-        pending["state"] = state
-        record = pending.pop("record")
-        arrays_, meta = state.to_payload()
-        blob = arrays_to_npz(arrays_)
-        progress = _progress(record, epochs, monitor.runtime - ctx.runtime_before, first_epoch)
+    saved = {"epoch": first_epoch, "at": time.monotonic()}
+
+    def persist(state: TrainingState, record: EpochRecord | None) -> bool:
+        """Write the epoch row (if any) and, when due, the checkpoint: one transaction."""
+        due = record is None or (
+            time.monotonic() - saved["at"] >= settings.checkpoint_seconds or record.epoch >= epochs
+        )
+        checkpoint = None
+        if due and state.epoch > saved["epoch"]:
+            arrays_, meta = state.to_payload()
+            checkpoint = (meta, arrays_to_npz(arrays_))
 
         def write() -> bool:
             with sessions() as session:
+                if record is None:
+                    if checkpoint is None:
+                        return True
+                    return runs_repo.save_checkpoint(
+                        session, ctx.job_id, owner, state.epoch, checkpoint, ctx.attempt
+                    )
+                progress = _progress(
+                    record, epochs, monitor.runtime - ctx.runtime_before, first_epoch
+                )
                 return runs_repo.save_epoch(
                     session,
                     ctx.job_id,
                     owner,
                     record.to_dict(),
                     progress,
-                    checkpoint=(meta, blob),
+                    checkpoint=checkpoint,
                     runtime_seconds=monitor.runtime,
                     attempt=ctx.attempt,
                 )
 
-        if not with_db_retry(write, what="checkpoint"):
+        ok = with_db_retry(write, what="checkpoint")
+        if ok and checkpoint is not None:
+            saved.update(epoch=state.epoch, at=time.monotonic())
+        return ok
+
+    def on_checkpoint(state: TrainingState) -> None:
+        pending["state"] = state
+        if not persist(state, pending.pop("record")):
             monitor.reason = "lease_lost"
 
     result = fit(
@@ -236,6 +258,9 @@ def _train(
     reason = monitor.reason
     if reason == "lease_lost":
         raise LeaseLost(ctx.job_id)
+    if reason in ("shutdown", "time_limit") and "state" in pending:
+        if not persist(pending["state"], None):  # the newest epoch, before handing it back
+            raise LeaseLost(ctx.job_id)
     if reason == "shutdown":
         return _release(settings, ctx.job_id, owner)
     if reason == "time_limit":

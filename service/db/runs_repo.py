@@ -55,19 +55,45 @@ def save_epoch(
             )
         )
     if checkpoint is not None:
-        meta, arrays = checkpoint
-        row = session.get(JobCheckpoint, job_id)
-        if row is None:
-            session.add(
-                JobCheckpoint(
-                    job_id=job_id, epoch=record["epoch"], attempt=attempt, meta=meta, arrays=arrays
-                )
-            )
-        else:
-            row.epoch, row.attempt, row.meta, row.arrays = record["epoch"], attempt, meta, arrays
-            row.updated_at = utcnow()
+        _upsert_checkpoint(session, job_id, record["epoch"], checkpoint, attempt)
     session.commit()
     return True
+
+
+def save_checkpoint(
+    session: Session,
+    job_id: str,
+    owner: str,
+    epoch: int,
+    checkpoint: tuple[dict[str, Any], bytes],
+    attempt: int,
+) -> bool:
+    """Only the checkpoint (its epoch rows are already written), fenced on the lease."""
+    won = session.execute(update(Job).where(fenced(job_id, owner)).values(heartbeat_at=utcnow()))
+    if won.rowcount != 1:
+        session.rollback()
+        return False
+    _upsert_checkpoint(session, job_id, epoch, checkpoint, attempt)
+    session.commit()
+    return True
+
+
+def _upsert_checkpoint(
+    session: Session,
+    job_id: str,
+    epoch: int,
+    checkpoint: tuple[dict[str, Any], bytes],
+    attempt: int,
+) -> None:
+    meta, arrays = checkpoint
+    row = session.get(JobCheckpoint, job_id)
+    if row is None:
+        session.add(
+            JobCheckpoint(job_id=job_id, epoch=epoch, attempt=attempt, meta=meta, arrays=arrays)
+        )
+    else:
+        row.epoch, row.attempt, row.meta, row.arrays = epoch, attempt, meta, arrays
+        row.updated_at = utcnow()
 
 
 def load_checkpoint(session: Session, job_id: str) -> JobCheckpoint | None:
