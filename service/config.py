@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     """Features per row (for images: H x W x C)."""
     max_concurrent_jobs: int = 100
     """Queued plus running jobs per tenant; more is 429 with Retry-After."""
+    auth_cache_seconds: float = 5.0
+    """Verified keys are remembered this long per process; a key revoked elsewhere keeps
+    working in this process for at most this long (0: check the database every request)."""
     rate_limit_per_minute: int = 1200
     """Requests per API key per minute (0: unlimited); more is 429 with Retry-After."""
     model_cache_size: int = 32

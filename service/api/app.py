@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from service import __version__
 from service.api import errors
+from service.api.auth_cache import AuthCache
 from service.api.body_limit import BodyLimitMiddleware
 from service.api.limits import RateLimiter
 from service.api.routers import admin, dashboard, datasets, events, health, jobs, models
@@ -61,6 +62,7 @@ def create_app(settings: Settings | None = None, *, embedded_worker: bool | None
     app.state.settings = settings
     app.state.model_cache = ModelCache(settings.model_cache_size)
     app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
+    app.state.auth_cache = AuthCache(settings.auth_cache_seconds)
     errors.install(app)
     app.add_middleware(BodyLimitMiddleware, limit=settings.max_upload_bytes)
     observability.install(app, Metrics(session_factory(settings.sqlalchemy_url)))

@@ -8,17 +8,18 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
+from service.api.auth_cache import AuthCache, Caller, CallerTenant
 from service.config import Settings
-from service.db.keys import lookup_key
-from service.db.models import ApiKey, Tenant
+from service.db.keys import hash_key, lookup_key
 from service.db.session import session_factory
 from service.worker.publish import Publisher
 
 bearer = HTTPBearer(auto_error=False, description="API key: `Authorization: Bearer <key>`")
 
 
-def get_app_settings(request: Request) -> Settings:
+async def get_app_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
@@ -33,60 +34,89 @@ def get_session(settings: SettingsDep) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
-def get_publisher(request: Request) -> Publisher:
+async def get_publisher(request: Request) -> Publisher:
     return request.app.state.publisher
 
 
 PublisherDep = Annotated[Publisher, Depends(get_publisher)]
 
 
+def _unauthorized(detail: str) -> HTTPException:
+    return HTTPException(401, detail, headers={"WWW-Authenticate": "Bearer"})
+
+
+def _lookup(request: Request, token: str, session: Session | None = None) -> Caller:
+    """Verify a key: the in-process cache first, then the database (by hash)."""
+    cache: AuthCache = request.app.state.auth_cache
+    digest = hash_key(token)
+    caller = cache.get(digest)
+    if caller is None:
+        if session is None:
+            settings: Settings = request.app.state.settings
+            with session_factory(settings.sqlalchemy_url)() as own:
+                found = lookup_key(own, token)
+        else:
+            found = lookup_key(session, token)
+        if found is None:
+            raise _unauthorized("invalid API key")
+        key, tenant = found
+        caller = Caller(key.id, key.is_admin, tenant.id, tenant.name)
+        cache.put(digest, caller)
+    request.app.state.rate_limiter.check(caller.key_id)
+    request.state.tenant_id = caller.tenant_id
+    return caller
+
+
+def _token(credentials: HTTPAuthorizationCredentials | None) -> str:
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise _unauthorized("missing API key: send 'Authorization: Bearer <key>'")
+    return credentials.credentials
+
+
 def authenticate(
     request: Request, session: Session, credentials: HTTPAuthorizationCredentials | None
-) -> tuple[ApiKey, Tenant]:
-    """The bearer key and its tenant; 401 when missing, unknown or revoked; 429 over the rate."""
-    if credentials is None or credentials.scheme.lower() != "bearer":
-        raise HTTPException(
-            401,
-            "missing API key: send 'Authorization: Bearer <key>'",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
-    found = lookup_key(session, credentials.credentials)
-    if found is None:
-        raise HTTPException(401, "invalid API key", headers={"WWW-Authenticate": "Bearer"})
-    request.app.state.rate_limiter.check(found[0].id)
-    request.state.tenant_id = found[1].id
-    return found
+) -> tuple[Caller, CallerTenant]:
+    """The caller and its tenant; 401 when the key is missing, unknown or revoked; 429 over
+    the rate limit. For code that already holds a session."""
+    caller = _lookup(request, _token(credentials), session)
+    return caller, caller.tenant
 
 
-def get_caller(
+async def get_caller(
     request: Request,
-    session: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-) -> tuple[ApiKey, Tenant]:
-    """Dependency form of authenticate()."""
-    return authenticate(request, session, credentials)
+) -> Caller:
+    """Dependency: the verified caller (cached keys are checked without leaving the loop)."""
+    token = _token(credentials)
+    cache: AuthCache = request.app.state.auth_cache
+    cached = cache.get(hash_key(token))
+    if cached is not None:
+        request.app.state.rate_limiter.check(cached.key_id)
+        request.state.tenant_id = cached.tenant_id
+        return cached
+    return await run_in_threadpool(_lookup, request, token)
 
 
-CallerDep = Annotated[tuple[ApiKey, Tenant], Depends(get_caller)]
+CallerDep = Annotated[Caller, Depends(get_caller)]
 
 
-def get_tenant(caller: CallerDep) -> Tenant:
+async def get_tenant(caller: CallerDep) -> CallerTenant:
     """The caller's tenant: every object it creates belongs to it."""
-    return caller[1]
+    return caller.tenant
 
 
-def get_admin(caller: CallerDep) -> Tenant:
+async def get_admin(caller: CallerDep) -> CallerTenant:
     """The caller's tenant, when its key has the admin scope; 403 otherwise."""
-    if not caller[0].is_admin:
+    if not caller.is_admin:
         raise HTTPException(403, "this route needs an admin key (backprop keys create --admin)")
-    return caller[1]
+    return caller.tenant
 
 
-AdminDep = Annotated[Tenant, Depends(get_admin)]
-TenantDep = Annotated[Tenant, Depends(get_tenant)]
+AdminDep = Annotated[CallerTenant, Depends(get_admin)]
+TenantDep = Annotated[CallerTenant, Depends(get_tenant)]
 
 
-def pagination(limit: int = 50, offset: int = 0) -> tuple[int, int]:
+async def pagination(limit: int = 50, offset: int = 0) -> tuple[int, int]:
     """Validated limit (1..500) and offset (>= 0) query parameters."""
     if not 1 <= limit <= 500:
         raise HTTPException(422, "query parameter 'limit' must be between 1 and 500")

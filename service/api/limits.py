@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from typing import Any
 
 from fastapi import HTTPException
@@ -96,7 +96,7 @@ class RateLimiter:
     def __init__(self, per_minute: int, max_keys: int = 100_000) -> None:
         self.per_minute = per_minute
         self.max_keys = max_keys
-        self._hits: OrderedDict[str, list[float]] = OrderedDict()
+        self._hits: OrderedDict[str, deque[float]] = OrderedDict()
         self._lock = threading.Lock()
 
     def check(self, key_id: str) -> None:
@@ -105,9 +105,14 @@ class RateLimiter:
             return
         now = time.monotonic()
         with self._lock:
-            hits = [t for t in self._hits.pop(key_id, []) if now - t < 60.0]
+            hits = self._hits.get(key_id)
+            if hits is None:
+                hits = self._hits[key_id] = deque()
+                if len(self._hits) > self.max_keys:
+                    self._hits.popitem(last=False)
+            while hits and now - hits[0] >= 60.0:
+                hits.popleft()
             if len(hits) >= self.per_minute:
-                self._hits[key_id] = hits
                 retry = max(1, math.ceil(60.0 - (now - hits[0])))
                 raise HTTPException(
                     429,
@@ -115,6 +120,3 @@ class RateLimiter:
                     headers={"Retry-After": str(retry)},
                 )
             hits.append(now)
-            self._hits[key_id] = hits
-            while len(self._hits) > self.max_keys:
-                self._hits.popitem(last=False)

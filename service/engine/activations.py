@@ -83,10 +83,9 @@ def sigmoid_backward(grad: Array, a: Array, z: Array | None = None) -> Array:
 def softmax(z: Array, out: Array | None = None) -> Array:
     """Softmax over the last axis, shifted by the row max for stability."""
     out = _buf(z, out)
-    np.subtract(z, z.max(axis=-1, keepdims=True), out=out)
+    np.subtract(z, np.maximum.reduce(z, axis=-1, keepdims=True), out=out)
     np.exp(out, out=out)
-    out /= out.sum(axis=-1, keepdims=True)
-    return out
+    return np.divide(out, np.add.reduce(out, axis=-1, keepdims=True), out=out)
 
 
 def softmax_backward(grad: Array, a: Array, z: Array | None = None) -> Array:

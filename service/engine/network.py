@@ -66,11 +66,21 @@ class Network:
         return x
 
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
-        """(N, *input_shape) -> activated outputs (N, *output_shape)."""
+        """(N, *input_shape) -> activated outputs (N, *output_shape).
+
+        With ``training=True`` the result may be a layer's reused work buffer, valid until
+        the next training-mode forward (what ``fit`` needs); copy it to keep it."""
         out = self.as_input(x)
         for layer in self.layers:
             out = layer.forward(out, training)
         return out
+
+    def infer(self, x: np.ndarray) -> np.ndarray:
+        """Inference on an already converted (N, *input_shape) array: each layer's
+        :meth:`Layer.infer`, no caches kept, so concurrent calls are safe."""
+        for layer in self.layers:
+            x = layer.infer(x)
+        return x
 
     @property
     def output_activation(self) -> str | None:
@@ -101,13 +111,17 @@ class Network:
         return grad
 
     def predict(self, x: np.ndarray, batch_size: int = 1024) -> np.ndarray:
-        """Inference in chunks of ``batch_size``; returns (N, *output_shape)."""
+        """Inference, (N, *input_shape) -> a new (N, *output_shape) array; inputs of more
+        than ``batch_size`` rows run in chunks of ``batch_size``. Thread-safe."""
         x = self.as_input(x)
         n = x.shape[0]
+        if n <= batch_size:  # the common small case: no chunk loop, no extra output copy
+            out = self.infer(x)
+            return out if out.flags.owndata else out.copy()
         out = np.empty((n, *self.output_shape), dtype=self.dtype)
         for start in range(0, n, batch_size):
             stop = min(start + batch_size, n)
-            out[start:stop] = self.forward(x[start:stop], training=False)
+            out[start:stop] = self.infer(x[start:stop])
         return out
 
     # ---- parameters ---------------------------------------------------------------------

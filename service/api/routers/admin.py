@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, HTTPException, Request
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
@@ -75,11 +75,13 @@ def new_key(body: KeyCreate, session: SessionDep, _: AdminDep) -> KeyCreated:
 
 
 @router.delete("/keys/{key_id}", response_model=KeyOut)
-def revoke(key_id: str, session: SessionDep, _: AdminDep) -> KeyOut:
-    """Revoke a key by id or prefix; it stops working at once."""
+def revoke(key_id: str, session: SessionDep, _: AdminDep, request: Request) -> KeyOut:
+    """Revoke a key by id or prefix; this process refuses it at once, others within
+    BACKPROP_AUTH_CACHE_SECONDS."""
     row = revoke_key(session, key_id)
     if row is None:
         raise HTTPException(404, f"key {key_id} not found")
     session.commit()
+    request.app.state.auth_cache.forget_key(row.id)
     tenant = session.get(Tenant, row.tenant_id)
     return _key_out(row, tenant.name if tenant else "")

@@ -5,6 +5,11 @@ maps ``(N, *input_shape) -> (N, *output_shape)``. Parameters and their gradients
 ``params`` / ``grads`` dicts with matching keys; ``backward`` overwrites ``grads`` in place so
 optimizers may hold references to those arrays. Non-trainable buffers (batchnorm running
 statistics) live in ``state``: saved with the weights, never touched by optimizers.
+
+Training-mode work arrays come from :meth:`Layer.buffer`: allocated once per shape and reused
+by every later step (a training-mode forward output is therefore valid until that layer's
+next training-mode forward). Inference (``training=False`` and :meth:`Layer.infer`) allocates
+its outputs, so a built network may serve predictions from several threads at once.
 ``decay_keys`` names the parameters that weight decay / L1 / L2 apply to (weights, not
 biases or normalisation scales).
 """
@@ -43,6 +48,7 @@ class Layer:
         self.output_shape: Shape = ()
         self.dtype: np.dtype = np.dtype(np.float32)
         self.rng: np.random.Generator | None = None
+        self._buffers: dict[str, np.ndarray] = {}
 
     # ---- construction -------------------------------------------------------------------
     @classmethod
@@ -87,6 +93,15 @@ class Layer:
         """Normalised JSON spec that rebuilds this layer."""
         return {"type": self.type_name}
 
+    def buffer(self, name: str, shape: tuple[int, ...], dtype=None) -> np.ndarray:
+        """A reusable uninitialised work array ``name`` of ``shape`` (reallocated only when
+        the shape or dtype changes); for training-mode passes, which run one at a time."""
+        buf = self._buffers.get(name)
+        dt = self.dtype if dtype is None else dtype
+        if buf is None or buf.shape != shape or buf.dtype != dt:
+            buf = self._buffers[name] = np.empty(shape, dtype=dt)
+        return buf
+
     # ---- computation --------------------------------------------------------------------
     @property
     def activation_name(self) -> str | None:
@@ -95,6 +110,11 @@ class Layer:
 
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
         raise NotImplementedError
+
+    def infer(self, x: np.ndarray) -> np.ndarray:
+        """Inference output for x without caching anything for backward: (N, *input_shape)
+        -> (N, *output_shape), a fresh array (or a view of x). Default: forward(x, False)."""
+        return self.forward(x, training=False)
 
     def backward(
         self, grad: np.ndarray, *, skip_activation: bool = False, need_input_grad: bool = True

@@ -70,12 +70,24 @@ class Dense(Layer):
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
         W = self.params["W"]
         x2 = x.reshape(-1, W.shape[0])
-        z = x2 @ W
+        if training:  # reused buffer: valid until the next training-mode forward
+            z = np.matmul(x2, W, out=self.buffer("z", (x2.shape[0], self.units)))
+        else:
+            z = x2 @ W
         if self.use_bias:
             z += self.params["b"]
         a, self._z = activate(self.activation, z)
         self._x, self._a = x2, a
         return a.reshape(*x.shape[:-1], self.units)
+
+    def infer(self, x: np.ndarray) -> np.ndarray:
+        """(N, ..., in) -> fresh (N, ..., units); three NumPy calls for a 2-D input."""
+        W = self.params["W"]
+        z = np.dot(x, W) if x.ndim == 2 else x.reshape(-1, W.shape[0]) @ W  # dot: gemv for 1 row
+        if self.use_bias:
+            z += self.params["b"]
+        a, _ = activate(self.activation, z)
+        return a if x.ndim == 2 else a.reshape(*x.shape[:-1], self.units)
 
     def backward(
         self, grad: np.ndarray, *, skip_activation: bool = False, need_input_grad: bool = True
@@ -84,11 +96,16 @@ class Dense(Layer):
             raise RuntimeError("backward called before forward")
         g = grad.reshape(-1, self.units)
         if not skip_activation:
-            g = self.activation.backward(g, self._a, self._z)
+            if self.activation.name == "relu":  # grad * (a > 0) without temporaries
+                gz = np.sign(self._a, out=self.buffer("gz", g.shape))
+                g = np.multiply(gz, g, out=gz)
+            else:
+                g = self.activation.backward(g, self._a, self._z)
         W = self.params["W"]
         np.matmul(self._x.T, g, out=self.grads["W"])
         if self.use_bias:
             np.sum(g, axis=0, out=self.grads["b"])
         if not need_input_grad:
             return None
-        return (g @ W.T).reshape(*grad.shape[:-1], W.shape[0])
+        dx = np.matmul(g, W.T, out=self.buffer("dx", (g.shape[0], W.shape[0])))
+        return dx.reshape(*grad.shape[:-1], W.shape[0])
