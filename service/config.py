@@ -40,7 +40,13 @@ class Settings(BaseSettings):
     max_runtime_seconds: float = 24 * 3600.0
     """Default limit of a job's training time (a job may ask for less)."""
 
-    max_upload_bytes: int = 200 * 1024 * 1024
+    max_upload_bytes: int = 4 * 1024**3
+    """Largest request body: big NPZ uploads stream to disk, so memory stays bounded."""
+    max_parsed_bytes: int = 200 * 1024 * 1024
+    """Largest CSV, JSON or inline NPZ upload (these are parsed in memory); larger -> 413."""
+    dataset_inline_bytes: int = 32 * 1024 * 1024
+    """NPZ uploads larger than this are stored as memory-mappable files in data_dir
+    (shared by the API and the workers); smaller ones in the database."""
     """Uploads larger than this are refused with 413 while they stream in."""
 
     # Resource limits: a job or dataset beyond them is refused before anything is stored.

@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import update
 
+from service import dataset_files
 from service.config import Settings, get_settings
 from service.db import jobs_repo, runs_repo
 from service.db.blobs import arrays_to_npz, npz_to_arrays
@@ -28,7 +29,7 @@ from service.engine import EpochRecord, TrainingDiverged, TrainingState, build_n
 from service.jobs.model_row import JobContext, final_metrics, model_row
 from service.jobs.monitor import SHUTDOWN, JobMonitor
 from service.jobs.options import fit_options
-from service.jobs.prepare import prepare
+from service.jobs.prepare import fit_inputs
 from service.observability import bind_log_context, with_job_log_context
 
 log = logging.getLogger(__name__)
@@ -130,7 +131,10 @@ def _load(settings: Settings, job_id: str) -> tuple[JobContext, dict[str, Any]]:
                 max_runtime=job.max_runtime_seconds or settings.max_runtime_seconds,
                 runtime_before=job.runtime_seconds if checkpoint is not None else 0.0,
             )
-            data = npz_to_arrays(dataset.arrays)
+            if dataset.storage == "file":
+                data = dataset_files.open_arrays(settings, dataset.id)
+            else:
+                data = npz_to_arrays(dataset.arrays)
             if checkpoint is not None:
                 data["checkpoint"] = (npz_to_arrays(checkpoint.arrays), checkpoint.meta)
             return ctx, data
@@ -169,11 +173,13 @@ def _train(
     sessions = session_factory(settings.sqlalchemy_url)
     training = ctx.training
     try:
-        data = prepare(arrays["X"], arrays["y"], ctx.task, training, network=ctx.network)
+        inputs, preprocessing = fit_inputs(
+            arrays["X"], arrays["y"], ctx.task, training, network=ctx.network
+        )
     except ValueError as exc:  # the data does not suit the network (e.g. non-integer token ids)
         raise DataMismatch(str(exc)) from exc
     net = build_network(
-        ctx.network["layers"], tuple(data.X_train.shape[1:]), seed=int(training["seed"])
+        ctx.network["layers"], tuple(inputs["X"].shape[1:]), seed=int(training["seed"])
     )
     resume = None
     if "checkpoint" in arrays:
@@ -245,10 +251,9 @@ def _train(
 
     result = fit(
         net,
-        data.X_train,
-        data.y_train,
-        X_val=data.X_val,
-        y_val=data.y_val,
+        inputs.pop("X"),
+        inputs.pop("y"),
+        **inputs,
         on_epoch_end=on_epoch_end,
         should_stop=monitor.should_stop,
         resume=resume,
@@ -277,11 +282,11 @@ def _train(
             net.set_weights(best or last.weights)
             result.best_epoch = last.best_epoch if best else None
             result.history = [r for r in result.history if r.epoch <= last.epoch]
-            return _save_model(settings, ctx, owner, net, result, data.preprocessing, "cancelled")
+            return _save_model(settings, ctx, owner, net, result, preprocessing, "cancelled")
         return _finish(settings, ctx.job_id, owner, "cancelled")
     if not result.history:
         raise RuntimeError("training finished without a single epoch")
-    return _save_model(settings, ctx, owner, net, result, data.preprocessing, "succeeded")
+    return _save_model(settings, ctx, owner, net, result, preprocessing, "succeeded")
 
 
 def _keep_model_on_cancel(settings: Settings, job_id: str) -> bool:

@@ -50,6 +50,29 @@ class Standardizer:
         self.mean, self.std = _stats(X, tuple(range(X.ndim - 1)))
         return self
 
+    def fit_rows(self, X: np.ndarray, rows: np.ndarray, chunk_rows: int = 8192) -> Standardizer:
+        """Like fit(X[rows]) but in blocks of rows, so a memory-mapped X is never copied whole.
+
+        Sums in float64 (two passes: mean, then squared deviations) for the same accuracy.
+        """
+        if X.ndim < 2 or len(rows) == 0:
+            raise ValueError(f"cannot fit on X of shape {X.shape} with {len(rows)} rows")
+        rows = np.sort(np.asarray(rows))
+        axes = tuple(range(X.ndim - 1))
+        count = len(rows) * int(np.prod(X.shape[1:-1], dtype=np.int64))
+        total = np.zeros(X.shape[-1])
+        for start in range(0, len(rows), chunk_rows):
+            total += np.asarray(X[rows[start : start + chunk_rows]], np.float64).sum(axis=axes)
+        mean = total / count
+        squares = np.zeros(X.shape[-1])
+        for start in range(0, len(rows), chunk_rows):
+            block = np.asarray(X[rows[start : start + chunk_rows]], np.float64) - mean
+            squares += np.square(block).sum(axis=axes)
+        std = np.sqrt(squares / count)
+        self.mean = mean.astype(np.float32)
+        self.std = np.where(std > _MIN_STD, std, 1.0).astype(np.float32)
+        return self
+
     def transform(self, X: np.ndarray) -> np.ndarray:
         """(X - mean) / std as a new float32 array of X's shape."""
         X = self._check(X)

@@ -70,7 +70,9 @@ class Dataset(Base):
     classes: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
     size_bytes: Mapped[int] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    arrays: Mapped[bytes] = deferred(mapped_column(LargeBinary))
+    storage: Mapped[str] = mapped_column(String(10), default="db", server_default="db")
+    """"db": `arrays` holds the data; "file": X.npy and y.npy under the data dir (mmap)."""
+    arrays: Mapped[bytes | None] = deferred(mapped_column(LargeBinary, nullable=True))
     """NPZ bytes (no pickle) holding X (float32) and y (int64 class ids or float32 targets)."""
 
 

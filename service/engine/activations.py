@@ -36,7 +36,11 @@ def linear_backward(grad: Array, a: Array, z: Array | None = None) -> Array:
 
 
 def relu(z: Array, out: Array | None = None) -> Array:
-    return np.maximum(z, 0, out=_buf(z, out))
+    """max(z, 0); for large arrays as z * (z > 0), which NumPy runs several times faster
+    than ``np.maximum`` (negative inputs then give -0.0, which equals 0.0)."""
+    if z.size < 4096:
+        return np.maximum(z, 0, out=_buf(z, out))
+    return np.multiply(z, np.greater(z, 0), out=_buf(z, out))
 
 
 def relu_backward(grad: Array, a: Array, z: Array | None = None) -> Array:

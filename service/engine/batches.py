@@ -69,7 +69,9 @@ class RowSource:
         perm = rng.permutation(self.n)
         return perm if self.index is None else self.index[perm]
 
-    def batch(self, order: np.ndarray | None, start: int, stop: int) -> tuple[np.ndarray, np.ndarray]:
+    def batch(
+        self, order: np.ndarray | None, start: int, stop: int
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Batch ``start:stop`` of ``order`` -> (x: (k, *input_shape) in ``dtype``, y: (k, ...)).
 
         The arrays are views of reused buffers (or of X/Y): valid until the next call."""
@@ -87,8 +89,7 @@ class RowSource:
             xb = np.asarray(self.transform(xb), dtype=self.dtype)
             if xb.shape != (k, *self.input_shape):
                 raise SpecError(
-                    f"batch_transform returned shape {xb.shape}; expected "
-                    f"{(k, *self.input_shape)}"
+                    f"batch_transform returned shape {xb.shape}; expected {(k, *self.input_shape)}"
                 )
         else:
             cast = self._buf("cast", np.empty((0, *self.input_shape), self.dtype), k)[:k]

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from .batches import RowSource, Transform, check_index
 from .checkpoint import TrainingState
 from .early_stopping import EarlyStopping
 from .errors import SpecError, TrainingDiverged
@@ -77,6 +78,9 @@ def fit(
     batch_size: int,
     X_val: np.ndarray | None = None,
     y_val: np.ndarray | None = None,
+    train_index: np.ndarray | None = None,
+    val_index: np.ndarray | None = None,
+    batch_transform: Transform | None = None,
     task: str = "classification",
     seed: int = 0,
     shuffle: bool = True,
@@ -106,6 +110,15 @@ def fit(
     interrupted-and-resumed training is bit-identical to uninterrupted training, and the
     returned history includes the resumed epochs. Raises ``SpecError`` for bad arguments
     and ``TrainingDiverged`` when a loss becomes NaN/inf.
+
+    Data is never copied per epoch or per batch: each epoch draws one permutation and each
+    batch's rows are gathered into reused buffers. With ``train_index`` (1-D row numbers),
+    X and y are the whole dataset (X may be a read-only ``np.memmap``; it is not converted
+    as a whole) and training uses rows ``X[train_index]``; ``val_index`` likewise selects
+    the validation rows (instead of X_val/y_val), evaluated in batches. ``batch_transform``
+    maps each gathered (k, *input_shape) batch, train and validation, before the forward
+    pass (e.g. standardisation); results equal training on the materialised, transformed
+    arrays. Validation runs in chunks of ``max(batch_size, 1024)`` rows.
     """
     loss_fn = get_loss(loss)
     opt = optimizer if isinstance(optimizer, Optimizer) else build_optimizer(optimizer)
@@ -120,20 +133,8 @@ def fit(
     clip = _check_clip(gradient_clip_norm)
     schedule = Schedule(lr_schedule, opt.base_learning_rate, epochs) if lr_schedule else None
 
-    X = net.as_input(X)
-    Y = loss_fn.prepare_targets(y, net.output_shape, net.dtype)
-    n = X.shape[0]
-    if n == 0 or Y.shape[0] != n:
-        raise SpecError(f"X has {n} samples but y has {Y.shape[0]}; need the same, at least 1")
-    has_val = X_val is not None
-    if has_val:
-        if y_val is None:
-            raise SpecError("X_val given without y_val")
-        Xv = net.as_input(X_val)
-        Yv = loss_fn.prepare_targets(y_val, net.output_shape, net.dtype)
-        if Xv.shape[0] != Yv.shape[0] or Xv.shape[0] == 0:
-            raise SpecError("X_val and y_val must have the same, non-zero number of samples")
-
+    train, val = _sources(net, loss_fn, X, y, X_val, y_val, train_index, val_index, batch_transform)
+    n = train.n
     fused = loss_fn.fuses_with is not None and loss_fn.fuses_with == net.output_activation
     grad_fn = loss_fn.fused_grad if fused else loss_fn.grad
     Acc = ClassificationAccumulator if task == "classification" else RegressionAccumulator
@@ -166,17 +167,13 @@ def fit(
             t0 = time.perf_counter()
             if schedule is not None:
                 opt.learning_rate = schedule.lr_for(epoch)
-            if shuffle:
-                perm = _epoch_rng(seed, epoch).permutation(n)
-                Xe, Ye = X[perm], Y[perm]
-            else:
-                Xe, Ye = X, Y
+            order = train.order(_epoch_rng(seed, epoch) if shuffle else None)
             total, seen, acc = 0.0, 0, Acc()
             for start in range(0, n, batch_size):
                 if should_stop is not None and should_stop():
                     result.stopped = "cancelled"
                     return result
-                xb, yb = Xe[start : start + batch_size], Ye[start : start + batch_size]
+                xb, yb = train.batch(order, start, start + batch_size)
                 out = net.forward(xb, training=True)
                 value = loss_fn.value(out, yb)
                 if not math.isfinite(value):
@@ -193,13 +190,11 @@ def fit(
             train_seconds = time.perf_counter() - t0
             metrics = acc.result()
             val_loss = None
-            if has_val:
-                out_v = net.predict(Xv, batch_size=max(batch_size, 1024))
-                val_loss = loss_fn.value(out_v, Yv)
+            if val is not None:
+                vacc = Acc()
+                val_loss = _evaluate(net, val, loss_fn, vacc, max(batch_size, 1024))
                 if not math.isfinite(val_loss):
                     raise TrainingDiverged(epoch, val_loss, result.history)
-                vacc = Acc()
-                vacc.update(out_v, Yv)
                 metrics.update(vacc.result("val_"))
             train_loss = total / seen
             seconds = time.perf_counter() - t0
@@ -232,6 +227,63 @@ def fit(
         if stopper.best_epoch != last:
             net.set_weights(stopper.best_weights)
     return result
+
+
+def _sources(
+    net: Network,
+    loss_fn: Any,
+    X: Any,
+    y: Any,
+    X_val: Any,
+    y_val: Any,
+    train_index: Any,
+    val_index: Any,
+    transform: Transform | None,
+) -> tuple[RowSource, RowSource | None]:
+    """Validate the data arguments of ``fit`` -> (train rows, validation rows or None).
+
+    Without ``train_index``/``val_index``/``transform`` X is converted to the network dtype
+    once (as before); otherwise X stays as given and batches are converted one by one."""
+    lazy = train_index is not None or val_index is not None or transform is not None
+    if lazy:
+        X = X if isinstance(X, np.ndarray) else np.asarray(X)
+        if X.shape[1:] != net.input_shape or not np.issubdtype(X.dtype, np.number):
+            raise SpecError(
+                f"X of shape {X.shape} and dtype {X.dtype} does not match network input "
+                f"(N, {', '.join(map(str, net.input_shape))}) of numbers"
+            )
+    else:
+        X = net.as_input(X)
+    Y = loss_fn.prepare_targets(y, net.output_shape, net.dtype)
+    n = X.shape[0]
+    if n == 0 or Y.shape[0] != n:
+        raise SpecError(f"X has {n} samples but y has {Y.shape[0]}; need the same, at least 1")
+    tidx = None if train_index is None else check_index(train_index, n, "train_index")
+    train = RowSource(X, Y, tidx, transform, net.dtype, net.input_shape)
+    if val_index is not None:
+        if X_val is not None or y_val is not None:
+            raise SpecError("give either val_index or X_val/y_val, not both")
+        vidx = check_index(val_index, n, "val_index")
+        return train, RowSource(X, Y, vidx, transform, net.dtype, net.input_shape)
+    if X_val is None:
+        return train, None
+    if y_val is None:
+        raise SpecError("X_val given without y_val")
+    Xv = net.as_input(X_val) if transform is None else np.asarray(X_val)
+    Yv = loss_fn.prepare_targets(y_val, net.output_shape, net.dtype)
+    if Xv.shape[0] != Yv.shape[0] or Xv.shape[0] == 0:
+        raise SpecError("X_val and y_val must have the same, non-zero number of samples")
+    return train, RowSource(Xv, Yv, None, transform, net.dtype, net.input_shape)
+
+
+def _evaluate(net: Network, rows: RowSource, loss_fn: Any, acc: Any, chunk: int) -> float:
+    """Mean loss over ``rows`` (inference mode, ``chunk`` rows at a time); updates ``acc``."""
+    total = 0.0
+    for xb, yb in rows.batches(chunk):
+        out = net.infer(xb)
+        total += loss_fn.value(out, yb) * xb.shape[0]
+        acc.update(out, yb)
+    return total / rows.n
 
 
 def _check_clip(value: Any) -> float | None:

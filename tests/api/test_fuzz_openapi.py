@@ -28,16 +28,22 @@ from service.db.migrate import upgrade
 from service.db.session import session_scope
 
 _DIR = Path(tempfile.mkdtemp(prefix="bp-fuzz-"))
-SETTINGS = Settings(data_dir=_DIR, database_url=f"sqlite:///{_DIR / 'fuzz.db'}",
-                    rate_limit_per_minute=0)
+SETTINGS = Settings(
+    data_dir=_DIR, database_url=f"sqlite:///{_DIR / 'fuzz.db'}", rate_limit_per_minute=0
+)
 upgrade(SETTINGS.sqlalchemy_url)
 with session_scope(SETTINGS.sqlalchemy_url) as _session:
     KEY = create_key(_session, "fuzzer")
 APP = create_app(SETTINGS, embedded_worker=True)
 schema = schemathesis.openapi.from_asgi("/openapi.json", APP)
 
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
-          response_headers_conformance, response_schema_conformance]
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+]
 
 
 @schema.parametrize()

@@ -2,26 +2,22 @@
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 import numpy as np
-from fastapi import APIRouter, HTTPException, Request, Response, UploadFile
-from pydantic import ValidationError
+from fastapi import APIRouter, HTTPException, Request, Response
+from starlette.concurrency import run_in_threadpool
 
+from service import dataset_files
 from service.api.deps import PageDep, SessionDep, SettingsDep, TenantDep
 from service.api.limits import check_dataset_limits
 from service.api.pagination import paginate
+from service.api.uploads import Upload, read_upload
+from service.config import Settings
 from service.data import (
     DatasetError,
-    ParsedDataset,
     encode_target,
-    parse_csv,
-    parse_json,
-    parse_npz,
 )
 from service.db.blobs import arrays_to_npz
-from service.db.models import Dataset
+from service.db.models import Dataset, new_id
 from service.schemas.common import Page
 from service.schemas.datasets import DatasetJSON, DatasetOut
 
@@ -70,67 +66,6 @@ def _dataset_out(row: Dataset) -> DatasetOut:
     return DatasetOut.model_validate(row, from_attributes=True)
 
 
-async def _read_limited(upload: UploadFile, limit: int) -> bytes:
-    """Read an upload in chunks, refusing (413) once it exceeds `limit` bytes."""
-    chunks, size = [], 0
-    while chunk := await upload.read(1 << 20):
-        size += len(chunk)
-        if size > limit:
-            raise HTTPException(413, f"upload is larger than the limit of {limit} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-def _task_param(value: Any) -> str | None:
-    if value in (None, ""):
-        return None
-    if value not in ("classification", "regression"):
-        raise HTTPException(422, "task must be 'classification' or 'regression'")
-    return str(value)
-
-
-async def _parse_request(
-    request: Request, limit: int
-) -> tuple[ParsedDataset, str, str, str | None]:
-    """(parsed data, name, format, task) from a multipart or JSON request."""
-    ctype = request.headers.get("content-type", "")
-    if ctype.startswith("application/json"):
-        raw = await request.body()
-        if len(raw) > limit:
-            raise HTTPException(413, f"upload is larger than the limit of {limit} bytes")
-        try:
-            body = DatasetJSON.model_validate(json.loads(raw))
-        except json.JSONDecodeError as exc:
-            raise HTTPException(400, f"body is not valid JSON: {exc}") from exc
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(p) for p in first["loc"]) or "body"
-            raise HTTPException(422, f"{where}: {first['msg']}") from exc
-        parsed = parse_json(body.model_dump(include={"X", "y", "feature_names", "target"}))
-        return parsed, body.name, "json", body.task
-    if not ctype.startswith("multipart/form-data"):
-        raise HTTPException(
-            415, "send multipart/form-data with a 'file' field, or application/json"
-        )
-    form = await request.form(max_files=1, max_fields=10)
-    upload = form.get("file")
-    if not isinstance(upload, UploadFile) and not hasattr(upload, "read"):
-        raise HTTPException(422, "multipart field 'file' is required (a .csv or .npz file)")
-    data = await _read_limited(upload, limit)
-    filename = (upload.filename or "").lower()
-    name = str(form.get("name") or upload.filename or "dataset")[:200]
-    task = _task_param(form.get("task"))
-    if filename.endswith(".npz") or data[:4] == b"PK\x03\x04":
-        return parse_npz(data), name, "npz", task
-    target = form.get("target")
-    if not target:
-        raise HTTPException(422, "field 'target' is required for CSV: the name of the label column")
-    impute = form.get("impute") or None
-    if impute is not None and impute not in ("mean", "median"):
-        raise HTTPException(422, "field 'impute' must be 'mean' or 'median'")
-    return parse_csv(data, str(target), impute=impute), name, "csv", task
-
-
 @router.post("", status_code=201, response_model=DatasetOut, openapi_extra=UPLOAD_DOC)
 async def upload_dataset(
     request: Request,
@@ -139,32 +74,55 @@ async def upload_dataset(
     settings: SettingsDep,
     response: Response,
 ) -> DatasetOut:
-    """Upload a dataset: multipart `file` (+ `target` for CSV) or a JSON body {X, y}."""
-    parsed, name, fmt, task = await _parse_request(request, settings.max_upload_bytes)
-    check_dataset_limits(settings, int(parsed.X.shape[0]), int(np.prod(parsed.X.shape[1:])))
-    encoded = encode_target(parsed.y_raw, task)
-    X = np.ascontiguousarray(parsed.X, dtype=np.float32)
-    if X.shape[0] != len(encoded.y):
-        raise DatasetError(f"X has {X.shape[0]} rows but y has {len(encoded.y)} labels")
-    blob = arrays_to_npz({"X": X, "y": encoded.y})
-    row = Dataset(
-        tenant_id=tenant.id,
-        name=name,
-        format=fmt,
-        rows=int(X.shape[0]),
-        features=int(np.prod(X.shape[1:])),
-        input_shape=[int(d) for d in X.shape[1:]],
-        feature_names=list(parsed.feature_names),
-        target=parsed.target,
-        task=encoded.task,
-        classes=encoded.classes,
-        size_bytes=len(blob),
-        arrays=blob,
-    )
+    """Upload a dataset: multipart `file` (+ `target` for CSV) or a JSON body {X, y}.
+
+    NPZ files larger than BACKPROP_DATASET_INLINE_BYTES are kept as memory-mappable files
+    in the data directory; everything else is stored in the database.
+    """
+    dataset_id = new_id()
+    try:
+        upload = await read_upload(request, settings, dataset_id)
+        row = await run_in_threadpool(_store, upload, dataset_id, tenant.id, settings)
+    except BaseException:
+        dataset_files.remove(settings, dataset_id)
+        raise
     session.add(row)
     session.commit()
     response.headers["Location"] = f"/v1/datasets/{row.id}"
     return _dataset_out(row)
+
+
+def _store(upload: Upload, dataset_id: str, tenant_id: str, settings: Settings) -> Dataset:
+    """Check limits, encode the target and build the row (writing y.npy for file storage)."""
+    parsed = upload.parsed
+    rows, features = int(parsed.X.shape[0]), int(np.prod(parsed.X.shape[1:]))
+    check_dataset_limits(settings, rows, features)
+    encoded = encode_target(parsed.y_raw, upload.task)
+    if rows != len(encoded.y):
+        raise DatasetError(f"X has {rows} rows but y has {len(encoded.y)} labels")
+    if upload.storage == "file":
+        np.save(dataset_files.dataset_dir(settings, dataset_id) / "y.npy", encoded.y)
+        blob, size = None, int(parsed.X.nbytes + encoded.y.nbytes)
+    else:
+        X = np.ascontiguousarray(parsed.X, dtype=np.float32)
+        blob = arrays_to_npz({"X": X, "y": encoded.y})
+        size = len(blob)
+    return Dataset(
+        id=dataset_id,
+        tenant_id=tenant_id,
+        name=upload.name,
+        format=upload.format,
+        rows=rows,
+        features=features,
+        input_shape=[int(d) for d in parsed.X.shape[1:]],
+        feature_names=list(parsed.feature_names),
+        target=parsed.target,
+        task=encoded.task,
+        classes=encoded.classes,
+        size_bytes=size,
+        storage=upload.storage,
+        arrays=blob,
+    )
 
 
 @router.get("", response_model=Page[DatasetOut])
@@ -188,8 +146,12 @@ def get_dataset(dataset_id: str, session: SessionDep, tenant: TenantDep) -> Data
 
 
 @router.delete("/{dataset_id}", status_code=204)
-def delete_dataset(dataset_id: str, session: SessionDep, tenant: TenantDep) -> Response:
+def delete_dataset(
+    dataset_id: str, session: SessionDep, tenant: TenantDep, settings: SettingsDep
+) -> Response:
     """Delete a dataset (trained models keep working; queued jobs on it will fail)."""
-    session.delete(get_owned_dataset(session, tenant.id, dataset_id))
+    row = get_owned_dataset(session, tenant.id, dataset_id)
+    session.delete(row)
     session.commit()
+    dataset_files.remove(settings, dataset_id)
     return Response(status_code=204)

@@ -96,9 +96,9 @@ class Dense(Layer):
             raise RuntimeError("backward called before forward")
         g = grad.reshape(-1, self.units)
         if not skip_activation:
-            if self.activation.name == "relu":  # grad * (a > 0) without temporaries
-                gz = np.sign(self._a, out=self.buffer("gz", g.shape))
-                g = np.multiply(gz, g, out=gz)
+            if self.activation.name == "relu":  # grad * (a > 0) into reused buffers
+                mask = np.greater(self._a, 0, out=self.buffer("mask", g.shape, np.bool_))
+                g = np.multiply(g, mask, out=self.buffer("gz", g.shape))
             else:
                 g = self.activation.backward(g, self._a, self._z)
         W = self.params["W"]

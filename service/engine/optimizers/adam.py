@@ -60,20 +60,21 @@ class Adam(Optimizer):
             buf = self._scratch[name] = np.empty_like(param)
         t = self.step_count
         bc1 = 1.0 - self.beta1**t
-        bc2 = 1.0 - self.beta2**t
-        # m = b1 m + (1 - b1) g
-        m *= self.beta1
-        np.multiply(grad, 1.0 - self.beta1, out=buf)
+        s2 = math.sqrt(1.0 - self.beta2**t)
+        # 12 passes over the parameters (memory-bound; each pass costs about the same):
+        # m += (1 - b1) (g - m)   [== b1 m + (1 - b1) g; PyTorch's lerp]
+        np.subtract(grad, m, out=buf)
+        buf *= 1.0 - self.beta1
         m += buf
-        # v = b2 v + (1 - b2) g^2
-        v *= self.beta2
+        # v += (1 - b2) (g^2 - v)   [== b2 v + (1 - b2) g^2]
         np.square(grad, out=buf)
+        buf -= v
         buf *= 1.0 - self.beta2
         v += buf
-        # p -= (lr / bc1) * m / (sqrt(v) / sqrt(bc2) + eps)
+        # p -= (lr / bc1) m / (sqrt(v) / sqrt(bc2) + eps)
+        #    == (lr sqrt(bc2) / bc1) m / (sqrt(v) + eps sqrt(bc2))
         np.sqrt(v, out=buf)
-        buf *= 1.0 / math.sqrt(bc2)
-        buf += self.epsilon
+        buf += self.epsilon * s2
         np.divide(m, buf, out=buf)
-        buf *= self.learning_rate / bc1
+        buf *= self.learning_rate * s2 / bc1
         param -= buf

@@ -1,0 +1,126 @@
+"""Read a dataset upload (multipart CSV/NPZ or JSON) into a ParsedDataset.
+
+Multipart files are streamed to a scratch file (never held whole in memory while they
+arrive); large NPZ archives are imported straight to memory-mappable files.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from fastapi import HTTPException, Request, UploadFile
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
+
+from service.config import Settings
+from service.data import ParsedDataset, parse_csv, parse_json, parse_npz
+from service.data.npz_file import import_npz_file
+from service.dataset_files import dataset_dir, upload_dir
+from service.schemas.datasets import DatasetJSON
+
+COPY_CHUNK = 1 << 20
+
+
+@dataclass
+class Upload:
+    parsed: ParsedDataset
+    name: str
+    format: str
+    task: str | None
+    storage: str  # "db" or "file"
+
+
+def _too_large(limit: int) -> HTTPException:
+    return HTTPException(413, f"upload is larger than the limit of {limit} bytes")
+
+
+async def _spool(upload: UploadFile, target: Path, limit: int) -> int:
+    """Copy the upload to `target` in chunks, refusing (413) past `limit` bytes."""
+    size = 0
+    with target.open("wb") as out:
+        while chunk := await upload.read(COPY_CHUNK):
+            size += len(chunk)
+            if size > limit:
+                raise _too_large(limit)
+            out.write(chunk)
+    return size
+
+
+def _task_param(value: object) -> str | None:
+    if value in (None, ""):
+        return None
+    if value not in ("classification", "regression"):
+        raise HTTPException(422, "task must be 'classification' or 'regression'")
+    return str(value)
+
+
+async def read_upload(request: Request, settings: Settings, dataset_id: str) -> Upload:
+    """Parse the request body; files of a large NPZ go to the dataset's own folder."""
+    limit = settings.max_upload_bytes
+    ctype = request.headers.get("content-type", "")
+    parsed_limit = min(limit, settings.max_parsed_bytes)
+    if ctype.startswith("application/json"):
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > parsed_limit:
+            raise _too_large(parsed_limit)
+        buffer = bytearray()
+        async for chunk in request.stream():
+            buffer += chunk
+            if len(buffer) > parsed_limit:
+                raise _too_large(parsed_limit)
+        raw = bytes(buffer)
+        try:
+            body = DatasetJSON.model_validate(json.loads(raw))
+        except json.JSONDecodeError as exc:
+            raise HTTPException(400, f"body is not valid JSON: {exc}") from exc
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"]) or "body"
+            raise HTTPException(422, f"{where}: {first['msg']}") from exc
+        content = body.model_dump(include={"X", "y", "feature_names", "target"})
+        parsed = await run_in_threadpool(parse_json, content)
+        return Upload(parsed, body.name, "json", body.task, "db")
+    if not ctype.startswith("multipart/form-data"):
+        raise HTTPException(
+            415, "send multipart/form-data with a 'file' field, or application/json"
+        )
+    form = await request.form(max_files=1, max_fields=10, max_part_size=1024 * 1024)
+    upload = form.get("file")
+    if not isinstance(upload, UploadFile) and not hasattr(upload, "read"):
+        raise HTTPException(422, "multipart field 'file' is required (a .csv or .npz file)")
+    name = str(form.get("name") or upload.filename or "dataset")[:200]
+    task = _task_param(form.get("task"))
+    scratch = upload_dir(settings) / f"{dataset_id}.part"
+    try:
+        size = await _spool(upload, scratch, limit)
+        with scratch.open("rb") as fp:
+            head = fp.read(4)
+        if (upload.filename or "").lower().endswith(".npz") or head == b"PK\x03\x04":
+            if size > settings.dataset_inline_bytes:
+                folder = dataset_dir(settings, dataset_id)
+                parsed = await run_in_threadpool(import_npz_file, scratch, folder)
+                return Upload(parsed, name, "npz", task, "file")
+            parsed = await run_in_threadpool(parse_npz, scratch.read_bytes())
+            return Upload(parsed, name, "npz", task, "db")
+        if size > parsed_limit:
+            raise HTTPException(
+                413,
+                f"CSV uploads are limited to {parsed_limit} bytes (they are parsed in "
+                "memory); send a large dataset as an .npz file with arrays X and y",
+            )
+        target = form.get("target")
+        if not target:
+            raise HTTPException(
+                422, "field 'target' is required for CSV: the name of the label column"
+            )
+        impute = form.get("impute") or None
+        if impute is not None and impute not in ("mean", "median"):
+            raise HTTPException(422, "field 'impute' must be 'mean' or 'median'")
+        parsed = await run_in_threadpool(parse_csv, scratch.read_bytes(), str(target), impute)
+        return Upload(parsed, name, "csv", task, "db")
+    finally:
+        if scratch.exists():
+            os.unlink(scratch)
