@@ -101,7 +101,7 @@ async def read_upload(request: Request, settings: Settings, dataset_id: str) -> 
         if (upload.filename or "").lower().endswith(".npz") or head == b"PK\x03\x04":
             if size > settings.dataset_inline_bytes:
                 folder = dataset_dir(settings, dataset_id)
-                parsed = await run_in_threadpool(import_npz_file, scratch, folder)
+                parsed = await run_in_threadpool(import_npz_file, scratch, folder, limit)
                 return Upload(parsed, name, "npz", task, "file")
             parsed = await run_in_threadpool(parse_npz, scratch.read_bytes())
             return Upload(parsed, name, "npz", task, "db")

@@ -16,6 +16,8 @@ from typing import Any
 import numpy as np
 
 from .errors import SpecError
+from .losses import Loss
+from .network import Network
 
 Transform = Callable[[np.ndarray], np.ndarray]
 
@@ -104,3 +106,60 @@ class RowSource:
         order = self.order(rng)
         for start in range(0, self.n, size):
             yield self.batch(order, start, start + size)
+
+
+def make_sources(
+    net: Network,
+    loss_fn: Loss,
+    X: Any,
+    y: Any,
+    X_val: Any,
+    y_val: Any,
+    train_index: Any,
+    val_index: Any,
+    transform: Transform | None,
+) -> tuple[RowSource, RowSource | None]:
+    """Validate the data arguments of ``fit`` -> (train rows, validation rows or None).
+
+    Without ``train_index``/``val_index``/``transform`` X is converted to the network dtype
+    once (as before); otherwise X stays as given and batches are converted one by one."""
+    lazy = train_index is not None or val_index is not None or transform is not None
+    if lazy:
+        X = X if isinstance(X, np.ndarray) else np.asarray(X)
+        if X.shape[1:] != net.input_shape or not np.issubdtype(X.dtype, np.number):
+            raise SpecError(
+                f"X of shape {X.shape} and dtype {X.dtype} does not match network input "
+                f"(N, {', '.join(map(str, net.input_shape))}) of numbers"
+            )
+    else:
+        X = net.as_input(X)
+    Y = loss_fn.prepare_targets(y, net.output_shape, net.dtype)
+    n = X.shape[0]
+    if n == 0 or Y.shape[0] != n:
+        raise SpecError(f"X has {n} samples but y has {Y.shape[0]}; need the same, at least 1")
+    tidx = None if train_index is None else check_index(train_index, n, "train_index")
+    train = RowSource(X, Y, tidx, transform, net.dtype, net.input_shape)
+    if val_index is not None:
+        if X_val is not None or y_val is not None:
+            raise SpecError("give either val_index or X_val/y_val, not both")
+        vidx = check_index(val_index, n, "val_index")
+        return train, RowSource(X, Y, vidx, transform, net.dtype, net.input_shape)
+    if X_val is None:
+        return train, None
+    if y_val is None:
+        raise SpecError("X_val given without y_val")
+    Xv = net.as_input(X_val) if transform is None else np.asarray(X_val)
+    Yv = loss_fn.prepare_targets(y_val, net.output_shape, net.dtype)
+    if Xv.shape[0] != Yv.shape[0] or Xv.shape[0] == 0:
+        raise SpecError("X_val and y_val must have the same, non-zero number of samples")
+    return train, RowSource(Xv, Yv, None, transform, net.dtype, net.input_shape)
+
+
+def evaluate(net: Network, rows: RowSource, loss_fn: Loss, acc: Any, chunk: int) -> float:
+    """Mean loss over ``rows`` (inference mode, ``chunk`` rows at a time); updates ``acc``."""
+    total = 0.0
+    for xb, yb in rows.batches(chunk):
+        out = net.infer(xb)
+        total += loss_fn.value(out, yb) * xb.shape[0]
+        acc.update(out, yb)
+    return total / rows.n

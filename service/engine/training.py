@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from .batches import RowSource, Transform, check_index
+from .batches import Transform, evaluate, make_sources
 from .checkpoint import TrainingState
 from .early_stopping import EarlyStopping
 from .errors import SpecError, TrainingDiverged
@@ -133,7 +133,9 @@ def fit(
     clip = _check_clip(gradient_clip_norm)
     schedule = Schedule(lr_schedule, opt.base_learning_rate, epochs) if lr_schedule else None
 
-    train, val = _sources(net, loss_fn, X, y, X_val, y_val, train_index, val_index, batch_transform)
+    train, val = make_sources(
+        net, loss_fn, X, y, X_val, y_val, train_index, val_index, batch_transform
+    )
     n = train.n
     fused = loss_fn.fuses_with is not None and loss_fn.fuses_with == net.output_activation
     grad_fn = loss_fn.fused_grad if fused else loss_fn.grad
@@ -192,7 +194,7 @@ def fit(
             val_loss = None
             if val is not None:
                 vacc = Acc()
-                val_loss = _evaluate(net, val, loss_fn, vacc, max(batch_size, 1024))
+                val_loss = evaluate(net, val, loss_fn, vacc, max(batch_size, 1024))
                 if not math.isfinite(val_loss):
                     raise TrainingDiverged(epoch, val_loss, result.history)
                 metrics.update(vacc.result("val_"))
@@ -227,63 +229,6 @@ def fit(
         if stopper.best_epoch != last:
             net.set_weights(stopper.best_weights)
     return result
-
-
-def _sources(
-    net: Network,
-    loss_fn: Any,
-    X: Any,
-    y: Any,
-    X_val: Any,
-    y_val: Any,
-    train_index: Any,
-    val_index: Any,
-    transform: Transform | None,
-) -> tuple[RowSource, RowSource | None]:
-    """Validate the data arguments of ``fit`` -> (train rows, validation rows or None).
-
-    Without ``train_index``/``val_index``/``transform`` X is converted to the network dtype
-    once (as before); otherwise X stays as given and batches are converted one by one."""
-    lazy = train_index is not None or val_index is not None or transform is not None
-    if lazy:
-        X = X if isinstance(X, np.ndarray) else np.asarray(X)
-        if X.shape[1:] != net.input_shape or not np.issubdtype(X.dtype, np.number):
-            raise SpecError(
-                f"X of shape {X.shape} and dtype {X.dtype} does not match network input "
-                f"(N, {', '.join(map(str, net.input_shape))}) of numbers"
-            )
-    else:
-        X = net.as_input(X)
-    Y = loss_fn.prepare_targets(y, net.output_shape, net.dtype)
-    n = X.shape[0]
-    if n == 0 or Y.shape[0] != n:
-        raise SpecError(f"X has {n} samples but y has {Y.shape[0]}; need the same, at least 1")
-    tidx = None if train_index is None else check_index(train_index, n, "train_index")
-    train = RowSource(X, Y, tidx, transform, net.dtype, net.input_shape)
-    if val_index is not None:
-        if X_val is not None or y_val is not None:
-            raise SpecError("give either val_index or X_val/y_val, not both")
-        vidx = check_index(val_index, n, "val_index")
-        return train, RowSource(X, Y, vidx, transform, net.dtype, net.input_shape)
-    if X_val is None:
-        return train, None
-    if y_val is None:
-        raise SpecError("X_val given without y_val")
-    Xv = net.as_input(X_val) if transform is None else np.asarray(X_val)
-    Yv = loss_fn.prepare_targets(y_val, net.output_shape, net.dtype)
-    if Xv.shape[0] != Yv.shape[0] or Xv.shape[0] == 0:
-        raise SpecError("X_val and y_val must have the same, non-zero number of samples")
-    return train, RowSource(Xv, Yv, None, transform, net.dtype, net.input_shape)
-
-
-def _evaluate(net: Network, rows: RowSource, loss_fn: Any, acc: Any, chunk: int) -> float:
-    """Mean loss over ``rows`` (inference mode, ``chunk`` rows at a time); updates ``acc``."""
-    total = 0.0
-    for xb, yb in rows.batches(chunk):
-        out = net.infer(xb)
-        total += loss_fn.value(out, yb) * xb.shape[0]
-        acc.update(out, yb)
-    return total / rows.n
 
 
 def _check_clip(value: Any) -> float | None:

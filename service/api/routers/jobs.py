@@ -9,8 +9,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from service.api.deps import PageDep, PublisherDep, SessionDep, SettingsDep, TenantDep
-from service.api.limits import check_concurrent_jobs
+from service.api.limits import check_concurrent_jobs, check_job_limits
 from service.api.pagination import paginate
+from service.api.param_estimate import estimate_params
 from service.api.routers.datasets import get_owned_dataset
 from service.db import jobs_repo
 from service.db.models import EpochRow, Job
@@ -73,6 +74,8 @@ def create_job(
             return _replay(existing, body, spec, response)
     dataset = get_owned_dataset(session, tenant.id, body.dataset_id)
     check_concurrent_jobs(session, settings, tenant.id)
+    params = estimate_params(spec["network"]["layers"], dataset.input_shape)
+    check_job_limits(settings, spec["network"], spec["training"], dataset.rows, params)
     check_job_spec(
         spec["network"],
         spec["training"],
