@@ -83,11 +83,13 @@ class Dense(Layer):
     def infer(self, x: np.ndarray) -> np.ndarray:
         """(N, ..., in) -> fresh (N, ..., units); three NumPy calls for a 2-D input."""
         W = self.params["W"]
-        z = np.dot(x, W) if x.ndim == 2 else x.reshape(-1, W.shape[0]) @ W  # dot: gemv for 1 row
+        if x.ndim != 2:
+            return self.infer(x.reshape(-1, W.shape[0])).reshape(*x.shape[:-1], self.units)
+        z = np.dot(x, W)  # dot: BLAS gemv for a single row, gemm otherwise
         if self.use_bias:
-            z += self.params["b"]
-        a, _ = activate(self.activation, z)
-        return a if x.ndim == 2 else a.reshape(*x.shape[:-1], self.units)
+            np.add(z, self.params["b"], out=z)
+        act = self.activation
+        return act.forward(z) if act.uses_input else act.forward(z, out=z)
 
     def backward(
         self, grad: np.ndarray, *, skip_activation: bool = False, need_input_grad: bool = True
