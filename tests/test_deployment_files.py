@@ -37,6 +37,7 @@ def test_compose_has_the_production_layout():
         assert "@postgres:5432/" in env["BACKPROP_DATABASE_URL"]
         assert env["BACKPROP_BROKER_URL"] == "redis://redis:6379/0"
     for name in ("api", "worker"):
+        assert "appdata:/data" in services[name]["volumes"]  # file-backed datasets are shared
         deps = services[name]["depends_on"]
         assert deps["migrate"]["condition"] == "service_completed_successfully"
     pg = services["postgres"]["environment"]
