@@ -44,7 +44,7 @@ def digits(h: int, w: int, n_train: int, n_test: int = 1000, seed: int = 0):
         for i, (dy, dx) in enumerate(rng.integers(-1, 2, (n, 2))):
             shifted[i] = np.roll(imgs[i], (dy, dx), axis=(0, 1))
         out = _resize(shifted, h, w) + rng.normal(0, 0.05, (n, h, w))
-        return out.astype(np.float32), y[pick].astype(np.int64)
+        return np.ascontiguousarray(out, dtype=np.float32), y[pick].astype(np.int64)
 
     return (*make(train, n_train), *make(test, n_test))
 

@@ -12,24 +12,23 @@ import logging
 import os
 import socket
 import threading
-import time
 import uuid
 from typing import Any
-
-from sqlalchemy import update
 
 from service import dataset_files
 from service.config import Settings, get_settings
 from service.db import jobs_repo, runs_repo
-from service.db.blobs import arrays_to_npz, npz_to_arrays
-from service.db.models import Dataset, Job, utcnow
+from service.db.blobs import npz_to_arrays
+from service.db.models import Dataset, Job
 from service.db.retry import with_db_retry
 from service.db.session import session_factory
-from service.engine import EpochRecord, TrainingDiverged, TrainingState, build_network, fit
-from service.jobs.model_row import JobContext, final_metrics, model_row
+from service.engine import TrainingDiverged, TrainingState, build_network, fit
+from service.jobs.model_row import JobContext
 from service.jobs.monitor import SHUTDOWN, JobMonitor
 from service.jobs.options import fit_options
+from service.jobs.outcomes import LeaseLost, finish, keep_model_on_cancel, release, save_model
 from service.jobs.prepare import fit_inputs
+from service.jobs.recorder import EpochRecorder
 from service.observability import bind_log_context, with_job_log_context
 
 log = logging.getLogger(__name__)
@@ -38,10 +37,6 @@ log = logging.getLogger(__name__)
 def worker_identity() -> str:
     """A lease owner name unique to this process and call: host:pid:random."""
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-
-
-class LeaseLost(Exception):
-    """Another worker owns the job now; stop without writing anything."""
 
 
 @with_job_log_context
@@ -78,11 +73,11 @@ def run_training_job(
         log.warning("job %s: lease lost, stopping without writes", job_id)
         outcome = "lease-lost"
     except (TrainingDiverged, DatasetGone, DataMismatch) as exc:
-        outcome = _finish(settings, job_id, owner, "failed", error=str(exc))
+        outcome = finish(settings, job_id, owner, "failed", error=str(exc))
     except Exception as exc:  # our bug or bad stored data: fail readably, keep the trace in logs
         log.exception("job %s failed", job_id)
         reason = f"internal error: {type(exc).__name__}: {exc}"
-        outcome = _finish(settings, job_id, owner, "failed", error=reason)
+        outcome = finish(settings, job_id, owner, "failed", error=reason)
     finally:
         if ctx is not None:
             attempt = ctx.attempt
@@ -93,14 +88,6 @@ def run_training_job(
 
             with_db_retry(end, what="end run")
     return outcome
-
-
-def _finish(settings: Settings, job_id: str, owner: str, status: str, **kw: Any) -> str:
-    def write() -> bool:
-        with session_factory(settings.sqlalchemy_url)() as session:
-            return jobs_repo.finish(session, job_id, owner, status, **kw)
-
-    return status if with_db_retry(write, what="finish") else "lease-lost"
 
 
 def _load(settings: Settings, job_id: str) -> tuple[JobContext, dict[str, Any]]:
@@ -151,18 +138,6 @@ class DatasetGone(Exception):
         return "dataset was deleted"
 
 
-def _progress(record: EpochRecord, epochs: int, runtime: float, first_epoch: int) -> dict:
-    done_here = max(1, record.epoch - first_epoch)
-    remaining = epochs - record.epoch
-    return {
-        "epoch": record.epoch,
-        "epochs": epochs,
-        "fraction": round(record.epoch / epochs, 6),
-        "samples_per_second": round(record.samples_per_second, 3),
-        "eta_seconds": round(runtime / done_here * remaining, 3) if runtime else None,
-    }
-
-
 def _train(
     settings: Settings,
     ctx: JobContext,
@@ -199,142 +174,45 @@ def _train(
         max_runtime=ctx.max_runtime,
         shutdown=shutdown,
     )
-    epochs = int(training["epochs"])
-    pending: dict[str, Any] = {}
-
-    def on_epoch_end(record: EpochRecord) -> None:
-        pending["record"] = record
-
-    saved = {"epoch": first_epoch, "at": time.monotonic()}
-
-    def persist(state: TrainingState, record: EpochRecord | None) -> bool:
-        """Write the epoch row (if any) and, when due, the checkpoint: one transaction."""
-        due = record is None or (
-            time.monotonic() - saved["at"] >= settings.checkpoint_seconds or record.epoch >= epochs
-        )
-        checkpoint = None
-        if due and state.epoch > saved["epoch"]:
-            arrays_, meta = state.to_payload()
-            checkpoint = (meta, arrays_to_npz(arrays_))
-
-        def write() -> bool:
-            with sessions() as session:
-                if record is None:
-                    if checkpoint is None:
-                        return True
-                    return runs_repo.save_checkpoint(
-                        session, ctx.job_id, owner, state.epoch, checkpoint, ctx.attempt
-                    )
-                progress = _progress(
-                    record, epochs, monitor.runtime - ctx.runtime_before, first_epoch
-                )
-                return runs_repo.save_epoch(
-                    session,
-                    ctx.job_id,
-                    owner,
-                    record.to_dict(),
-                    progress,
-                    checkpoint=checkpoint,
-                    runtime_seconds=monitor.runtime,
-                    attempt=ctx.attempt,
-                )
-
-        ok = with_db_retry(write, what="checkpoint")
-        if ok and checkpoint is not None:
-            saved.update(epoch=state.epoch, at=time.monotonic())
-        return ok
-
-    def on_checkpoint(state: TrainingState) -> None:
-        pending["state"] = state
-        if not persist(state, pending.pop("record")):
-            monitor.reason = "lease_lost"
-
+    recorder = EpochRecorder(settings, ctx, owner, monitor, first_epoch)
     result = fit(
         net,
         inputs.pop("X"),
         inputs.pop("y"),
         **inputs,
-        on_epoch_end=on_epoch_end,
+        on_epoch_end=recorder.on_epoch_end,
         should_stop=monitor.should_stop,
         resume=resume,
-        on_checkpoint=on_checkpoint,
+        on_checkpoint=recorder.on_checkpoint,
         **fit_options(training, ctx.task),
     )
     reason = monitor.reason
     if reason == "lease_lost":
         raise LeaseLost(ctx.job_id)
-    if reason in ("shutdown", "time_limit") and "state" in pending:
-        if not persist(pending["state"], None):  # the newest epoch, before handing it back
-            raise LeaseLost(ctx.job_id)
+    if reason in ("shutdown", "time_limit") and not recorder.flush():
+        raise LeaseLost(ctx.job_id)
     if reason == "shutdown":
-        return _release(settings, ctx.job_id, owner)
+        return release(settings, ctx.job_id, owner)
     if reason == "time_limit":
         done = result.history[-1].epoch if result.history else first_epoch
         error = (
             f"time limit of {ctx.max_runtime:g} s exceeded after epoch {done}; "
             "the checkpoint of that epoch is kept"
         )
-        return _finish(settings, ctx.job_id, owner, "failed", error=error)
+        return finish(settings, ctx.job_id, owner, "failed", error=error)
     if reason == "cancelled":
-        last: TrainingState | None = pending.get("state")
-        if last is not None and _keep_model_on_cancel(settings, ctx.job_id):
+        last = recorder.latest
+        if last is not None and keep_model_on_cancel(settings, ctx.job_id):
             best = (last.early_stopping or {}).get("best_weights")
             net.set_weights(best or last.weights)
-            result.best_epoch = last.best_epoch if best else None
-            result.history = [r for r in result.history if r.epoch <= last.epoch]
-            return _save_model(settings, ctx, owner, net, result, preprocessing, "cancelled")
-        return _finish(settings, ctx.job_id, owner, "cancelled")
+            history = [r for r in result.history if r.epoch <= last.epoch]
+            best_epoch = last.best_epoch if best else None
+            return save_model(
+                settings, ctx, owner, net, history, best_epoch, preprocessing, "cancelled"
+            )
+        return finish(settings, ctx.job_id, owner, "cancelled")
     if not result.history:
         raise RuntimeError("training finished without a single epoch")
-    return _save_model(settings, ctx, owner, net, result, preprocessing, "succeeded")
-
-
-def _keep_model_on_cancel(settings: Settings, job_id: str) -> bool:
-    """Whether the cancel request asked to keep the weights as a model."""
-
-    def read() -> bool:
-        with session_factory(settings.sqlalchemy_url)() as session:
-            return bool(session.get(Job, job_id).keep_model_on_cancel)
-
-    return with_db_retry(read, what="read cancel request")
-
-
-def _release(settings: Settings, job_id: str, owner: str) -> str:
-    def write() -> bool:
-        with session_factory(settings.sqlalchemy_url)() as session:
-            return runs_repo.release(session, job_id, owner)
-
-    return "requeued" if with_db_retry(write, what="release") else "lease-lost"
-
-
-def _save_model(
-    settings: Settings,
-    ctx: JobContext,
-    owner: str,
-    net: Any,
-    result: Any,
-    preprocessing: dict[str, Any],
-    status: str,
-) -> str:
-    """Write the model row and the terminal status in one fenced transaction."""
-    metrics = final_metrics(result.history, result.best_epoch)
-    model = model_row(ctx, net, metrics, preprocessing)
-
-    def write() -> bool:
-        with session_factory(settings.sqlalchemy_url)() as session:
-            won = session.execute(
-                update(Job)
-                .where(Job.id == ctx.job_id, Job.status == "running", Job.lease_owner == owner)
-                .values(status=status, finished_at=utcnow(), model_id=model.id, metrics=metrics)
-            )
-            if won.rowcount != 1:
-                session.rollback()
-                return False
-            session.add(model)
-            session.commit()
-            return True
-
-    if not with_db_retry(write, what="save model"):
-        raise LeaseLost(ctx.job_id)
-    log.info("job %s %s, model %s", ctx.job_id, status, model.id)
-    return status
+    return save_model(
+        settings, ctx, owner, net, result.history, result.best_epoch, preprocessing, "succeeded"
+    )

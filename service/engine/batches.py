@@ -131,8 +131,8 @@ def make_sources(
                 f"X of shape {X.shape} and dtype {X.dtype} does not match network input "
                 f"(N, {', '.join(map(str, net.input_shape))}) of numbers"
             )
-    else:
-        X = net.as_input(X)
+    else:  # one conversion (as before): C order makes each batch gather one block copy
+        X = np.ascontiguousarray(net.as_input(X))
     Y = loss_fn.prepare_targets(y, net.output_shape, net.dtype)
     n = X.shape[0]
     if n == 0 or Y.shape[0] != n:
@@ -148,7 +148,7 @@ def make_sources(
         return train, None
     if y_val is None:
         raise SpecError("X_val given without y_val")
-    Xv = net.as_input(X_val) if transform is None else np.asarray(X_val)
+    Xv = np.ascontiguousarray(net.as_input(X_val) if transform is None else X_val)
     Yv = loss_fn.prepare_targets(y_val, net.output_shape, net.dtype)
     if Xv.shape[0] != Yv.shape[0] or Xv.shape[0] == 0:
         raise SpecError("X_val and y_val must have the same, non-zero number of samples")
