@@ -23,7 +23,7 @@ class Settings(BaseSettings):
     embedded_workers: int = 1
     """Threads of the in-process executor when no broker is configured."""
     worker_concurrency: int = 1
-    """Celery worker processes started by `backprop worker`."""
+    """Jobs one `backprop worker` trains at once (Celery threads pool)."""
 
     lease_seconds: float = 60.0
     """A running job whose heartbeat is older than this is considered abandoned."""
@@ -47,7 +47,6 @@ class Settings(BaseSettings):
     dataset_inline_bytes: int = 32 * 1024 * 1024
     """NPZ uploads larger than this are stored as memory-mappable files in data_dir
     (shared by the API and the workers); smaller ones in the database."""
-    """Uploads larger than this are refused with 413 while they stream in."""
 
     # Resource limits: a job or dataset beyond them is refused before anything is stored.
     max_layers: int = 100
@@ -68,7 +67,6 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = 1200
     """Requests per API key per minute (0: unlimited); more is 429 with Retry-After."""
     model_cache_size: int = 32
-    default_page_size: int = 50
 
     @property
     def sqlalchemy_url(self) -> str:

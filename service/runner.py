@@ -116,7 +116,11 @@ def _load(settings: Settings, job_id: str) -> tuple[JobContext, dict[str, Any]]:
                     "target": dataset.target,
                 },
                 max_runtime=job.max_runtime_seconds or settings.max_runtime_seconds,
-                runtime_before=job.runtime_seconds if checkpoint is not None else 0.0,
+                runtime_before=(
+                    float(checkpoint.meta.get("service_runtime_seconds", job.runtime_seconds))
+                    if checkpoint is not None
+                    else 0.0
+                ),
             )
             if dataset.storage == "file":
                 data = dataset_files.open_arrays(settings, dataset.id)

@@ -120,8 +120,8 @@ async def pagination(limit: int = 50, offset: int = 0) -> tuple[int, int]:
     """Validated limit (1..500) and offset (>= 0) query parameters."""
     if not 1 <= limit <= 500:
         raise HTTPException(422, "query parameter 'limit' must be between 1 and 500")
-    if offset < 0:
-        raise HTTPException(422, "query parameter 'offset' must be >= 0")
+    if not 0 <= offset <= 10**9:
+        raise HTTPException(422, "query parameter 'offset' must be between 0 and 1000000000")
     return limit, offset
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from service.data import DatasetError
@@ -100,6 +101,15 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(SpecMismatch)
     async def _spec(_: Request, exc: SpecMismatch) -> JSONResponse:
         return problem(422, exc.message, [{"field": _loc(exc.loc), "message": exc.message}])
+
+    @app.exception_handler(DataError)
+    async def _unstorable(_: Request, exc: DataError) -> JSONResponse:
+        log.warning("refused a value the database cannot store: %s", exc.orig)
+        return problem(
+            422,
+            "a value in the request cannot be stored (for example a NUL "
+            "character or a number out of range)",
+        )
 
     @app.exception_handler(Exception)
     async def _bug(request: Request, exc: Exception) -> JSONResponse:

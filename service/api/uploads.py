@@ -24,6 +24,11 @@ from service.schemas.datasets import DatasetJSON
 COPY_CHUNK = 1 << 20
 
 
+def clean_name(name: str) -> str:
+    """A display name without control characters (NUL cannot be stored), at most 200 chars."""
+    return "".join(ch for ch in name if ch.isprintable())[:200] or "dataset"
+
+
 @dataclass
 class Upload:
     parsed: ParsedDataset
@@ -76,13 +81,15 @@ async def read_upload(request: Request, settings: Settings, dataset_id: str) -> 
             body = DatasetJSON.model_validate(json.loads(raw))
         except json.JSONDecodeError as exc:
             raise HTTPException(400, f"body is not valid JSON: {exc}") from exc
+        except RecursionError as exc:
+            raise HTTPException(400, "body is nested too deeply") from exc
         except ValidationError as exc:
             first = exc.errors()[0]
             where = ".".join(str(p) for p in first["loc"]) or "body"
             raise HTTPException(422, f"{where}: {first['msg']}") from exc
         content = body.model_dump(include={"X", "y", "feature_names", "target"})
         parsed = await run_in_threadpool(parse_json, content)
-        return Upload(parsed, body.name, "json", body.task, "db")
+        return Upload(parsed, clean_name(body.name), "json", body.task, "db")
     if not ctype.startswith("multipart/form-data"):
         raise HTTPException(
             415, "send multipart/form-data with a 'file' field, or application/json"
@@ -91,7 +98,7 @@ async def read_upload(request: Request, settings: Settings, dataset_id: str) -> 
     upload = form.get("file")
     if not isinstance(upload, UploadFile) and not hasattr(upload, "read"):
         raise HTTPException(422, "multipart field 'file' is required (a .csv or .npz file)")
-    name = str(form.get("name") or upload.filename or "dataset")[:200]
+    name = clean_name(str(form.get("name") or upload.filename or "dataset"))
     task = _task_param(form.get("task"))
     scratch = upload_dir(settings) / f"{dataset_id}.part"
     try:
@@ -112,6 +119,8 @@ async def read_upload(request: Request, settings: Settings, dataset_id: str) -> 
                 "memory); send a large dataset as an .npz file with arrays X and y",
             )
         target = form.get("target")
+        if isinstance(target, str) and len(target) > 200:
+            raise HTTPException(422, "field 'target' is longer than 200 characters")
         if not target:
             raise HTTPException(
                 422, "field 'target' is required for CSV: the name of the label column"

@@ -215,7 +215,10 @@ def _show(job: dict[str, Any]) -> None:
         "created": job["created_at"],
         "finished": job.get("finished_at"),
     }
-    values.update({k: v for k, v in (job.get("metrics") or {}).items()})
+    metrics = dict(job.get("metrics") or {})
+    if "epoch" in metrics:  # the epoch the metrics (and a finished model) come from
+        metrics["best epoch"] = metrics.pop("epoch")
+    values.update(metrics)
     facts(f"job {job['id'][:8]}", {k: v for k, v in values.items() if v is not None})
 
 

@@ -71,6 +71,8 @@ def _as_labels(y_raw: list | np.ndarray) -> list:
             continue
         if not is_number(v):
             raise DatasetError(f"y[{i}]: {show(v)} is not a valid label", row=i)
+        if isinstance(v, int) and not -(2**63) <= v < 2**63:
+            raise DatasetError(f"y[{i}]: {show(v)} is out of range for a label", row=i)
         if not np.isfinite(v):
             raise DatasetError(f"y[{i}]: {str(float(v)).lower()} is not allowed", row=i)
     if 0 < strings < len(labels):

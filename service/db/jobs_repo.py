@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import and_, func, select, update
 from sqlalchemy.orm import Session
 
-from service.db.models import Job, utcnow
+from service.db.models import Job, JobRun, utcnow
 
 TERMINAL = ("succeeded", "failed", "cancelled")
 STATUSES = ("queued", "running", *TERMINAL)
@@ -37,7 +37,11 @@ def create_job(
 
 def mark_published(session: Session, job_id: str) -> None:
     """Remember when the job was last handed to the transport (for the reconciler)."""
-    session.execute(update(Job).where(Job.id == job_id).values(published_at=utcnow()))
+    session.execute(
+        update(Job)
+        .where(Job.id == job_id)
+        .values(published_at=utcnow(), publish_count=Job.publish_count + 1)
+    )
 
 
 def claim(session: Session, job_id: str, owner: str) -> bool:
@@ -139,18 +143,43 @@ def release_stale(session: Session, lease_seconds: float, now: datetime | None =
         else:
             values = {"status": "queued", "lease_owner": None}
         if session.execute(update(Job).where(fence).values(**values)).rowcount == 1:
+            session.execute(
+                update(JobRun)
+                .where(
+                    JobRun.job_id == job.id,
+                    JobRun.owner == (job.lease_owner or ""),
+                    JobRun.outcome.is_(None),
+                )
+                .values(outcome="worker-lost", finished_at=now)
+            )
             if values["status"] == "queued":
                 requeued.append(job.id)
     session.commit()
     return requeued
 
 
+MAX_BACKOFF_DOUBLINGS = 6
+
+
 def unpublished_queued(session: Session, older_than_seconds: float) -> list[str]:
-    """Queued jobs never published, or published longer ago than the given age."""
-    cutoff = utcnow() - timedelta(seconds=older_than_seconds)
-    rows = session.scalars(
-        select(Job.id).where(
+    """Queued jobs to (re)publish: never published, or not claimed long after the last
+    publish. The wait doubles with each publish (up to 64x older_than_seconds), so a job
+    waiting behind busy workers does not flood the queue with duplicates."""
+    now = utcnow()
+    cutoff = now - timedelta(seconds=older_than_seconds)
+    rows = session.execute(
+        select(Job.id, Job.published_at, Job.publish_count).where(
             Job.status == "queued", (Job.published_at.is_(None)) | (Job.published_at < cutoff)
         )
-    )
-    return list(rows)
+    ).all()
+    due = []
+    for job_id, published_at, count in rows:
+        if published_at is None:
+            due.append(job_id)
+            continue
+        if published_at.tzinfo is None:  # SQLite hands back naive UTC
+            published_at = published_at.replace(tzinfo=now.tzinfo)
+        wait = older_than_seconds * 2 ** min(max(count - 1, 0), MAX_BACKOFF_DOUBLINGS)
+        if (now - published_at).total_seconds() >= wait:
+            due.append(job_id)
+    return due

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import case, select, update
 from sqlalchemy.orm import Session
 
 from service.db.jobs_repo import fenced
@@ -105,11 +105,23 @@ def load_checkpoint(session: Session, job_id: str) -> JobCheckpoint | None:
 
 
 def release(session: Session, job_id: str, owner: str) -> bool:
-    """running -> queued for a graceful stop (SIGTERM); the attempt is given back."""
+    """running -> queued for a graceful stop (SIGTERM); the attempt is given back.
+
+    A job whose cancellation was requested meanwhile ends cancelled instead (a queued job
+    with a cancel request would never be claimed again).
+    """
+    cancelled = Job.cancel_requested.is_(True)
     result = session.execute(
         update(Job)
         .where(fenced(job_id, owner))
-        .values(status="queued", lease_owner=None, attempt=Job.attempt - 1, published_at=None)
+        .values(
+            status=case((cancelled, "cancelled"), else_="queued"),
+            finished_at=case((cancelled, utcnow()), else_=None),
+            lease_owner=None,
+            attempt=case((cancelled, Job.attempt), else_=Job.attempt - 1),
+            published_at=None,
+            publish_count=0,
+        )
     )
     session.commit()
     return result.rowcount == 1

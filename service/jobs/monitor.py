@@ -51,7 +51,8 @@ class JobMonitor:
         if self.reason:
             return True
         if self.shutdown.is_set():
-            self.reason = "shutdown"
+            self._poll(time.monotonic())  # a pending cancel wins over a shutdown
+            self.reason = self.reason or "shutdown"
         elif self.max_runtime is not None and self.runtime > self.max_runtime:
             self.reason = "time_limit"
         else:

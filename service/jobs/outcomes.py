@@ -73,7 +73,7 @@ def save_model(
         with session_factory(settings.sqlalchemy_url)() as session:
             won = session.execute(
                 update(Job)
-                .where(Job.id == ctx.job_id, Job.status == "running", Job.lease_owner == owner)
+                .where(jobs_repo.fenced(ctx.job_id, owner))
                 .values(status=status, finished_at=utcnow(), model_id=model.id, metrics=metrics)
             )
             if won.rowcount != 1:

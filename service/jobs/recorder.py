@@ -80,6 +80,7 @@ class EpochRecorder:
         checkpoint = None
         if due and state.epoch > self._saved_epoch:
             arrays, meta = state.to_payload()
+            meta = {**meta, "service_runtime_seconds": self.monitor.runtime}
             checkpoint = (meta, arrays_to_npz(arrays))
         ok = with_db_retry(lambda: self._write(state, record, checkpoint), what="checkpoint")
         if ok and checkpoint is not None:

@@ -38,7 +38,7 @@ class JobCreate(StrictModel):
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [JOB_EXAMPLE]})
 
-    dataset_id: str = Field(min_length=1, max_length=64)
+    dataset_id: str = Field(min_length=1, max_length=64, pattern=r"^[0-9A-Za-z_-]+$")
     network: NetworkSpec
     training: TrainingSpec = Field(default_factory=TrainingSpec)
     max_runtime_seconds: float | None = Field(

@@ -43,7 +43,10 @@ def publish_job(publisher: Publisher, settings: Settings, job_id: str) -> bool:
     except Exception as exc:  # broker down: the job stays queued in the database
         log.warning("could not publish job %s: %s", job_id, exc)
         return False
-    with session_factory(settings.sqlalchemy_url)() as session:
-        jobs_repo.mark_published(session, job_id)
-        session.commit()
+    try:
+        with session_factory(settings.sqlalchemy_url)() as session:
+            jobs_repo.mark_published(session, job_id)
+            session.commit()
+    except Exception as exc:  # published but not recorded: a harmless duplicate may follow
+        log.warning("could not record the publish of job %s: %s", job_id, exc)
     return True

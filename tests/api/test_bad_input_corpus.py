@@ -146,6 +146,25 @@ def test_barrage_of_bad_requests(app_client, stored):
     )
     assert_problem(r, 422)
     assert_problem(app_client.get("/v1/jobs", params={"limit": 0}), 422)
+    for path in ("/v1/datasets", "/v1/jobs", "/v1/models"):
+        assert_problem(app_client.get(path, params={"offset": 2**63}), 422)
+        assert_problem(app_client.get(f"{path}/a%00b"), 404)
+    assert_problem(app_client.get("/v1/jobs/a%00b/events"), 404)
+    r = app_client.get(f"/v1/jobs/{ds}/events", headers={"Last-Event-ID": "9" * 30})
+    assert_problem(r, 404, 422)
+    r = app_client.post("/v1/datasets", json={"X": [[1.0], [2.0]], "y": [10**30, 2]})
+    assert_problem(r, 422)
+    deep = "[" * 100_000 + "]" * 100_000
+    r = app_client.post("/v1/datasets", content=('{"X": ' + deep + ', "y": [1]}').encode(),
+                        headers={"content-type": "application/json"})
+    assert_problem(r, 400, 422)
+    long_target = "t" * 300
+    data = csv_bytes(["a", long_target], [[1, 0], [2, 1], [3, 0]])
+    r = app_client.post("/v1/datasets", files={"file": ("d.csv", data)},
+                        data={"target": long_target})
+    assert_problem(r, 422)
+    assert_problem(app_client.post("/v1/jobs", json={"dataset_id": "a\u0000b",
+                                                     "network": NETWORK}), 422)
     assert_problem(app_client.get("/v1/jobs", params={"status": "exploded"}), 422)
 
     # everything stored still works

@@ -111,3 +111,34 @@ def test_unpublished_queued(sessions, tenant_id):
         s.commit()
         assert jobs_repo.unpublished_queued(s, 60) == []
         assert jobs_repo.unpublished_queued(s, 0) == [job_id]
+
+
+def test_republish_backs_off(sessions, tenant_id):
+    job_id = new_job(sessions, tenant_id)
+    with sessions() as s:
+        for published in range(1, 4):
+            jobs_repo.mark_published(s, job_id)
+            s.commit()
+            ago = utcnow() - timedelta(seconds=10 * 2 ** (published - 1) - 1)
+            s.execute(update(Job).where(Job.id == job_id).values(published_at=ago))
+            s.commit()
+            assert jobs_repo.unpublished_queued(s, 10) == []  # not yet: waits double
+            ago = utcnow() - timedelta(seconds=10 * 2 ** (published - 1) + 1)
+            s.execute(update(Job).where(Job.id == job_id).values(published_at=ago))
+            s.commit()
+            assert jobs_repo.unpublished_queued(s, 10) == [job_id]
+
+
+def test_release_gives_the_job_back_unless_cancelled(sessions, tenant_id):
+    requeue, cancel = new_job(sessions, tenant_id), new_job(sessions, tenant_id)
+    with sessions() as s:
+        for job_id in (requeue, cancel):
+            assert jobs_repo.claim(s, job_id, "w1")
+        jobs_repo.request_cancel(s, cancel)
+        assert runs_repo.release(s, requeue, "w1") and runs_repo.release(s, cancel, "w1")
+        assert runs_repo.release(s, requeue, "w1") is False  # not ours any more
+    back, gone = status(sessions, requeue), status(sessions, cancel)
+    assert back.status == "queued" and back.attempt == 0 and back.lease_owner is None
+    assert gone.status == "cancelled" and gone.finished_at is not None
+    with sessions() as s:
+        assert jobs_repo.claim(s, requeue, "w2") is True

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import numpy as np
-from fastapi import APIRouter, HTTPException, Request, Response
+from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from service import dataset_files
 from service.api.deps import PageDep, SessionDep, SettingsDep, TenantDep
 from service.api.limits import check_dataset_limits
+from service.api.ownership import get_owned
 from service.api.pagination import paginate
 from service.api.uploads import Upload, read_upload
 from service.config import Settings
@@ -83,11 +84,12 @@ async def upload_dataset(
     try:
         upload = await read_upload(request, settings, dataset_id)
         row = await run_in_threadpool(_store, upload, dataset_id, tenant.id, settings)
+        session.add(row)
+        session.commit()
     except BaseException:
+        session.rollback()
         dataset_files.remove(settings, dataset_id)
         raise
-    session.add(row)
-    session.commit()
     response.headers["Location"] = f"/v1/datasets/{row.id}"
     return _dataset_out(row)
 
@@ -133,10 +135,7 @@ def list_datasets(session: SessionDep, tenant: TenantDep, page: PageDep) -> Page
 
 def get_owned_dataset(session: SessionDep, tenant_id: str, dataset_id: str) -> Dataset:
     """The dataset if it belongs to the tenant; 404 otherwise (also for other tenants')."""
-    row = session.get(Dataset, dataset_id)
-    if row is None or row.tenant_id != tenant_id:
-        raise HTTPException(404, f"dataset {dataset_id} not found")
-    return row
+    return get_owned(session, Dataset, tenant_id, dataset_id, "dataset")
 
 
 @router.get("/{dataset_id}", response_model=DatasetOut)

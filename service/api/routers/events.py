@@ -22,6 +22,7 @@ from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from service.api.deps import SettingsDep, authenticate, bearer
+from service.api.ownership import well_formed
 from service.db.models import EpochRow, Job
 from service.db.session import session_factory
 
@@ -139,7 +140,10 @@ def _resume_point(last_event_id: str | None) -> int:
     if not last_event_id:
         return 0
     try:
-        return max(0, int(last_event_id.strip()))
+        value = int(last_event_id.strip())
+        if value > 10**9:
+            raise ValueError(value)
+        return max(0, value)
     except ValueError as exc:
         raise HTTPException(422, "Last-Event-ID must be an epoch number") from exc
 
@@ -153,7 +157,9 @@ def owned_job_url(
     """Check the key and that the job is the tenant's (else 404), closing the session at once."""
     with session_factory(settings.sqlalchemy_url)() as session:
         _, tenant = authenticate(request, session, credentials)
-        owner = session.scalar(select(Job.tenant_id).where(Job.id == job_id))
+        owner = None
+        if well_formed(job_id):
+            owner = session.scalar(select(Job.tenant_id).where(Job.id == job_id))
         if owner is None or owner != tenant.id:
             raise HTTPException(404, f"job {job_id} not found")
     return settings.sqlalchemy_url

@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from service.api.deps import PageDep, PublisherDep, SessionDep, SettingsDep, TenantDep
 from service.api.limits import check_concurrent_jobs, check_job_limits
+from service.api.ownership import get_owned
 from service.api.pagination import paginate
 from service.api.param_estimate import estimate_params
 from service.api.routers.datasets import get_owned_dataset
@@ -47,10 +48,7 @@ def job_out(job: Job) -> JobOut:
 
 def get_owned_job(session: SessionDep, tenant_id: str, job_id: str) -> Job:
     """The job if it belongs to the tenant; 404 otherwise."""
-    job = session.get(Job, job_id)
-    if job is None or job.tenant_id != tenant_id:
-        raise HTTPException(404, f"job {job_id} not found")
-    return job
+    return get_owned(session, Job, tenant_id, job_id, "job")
 
 
 @router.post("", status_code=202, response_model=JobOut)
@@ -107,7 +105,11 @@ def _job_for_key(session: SessionDep, tenant_id: str, key: str) -> Job | None:
 
 def _replay(job: Job, body: JobCreate, spec: dict, response: Response) -> JobOut:
     """The job an earlier request with this Idempotency-Key made; 409 if the body differs."""
-    if job.dataset_id != body.dataset_id or job.spec != spec:
+    if (
+        job.dataset_id != body.dataset_id
+        or job.spec != spec
+        or job.max_runtime_seconds != body.max_runtime_seconds
+    ):
         raise HTTPException(
             409, "Idempotency-Key was already used for a different job request; use a new key"
         )

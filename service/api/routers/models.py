@@ -7,6 +7,7 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from service.api.deps import PageDep, SessionDep, TenantDep
+from service.api.ownership import get_owned
 from service.api.pagination import paginate
 from service.db.models import TrainedModel
 from service.db.session import session_factory
@@ -23,10 +24,7 @@ def model_out(row: TrainedModel) -> ModelOut:
 
 def get_owned_model(session: SessionDep, tenant_id: str, model_id: str) -> TrainedModel:
     """The model if it belongs to the tenant; 404 otherwise."""
-    row = session.get(TrainedModel, model_id)
-    if row is None or row.tenant_id != tenant_id:
-        raise HTTPException(404, f"model {model_id} not found")
-    return row
+    return get_owned(session, TrainedModel, tenant_id, model_id, "model")
 
 
 @router.get("", response_model=Page[ModelOut])
