@@ -25,12 +25,17 @@ class Settings(BaseSettings):
     worker_concurrency: int = 1
     """Jobs one `backprop worker` trains at once (Celery threads pool)."""
 
+    blas_threads: int = 1
+    """BLAS threads per training job (0: the library's default). One is fastest for the
+    networks users send and lets jobs and predictions share the cores without thrashing."""
     lease_seconds: float = 60.0
     """A running job whose heartbeat is older than this is considered abandoned."""
     heartbeat_seconds: float = 5.0
     cancel_poll_seconds: float = 0.25
     reconcile_seconds: float = 15.0
     """How often queued jobs nobody picked up are republished."""
+    progress_seconds: float = 0.5
+    """Epoch rows and progress are written at least this often (0: after every epoch)."""
     checkpoint_seconds: float = 2.0
     """A checkpoint is written after an epoch once this long has passed since the last one
     (and at the last epoch, on SIGTERM and at the time limit); 0 checkpoints every epoch."""

@@ -23,6 +23,7 @@ from service.db.models import Dataset, Job
 from service.db.retry import with_db_retry
 from service.db.session import session_factory
 from service.engine import TrainingDiverged, TrainingState, build_network, fit
+from service.jobs.blas import blas_threads
 from service.jobs.model_row import JobContext
 from service.jobs.monitor import SHUTDOWN, JobMonitor
 from service.jobs.options import fit_options
@@ -179,21 +180,22 @@ def _train(
         shutdown=shutdown,
     )
     recorder = EpochRecorder(settings, ctx, owner, monitor, first_epoch)
-    result = fit(
-        net,
-        inputs.pop("X"),
-        inputs.pop("y"),
-        **inputs,
-        on_epoch_end=recorder.on_epoch_end,
-        should_stop=monitor.should_stop,
-        resume=resume,
-        on_checkpoint=recorder.on_checkpoint,
-        **fit_options(training, ctx.task),
-    )
+    with blas_threads(settings.blas_threads):
+        result = fit(
+            net,
+            inputs.pop("X"),
+            inputs.pop("y"),
+            **inputs,
+            on_epoch_end=recorder.on_epoch_end,
+            should_stop=monitor.should_stop,
+            resume=resume,
+            on_checkpoint=recorder.on_checkpoint,
+            **fit_options(training, ctx.task),
+        )
     reason = monitor.reason
     if reason == "lease_lost":
         raise LeaseLost(ctx.job_id)
-    if reason in ("shutdown", "time_limit") and not recorder.flush():
+    if not recorder.flush(checkpoint=reason in ("shutdown", "time_limit")):
         raise LeaseLost(ctx.job_id)
     if reason == "shutdown":
         return release(settings, ctx.job_id, owner)

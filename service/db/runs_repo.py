@@ -11,28 +11,30 @@ from service.db.jobs_repo import fenced
 from service.db.models import EpochRow, Job, JobCheckpoint, JobRun, utcnow
 
 
-def save_epoch(
+def save_epochs(
     session: Session,
     job_id: str,
     owner: str,
-    record: dict[str, Any],
+    records: list[dict[str, Any]],
     progress: dict[str, Any],
     *,
-    checkpoint: tuple[dict[str, Any], bytes] | None,
+    checkpoint: tuple[int, dict[str, Any], bytes] | None,
     runtime_seconds: float,
     attempt: int,
 ) -> bool:
-    """Epoch row, progress and checkpoint in ONE transaction, fenced on the lease.
+    """Epoch rows (oldest first), progress and checkpoint (epoch, meta, npz) in ONE
+    transaction, fenced on the lease.
 
-    So after a crash the history and the checkpoint always agree: no gaps, no repeats.
-    Returns False (writing nothing) when this worker no longer owns the job.
+    So after a crash the history and the checkpoint always agree: no gaps, no repeats (a
+    row that already exists, from an earlier attempt, is kept). Returns False, writing
+    nothing, when this worker no longer owns the job.
     """
     won = session.execute(
         update(Job)
         .where(fenced(job_id, owner))
         .values(
             progress=progress,
-            metrics=record["metrics"],
+            metrics=records[-1]["metrics"],
             heartbeat_at=utcnow(),
             runtime_seconds=runtime_seconds,
         )
@@ -40,22 +42,27 @@ def save_epoch(
     if won.rowcount != 1:
         session.rollback()
         return False
-    exists = session.scalar(
-        select(EpochRow.id).where(EpochRow.job_id == job_id, EpochRow.epoch == record["epoch"])
-    )
-    if exists is None:
-        session.add(
-            EpochRow(
-                job_id=job_id,
-                epoch=record["epoch"],
-                loss=record["loss"],
-                val_loss=record.get("val_loss"),
-                metrics=record["metrics"],
-                seconds=record["seconds"],
-            )
+    epochs = [r["epoch"] for r in records]
+    existing = set(
+        session.scalars(
+            select(EpochRow.epoch).where(EpochRow.job_id == job_id, EpochRow.epoch.in_(epochs))
         )
+    )
+    session.add_all(
+        EpochRow(
+            job_id=job_id,
+            epoch=r["epoch"],
+            loss=r["loss"],
+            val_loss=r.get("val_loss"),
+            metrics=r["metrics"],
+            seconds=r["seconds"],
+        )
+        for r in records
+        if r["epoch"] not in existing
+    )
     if checkpoint is not None:
-        _upsert_checkpoint(session, job_id, record["epoch"], checkpoint, attempt)
+        epoch, meta, arrays = checkpoint
+        _upsert_checkpoint(session, job_id, epoch, (meta, arrays), attempt)
     session.commit()
     return True
 

@@ -30,11 +30,13 @@ def progress(record: EpochRecord, epochs: int, runtime: float, first_epoch: int)
 
 
 class EpochRecorder:
-    """fit() callbacks: on_epoch_end stashes the record, on_checkpoint writes it.
+    """fit() callbacks that persist a job's epochs.
 
-    Checkpoints are written at most every settings.checkpoint_seconds (and at the last
-    epoch); epoch rows every epoch. A resumed attempt re-runs epochs after its checkpoint
-    bit-identically, and rows that already exist are kept, so history has no gaps or repeats.
+    Epoch rows and progress are written at least every settings.progress_seconds (and with
+    every checkpoint); checkpoints at most every settings.checkpoint_seconds and at the last
+    epoch. Rows and the checkpoint of an epoch share one transaction, so a resumed attempt,
+    which re-runs the epochs after its checkpoint bit for bit, finds no gaps and keeps the
+    rows that exist: history never repeats.
     """
 
     def __init__(
@@ -53,61 +55,77 @@ class EpochRecorder:
         self.epochs = int(ctx.training["epochs"])
         self.sessions = session_factory(settings.sqlalchemy_url)
         self.latest: TrainingState | None = None
+        self._pending: list[EpochRecord] = []
         self._record: EpochRecord | None = None
         self._saved_epoch = first_epoch
-        self._saved_at = time.monotonic()
+        self._saved_at = self._written_at = time.monotonic()
 
     def on_epoch_end(self, record: EpochRecord) -> None:
         self._record = record
 
     def on_checkpoint(self, state: TrainingState) -> None:
         self.latest = state
-        record, self._record = self._record, None
-        if not self.persist(state, record):
+        if self._record is not None:
+            self._pending.append(self._record)
+            self._record = None
+        if not self.persist(state, final=False):
             self.monitor.reason = "lease_lost"
 
-    def flush(self) -> bool:
-        """Checkpoint the newest finished epoch now (before a shutdown or a time limit)."""
-        return self.latest is None or self.persist(self.latest, None)
+    def flush(self, *, checkpoint: bool) -> bool:
+        """Write the pending rows now, and with `checkpoint` the newest finished epoch's
+        checkpoint too (before a shutdown or a time limit hands the job on)."""
+        if self.latest is None:
+            return True
+        return self.persist(self.latest, final=checkpoint, rows_now=True)
 
-    def persist(self, state: TrainingState, record: EpochRecord | None) -> bool:
-        """Write the epoch row (if any) and, when due, the checkpoint; False if the lease
-        is lost."""
-        due = record is None or (
-            time.monotonic() - self._saved_at >= self.settings.checkpoint_seconds
-            or record.epoch >= self.epochs
+    def persist(self, state: TrainingState, *, final: bool, rows_now: bool = False) -> bool:
+        """Write pending rows and, when due, the checkpoint; False if the lease is lost."""
+        now = time.monotonic()
+        last = self._pending[-1].epoch if self._pending else state.epoch
+        checkpoint_due = (
+            final
+            or last >= self.epochs
+            or (now - self._saved_at >= self.settings.checkpoint_seconds)
         )
+        rows_due = (
+            rows_now or checkpoint_due or now - self._written_at >= self.settings.progress_seconds
+        )
+        if not rows_due or (not self._pending and not checkpoint_due):
+            return True
         checkpoint = None
-        if due and state.epoch > self._saved_epoch:
+        if checkpoint_due and state.epoch > self._saved_epoch:
             arrays, meta = state.to_payload()
             meta = {**meta, "service_runtime_seconds": self.monitor.runtime}
-            checkpoint = (meta, arrays_to_npz(arrays))
-        ok = with_db_retry(lambda: self._write(state, record, checkpoint), what="checkpoint")
-        if ok and checkpoint is not None:
-            self._saved_epoch, self._saved_at = state.epoch, time.monotonic()
+            checkpoint = (state.epoch, meta, arrays_to_npz(arrays))
+        records = list(self._pending)
+        ok = with_db_retry(lambda: self._write(records, checkpoint), what="checkpoint")
+        if ok:
+            self._pending.clear()
+            self._written_at = time.monotonic()
+            if checkpoint is not None:
+                self._saved_epoch, self._saved_at = state.epoch, self._written_at
         return ok
 
     def _write(
-        self,
-        state: TrainingState,
-        record: EpochRecord | None,
-        checkpoint: tuple[dict[str, Any], bytes] | None,
+        self, records: list[EpochRecord], checkpoint: tuple[int, dict[str, Any], bytes] | None
     ) -> bool:
         ctx = self.ctx
         with self.sessions() as session:
-            if record is None:
+            if not records:
                 if checkpoint is None:
                     return True
+                epoch, meta, arrays = checkpoint
                 return runs_repo.save_checkpoint(
-                    session, ctx.job_id, self.owner, state.epoch, checkpoint, ctx.attempt
+                    session, ctx.job_id, self.owner, epoch, (meta, arrays), ctx.attempt
                 )
             runtime = self.monitor.runtime
-            return runs_repo.save_epoch(
+            latest = records[-1]
+            return runs_repo.save_epochs(
                 session,
                 ctx.job_id,
                 self.owner,
-                record.to_dict(),
-                progress(record, self.epochs, runtime - ctx.runtime_before, self.first_epoch),
+                [r.to_dict() for r in records],
+                progress(latest, self.epochs, runtime - ctx.runtime_before, self.first_epoch),
                 checkpoint=checkpoint,
                 runtime_seconds=runtime,
                 attempt=ctx.attempt,

@@ -155,16 +155,21 @@ def test_barrage_of_bad_requests(app_client, stored):
     r = app_client.post("/v1/datasets", json={"X": [[1.0], [2.0]], "y": [10**30, 2]})
     assert_problem(r, 422)
     deep = "[" * 100_000 + "]" * 100_000
-    r = app_client.post("/v1/datasets", content=('{"X": ' + deep + ', "y": [1]}').encode(),
-                        headers={"content-type": "application/json"})
+    r = app_client.post(
+        "/v1/datasets",
+        content=('{"X": ' + deep + ', "y": [1]}').encode(),
+        headers={"content-type": "application/json"},
+    )
     assert_problem(r, 400, 422)
     long_target = "t" * 300
     data = csv_bytes(["a", long_target], [[1, 0], [2, 1], [3, 0]])
-    r = app_client.post("/v1/datasets", files={"file": ("d.csv", data)},
-                        data={"target": long_target})
+    r = app_client.post(
+        "/v1/datasets", files={"file": ("d.csv", data)}, data={"target": long_target}
+    )
     assert_problem(r, 422)
-    assert_problem(app_client.post("/v1/jobs", json={"dataset_id": "a\u0000b",
-                                                     "network": NETWORK}), 422)
+    assert_problem(
+        app_client.post("/v1/jobs", json={"dataset_id": "a\u0000b", "network": NETWORK}), 422
+    )
     assert_problem(app_client.get("/v1/jobs", params={"status": "exploded"}), 422)
 
     # everything stored still works

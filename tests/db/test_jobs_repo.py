@@ -29,13 +29,13 @@ PROGRESS = {"epoch": 1, "epochs": 2, "fraction": 0.5}
 
 
 def save(session, job_id: str, owner: str) -> bool:
-    return runs_repo.save_epoch(
+    return runs_repo.save_epochs(
         session,
         job_id,
         owner,
-        RECORD,
+        [RECORD],
         PROGRESS,
-        checkpoint=({"epoch": 1}, b"npz"),
+        checkpoint=(1, {"epoch": 1}, b"npz"),
         runtime_seconds=1.0,
         attempt=1,
     )
