@@ -201,6 +201,13 @@ def run(args: argparse.Namespace) -> int:
             print(f"workers killed: {kills} (SIGKILL); jobs resumed from a checkpoint: {resumed}")
             print(f"succeeded:      {succeeded}")
             print(f"failed:         {failed}")
+            errors = {
+                client.get(f"/v1/jobs/{j}").json()["error"]
+                for j, st in statuses.items()
+                if st == "failed"
+            }
+            for error in sorted(e for e in errors if e)[:5]:
+                print(f"  failure: {error}")
             print(f"lost:           {lost}   (not finished within {args.time_limit}s)")
             print(f"run twice:      {run_twice}   (jobs trained to the end more than once)")
             return 0 if lost == 0 and run_twice == 0 and len(accepted) == args.jobs else 1

@@ -71,6 +71,8 @@ class Dataset(Base):
     size_bytes: Mapped[int] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     storage: Mapped[str] = mapped_column(String(10), default="db", server_default="db")
+    value_range: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    """{"min", "max", "integral"} of X, so specs can be checked against the values."""
     """"db": `arrays` holds the data; "file": X.npy and y.npy under the data dir (mmap)."""
     arrays: Mapped[bytes | None] = deferred(mapped_column(LargeBinary, nullable=True))
     """NPZ bytes (no pickle) holding X (float32) and y (int64 class ids or float32 targets)."""

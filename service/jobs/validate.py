@@ -37,6 +37,7 @@ def check_job_spec(
     input_shape: list[int],
     task: str,
     classes: list[Any] | None,
+    value_range: dict[str, Any] | None = None,
 ) -> None:
     """Raise SpecMismatch when the network cannot train on this dataset.
 
@@ -56,6 +57,7 @@ def check_job_spec(
     final_activation = _final_activation(net)
     where = ("network", "layers", last)
     _check_input_scaling(layers, training)
+    _check_token_range(layers, value_range)
     if len(net.output_shape) != 1:
         raise SpecMismatch(
             f"layer {last}: the output has shape {tuple(net.output_shape)} per sample but must "
@@ -131,4 +133,20 @@ def _check_input_scaling(layers: list[dict[str, Any]], training: dict[str, Any])
             "input_scaling 'standardize' would change the token ids an embedding layer "
             "takes; use 'auto' or 'none'",
             ("training", "input_scaling"),
+        )
+
+
+def _check_token_range(layers: list[dict[str, Any]], value_range: dict[str, Any] | None) -> None:
+    """An embedding first needs integer ids in [0, input_dim) (when the dataset's value range
+    is known; datasets stored before it was recorded are checked when the job runs)."""
+    if layers[0]["type"] != "embedding" or not value_range:
+        return
+    vocab = int(layers[0]["input_dim"])
+    low, high = value_range["min"], value_range["max"]
+    if not value_range["integral"] or low < 0 or high >= vocab:
+        kind = "integer" if value_range["integral"] else "non-integer"
+        raise SpecMismatch(
+            f"layer 0 (embedding): needs integer token ids in [0, {vocab - 1}], but the "
+            f"dataset holds {kind} values from {low:g} to {high:g}",
+            ("network", "layers", 0),
         )

@@ -62,13 +62,24 @@ def test_embedding_gru_learns_token_presence(app_client):
     assert accuracy >= 0.95, accuracy
 
 
-def test_non_integer_token_ids_fail_readably(app_client):
+def test_non_integer_token_ids_are_refused(app_client):
     X, y = sequences(100, 2)
     X[5, 3] = 2.5
     ds = upload(app_client, X, y)
-    job = app_client.post(
-        "/v1/jobs",
-        json={"dataset_id": ds, "network": NETWORK, "training": {**TRAINING, "epochs": 1}},
-    ).json()
+    body = {"dataset_id": ds, "network": NETWORK, "training": {**TRAINING, "epochs": 1}}
+    r = app_client.post("/v1/jobs", json=body)
+    assert r.status_code == 422, r.text
+    assert "layer 0 (embedding)" in r.json()["detail"] and "non-integer" in r.json()["detail"]
+    assert r.json()["errors"][0]["field"] == "network.layers[0]"
+
+    # a dataset stored before value ranges were recorded is checked when the job runs
+    from sqlalchemy import update
+
+    from service.db.models import Dataset
+    from service.db.session import session_scope
+
+    with session_scope(app_client.app_settings.sqlalchemy_url) as session:
+        session.execute(update(Dataset).where(Dataset.id == ds).values(value_range=None))
+    job = app_client.post("/v1/jobs", json=body).json()
     done = wait_for_job(app_client, job["id"])
     assert done["status"] == "failed" and "X[5, 3] is 2.5" in done["error"], done

@@ -17,6 +17,7 @@ from service.data import (
     DatasetError,
     encode_target,
 )
+from service.data.summary import value_range
 from service.db.blobs import arrays_to_npz
 from service.db.models import Dataset, new_id
 from service.schemas.common import Page
@@ -123,6 +124,7 @@ def _store(upload: Upload, dataset_id: str, tenant_id: str, settings: Settings) 
         classes=encoded.classes,
         size_bytes=size,
         storage=upload.storage,
+        value_range=value_range(parsed.X),
         arrays=blob,
     )
 

@@ -80,6 +80,7 @@ def create_job(
         input_shape=dataset.input_shape,
         task=dataset.task,
         classes=dataset.classes,
+        value_range=dataset.value_range,
     )
     job = jobs_repo.create_job(session, tenant.id, dataset.id, spec, settings.max_attempts)
     job.max_runtime_seconds = body.max_runtime_seconds
