@@ -37,8 +37,9 @@ class Settings(BaseSettings):
     progress_seconds: float = 0.5
     """Epoch rows and progress are written at least this often (0: after every epoch)."""
     checkpoint_seconds: float = 2.0
-    """A checkpoint is written after an epoch once this long has passed since the last one
-    (and at the last epoch, on SIGTERM and at the time limit); 0 checkpoints every epoch."""
+    """A checkpoint is written once this long has passed since the last one, after an epoch
+    or between two mini-batches of a long epoch (and at the last epoch, on SIGTERM and at
+    the time limit); 0 checkpoints after every epoch."""
     republish_after_seconds: float = 60.0
     """A queued job published longer ago than this and still not claimed is published again."""
     max_attempts: int = 3

@@ -190,6 +190,7 @@ def _train(
             should_stop=monitor.should_stop,
             resume=resume,
             on_checkpoint=recorder.on_checkpoint,
+            checkpoint_seconds=settings.checkpoint_seconds or None,
             **fit_options(training, ctx.task),
         )
     reason = monitor.reason
@@ -203,15 +204,15 @@ def _train(
         done = result.history[-1].epoch if result.history else first_epoch
         error = (
             f"time limit of {ctx.max_runtime:g} s exceeded after epoch {done}; "
-            "the checkpoint of that epoch is kept"
+            "its latest checkpoint is kept"
         )
         return finish(settings, ctx.job_id, owner, "failed", error=error)
     if reason == "cancelled":
         last = recorder.latest
-        if last is not None and keep_model_on_cancel(settings, ctx.job_id):
+        history = [r for r in result.history if last is not None and r.epoch <= last.epoch]
+        if last is not None and history and keep_model_on_cancel(settings, ctx.job_id):
             best = (last.early_stopping or {}).get("best_weights")
             net.set_weights(best or last.weights)
-            history = [r for r in result.history if r.epoch <= last.epoch]
             best_epoch = last.best_epoch if best else None
             return save_model(
                 settings, ctx, owner, net, history, best_epoch, preprocessing, "cancelled"

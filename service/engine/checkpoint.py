@@ -53,6 +53,10 @@ class TrainingState:
     history: list[dict[str, Any]] = field(default_factory=list)
     best_epoch: int | None = None
     stopped: str | None = None
+    batch: int = 0
+    """Mini-batches already done in epoch ``epoch + 1`` (0: at an epoch boundary)."""
+    partial: dict[str, Any] | None = None
+    """That epoch's running sums so far: {"total", "seen", "seconds", "acc"}."""
 
     def to_payload(self) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
         """(arrays, JSON-serialisable metadata); arrays are copies."""
@@ -85,6 +89,8 @@ class TrainingState:
             "history": list(self.history),
             "best_epoch": self.best_epoch,
             "stopped": self.stopped,
+            "batch": int(self.batch),
+            "partial": self.partial,
         }
         return arrays, meta
 
@@ -118,4 +124,6 @@ class TrainingState:
             history=list(meta.get("history", [])),
             best_epoch=meta.get("best_epoch"),
             stopped=meta.get("stopped"),
+            batch=int(meta.get("batch", 0)),
+            partial=meta.get("partial"),
         )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 Array = np.ndarray
@@ -70,6 +72,13 @@ class ClassificationAccumulator:
     def result(self, prefix: str = "") -> dict[str, float]:
         return {f"{prefix}accuracy": self.correct / self.count if self.count else 0.0}
 
+    def state_dict(self) -> dict[str, Any]:
+        """JSON-serialisable running sums (for mid-epoch checkpoints)."""
+        return {"correct": self.correct, "count": self.count}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.correct, self.count = int(state["correct"]), int(state["count"])
+
 
 class RegressionAccumulator:
     """Streams R^2 (uniform average over outputs) and MAE from per-batch sums (float64)."""
@@ -90,6 +99,23 @@ class RegressionAccumulator:
         self.sse = self.sse + np.einsum("ij,ij->j", d, d)
         self.sum_y = self.sum_y + t.sum(axis=0)
         self.sum_y2 = self.sum_y2 + np.einsum("ij,ij->j", t, t)
+
+    def state_dict(self) -> dict[str, Any]:
+        """JSON-serialisable running sums (floats round-trip exactly through JSON)."""
+        return {
+            "n": self.n,
+            "sum_abs": self.sum_abs,
+            "sse": np.asarray(self.sse, dtype=np.float64).tolist(),
+            "sum_y": np.asarray(self.sum_y, dtype=np.float64).tolist(),
+            "sum_y2": np.asarray(self.sum_y2, dtype=np.float64).tolist(),
+            "scalar": np.ndim(self.sse) == 0,
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        as_value = (lambda v: float(v)) if state["scalar"] else (lambda v: np.asarray(v))
+        self.n, self.sum_abs = int(state["n"]), float(state["sum_abs"])
+        self.sse, self.sum_y = as_value(state["sse"]), as_value(state["sum_y"])
+        self.sum_y2 = as_value(state["sum_y2"])
 
     def result(self, prefix: str = "") -> dict[str, float]:
         if self.n == 0:

@@ -93,6 +93,7 @@ def fit(
     start_epoch: int = 0,
     resume: TrainingState | None = None,
     on_checkpoint: Callable[[TrainingState], None] | None = None,
+    checkpoint_seconds: float | None = None,
 ) -> FitResult:
     """Train ``net`` in place on X: (N, *input_shape), y (see ``losses`` for conventions).
 
@@ -119,6 +120,11 @@ def fit(
     maps each gathered (k, *input_shape) batch, train and validation, before the forward
     pass (e.g. standardisation); results equal training on the materialised, transformed
     arrays. Validation runs in chunks of ``max(batch_size, 1024)`` rows.
+
+    ``checkpoint_seconds``: None calls ``on_checkpoint`` after every epoch. A number calls it
+    at most that often instead: after an epoch or between two mini-batches of a long epoch
+    (a mid-epoch state resumes at its batch), and always after the last epoch and when
+    ``should_stop`` ends the run.
     """
     loss_fn = get_loss(loss)
     opt = optimizer if isinstance(optimizer, Optimizer) else build_optimizer(optimizer)
@@ -147,11 +153,19 @@ def fit(
     wd_buf = np.empty_like(wd_params) if (l1 or l2) else None
 
     result = FitResult()
+    resume_batch, partial = 0, None
     if resume is not None:
         start_epoch = _restore(resume, net, opt, stopper, schedule, result)
+        resume_batch, partial = resume.batch, resume.partial
+    throttled = checkpoint_seconds is not None and on_checkpoint is not None
+    last_snapshot = time.perf_counter()
 
-    def snapshot(epoch: int) -> TrainingState:
+    def snapshot(epoch: int, batch: int = 0, part: dict | None = None) -> TrainingState:
+        nonlocal last_snapshot
+        last_snapshot = time.perf_counter()
         return TrainingState(
+            batch=batch,
+            partial=part,
             epoch=epoch,
             weights=net.get_weights(),
             optimizer=opt.state_dict(),
@@ -170,11 +184,31 @@ def fit(
             if schedule is not None:
                 opt.learning_rate = schedule.lr_for(epoch)
             order = train.order(_epoch_rng(seed, epoch) if shuffle else None)
-            total, seen, acc = 0.0, 0, Acc()
-            for start in range(0, n, batch_size):
+            total, seen, acc, done_seconds = 0.0, 0, Acc(), 0.0
+            first_batch = 0
+            if partial is not None and epoch == start_epoch + 1:
+                first_batch = resume_batch
+                total, seen = float(partial["total"]), int(partial["seen"])
+                done_seconds = float(partial["seconds"])
+                acc.load_state_dict(partial["acc"])
+                partial = None
+
+            for b, start in enumerate(range(0, n, batch_size)):
+                if b < first_batch:
+                    continue
                 if should_stop is not None and should_stop():
                     result.stopped = "cancelled"
+                    if throttled:
+                        part = _partial(total, seen, acc, done_seconds + time.perf_counter() - t0)
+                        on_checkpoint(snapshot(epoch - 1, b, part))
                     return result
+                if (
+                    throttled
+                    and b > first_batch
+                    and (time.perf_counter() - last_snapshot >= checkpoint_seconds)
+                ):
+                    part = _partial(total, seen, acc, done_seconds + time.perf_counter() - t0)
+                    on_checkpoint(snapshot(epoch - 1, b, part))
                 xb, yb = train.batch(order, start, start + batch_size)
                 out = net.forward(xb, training=True)
                 value = loss_fn.value(out, yb)
@@ -189,7 +223,7 @@ def fit(
                 opt.step(params, grads)
                 total += value * xb.shape[0]
                 seen += xb.shape[0]
-            train_seconds = time.perf_counter() - t0
+            train_seconds = done_seconds + time.perf_counter() - t0
             metrics = acc.result()
             val_loss = None
             if val is not None:
@@ -199,7 +233,7 @@ def fit(
                     raise TrainingDiverged(epoch, val_loss, result.history)
                 metrics.update(vacc.result("val_"))
             train_loss = total / seen
-            seconds = time.perf_counter() - t0
+            seconds = done_seconds + time.perf_counter() - t0
             record = EpochRecord(
                 epoch=epoch,
                 loss=train_loss,
@@ -219,7 +253,12 @@ def fit(
                 result.stopped = "early_stopping"
             if stopper is not None:
                 result.best_epoch = stopper.best_epoch
-            if on_checkpoint is not None:
+            if on_checkpoint is not None and (
+                not throttled
+                or result.stopped is not None
+                or epoch == epochs
+                or time.perf_counter() - last_snapshot >= checkpoint_seconds
+            ):
                 on_checkpoint(snapshot(epoch))
             if result.stopped is not None:
                 break
@@ -229,6 +268,11 @@ def fit(
         if stopper.best_epoch != last:
             net.set_weights(stopper.best_weights)
     return result
+
+
+def _partial(total: float, seen: int, acc: Any, seconds: float) -> dict[str, Any]:
+    """An epoch's running sums so far, for a mid-epoch TrainingState."""
+    return {"total": total, "seen": seen, "acc": acc.state_dict(), "seconds": seconds}
 
 
 def _check_clip(value: Any) -> float | None:

@@ -30,13 +30,13 @@ def progress(record: EpochRecord, epochs: int, runtime: float, first_epoch: int)
 
 
 class EpochRecorder:
-    """fit() callbacks that persist a job's epochs.
+    """fit() callbacks that persist a job's progress.
 
-    Epoch rows and progress are written at least every settings.progress_seconds (and with
-    every checkpoint); checkpoints at most every settings.checkpoint_seconds and at the last
-    epoch. Rows and the checkpoint of an epoch share one transaction, so a resumed attempt,
-    which re-runs the epochs after its checkpoint bit for bit, finds no gaps and keeps the
-    rows that exist: history never repeats.
+    Epoch rows and progress are written at least every settings.progress_seconds; the
+    engine hands over a checkpoint at most every settings.checkpoint_seconds (between
+    mini-batches too, for long epochs), and it is written with the pending rows in one
+    transaction. A resumed attempt re-runs everything after its checkpoint bit for bit and
+    keeps rows that exist, so history has no gaps and no repeats.
     """
 
     def __init__(
@@ -56,55 +56,44 @@ class EpochRecorder:
         self.sessions = session_factory(settings.sqlalchemy_url)
         self.latest: TrainingState | None = None
         self._pending: list[EpochRecord] = []
-        self._record: EpochRecord | None = None
-        self._saved_epoch = first_epoch
-        self._saved_at = self._written_at = time.monotonic()
+        self._saved: tuple[int, int] = (first_epoch, 0)
+        self._written_at = time.monotonic()
 
     def on_epoch_end(self, record: EpochRecord) -> None:
-        self._record = record
+        self._pending.append(record)
+        if time.monotonic() - self._written_at >= self.settings.progress_seconds:
+            self._persist(None)
 
     def on_checkpoint(self, state: TrainingState) -> None:
         self.latest = state
-        if self._record is not None:
-            self._pending.append(self._record)
-            self._record = None
-        if not self.persist(state, final=False):
-            self.monitor.reason = "lease_lost"
+        self._persist(state)
 
     def flush(self, *, checkpoint: bool) -> bool:
-        """Write the pending rows now, and with `checkpoint` the newest finished epoch's
-        checkpoint too (before a shutdown or a time limit hands the job on)."""
-        if self.latest is None:
-            return True
-        return self.persist(self.latest, final=checkpoint, rows_now=True)
+        """Write pending rows now, and with `checkpoint` the newest state if not yet saved
+        (before a shutdown or a time limit hands the job on)."""
+        state = self.latest if checkpoint else None
+        return self._persist(state)
 
-    def persist(self, state: TrainingState, *, final: bool, rows_now: bool = False) -> bool:
-        """Write pending rows and, when due, the checkpoint; False if the lease is lost."""
-        now = time.monotonic()
-        last = self._pending[-1].epoch if self._pending else state.epoch
-        checkpoint_due = (
-            final
-            or last >= self.epochs
-            or (now - self._saved_at >= self.settings.checkpoint_seconds)
-        )
-        rows_due = (
-            rows_now or checkpoint_due or now - self._written_at >= self.settings.progress_seconds
-        )
-        if not rows_due or (not self._pending and not checkpoint_due):
-            return True
-        checkpoint = None
-        if checkpoint_due and state.epoch > self._saved_epoch:
+    def _persist(self, state: TrainingState | None) -> bool:
+        """Write pending rows and the state's checkpoint; False (and the monitor told) when
+        the lease is lost."""
+        payload = None
+        if state is not None and (state.epoch, state.batch) > self._saved:
             arrays, meta = state.to_payload()
             meta = {**meta, "service_runtime_seconds": self.monitor.runtime}
-            checkpoint = (state.epoch, meta, arrays_to_npz(arrays))
+            payload = (state.epoch, meta, arrays_to_npz(arrays))
+        if not self._pending and payload is None:
+            return True
         records = list(self._pending)
-        ok = with_db_retry(lambda: self._write(records, checkpoint), what="checkpoint")
-        if ok:
-            self._pending.clear()
-            self._written_at = time.monotonic()
-            if checkpoint is not None:
-                self._saved_epoch, self._saved_at = state.epoch, self._written_at
-        return ok
+        ok = with_db_retry(lambda: self._write(records, payload), what="checkpoint")
+        if not ok:
+            self.monitor.reason = "lease_lost"
+            return False
+        del self._pending[: len(records)]
+        self._written_at = time.monotonic()
+        if payload is not None:
+            self._saved = (state.epoch, state.batch)
+        return True
 
     def _write(
         self, records: list[EpochRecord], checkpoint: tuple[int, dict[str, Any], bytes] | None
@@ -112,8 +101,6 @@ class EpochRecorder:
         ctx = self.ctx
         with self.sessions() as session:
             if not records:
-                if checkpoint is None:
-                    return True
                 epoch, meta, arrays = checkpoint
                 return runs_repo.save_checkpoint(
                     session, ctx.job_id, self.owner, epoch, (meta, arrays), ctx.attempt

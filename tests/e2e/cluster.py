@@ -91,8 +91,13 @@ class Cluster:
         assert r.status_code == 201, r.text
         return r.json()["id"]
 
-    def submit(self, dataset_id: str, epochs: int, **extra: Any) -> str:
-        body = {"dataset_id": dataset_id, "network": NETWORK, "training": training(epochs), **extra}
+    def submit(self, dataset_id: str, epochs: int, batch_size: int = 16, **extra: Any) -> str:
+        body = {
+            "dataset_id": dataset_id,
+            "network": NETWORK,
+            "training": training(epochs, batch_size),
+            **extra,
+        }
         r = self.client.post("/v1/jobs", json=body)
         assert r.status_code == 202, r.text
         return r.json()["id"]

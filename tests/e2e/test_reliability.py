@@ -161,3 +161,30 @@ def test_burst_of_100_jobs_each_runs_once(cluster, postgres_url):
         models = conn.execute(text("SELECT count(*) FROM models")).scalar()
     engine.dispose()
     assert len(counts) == 100 and all(n == 1 for _, n in counts) and models == 100
+
+
+def test_long_epochs_checkpoint_between_mini_batches(processes, postgres_url, private_redis):
+    cluster = Cluster(processes, postgres_url, private_redis.url, BACKPROP_CHECKPOINT_SECONDS="0.1")
+    dataset = cluster.dataset(rows=8000)
+    victim = cluster.worker()
+    job_id = cluster.submit(dataset, epochs=2, batch_size=1)  # epochs of seconds
+    engine = create_engine(postgres_url)
+    deadline = time.monotonic() + 60
+    while True:  # wait for a checkpoint taken inside the first epoch
+        with engine.connect() as conn:
+            meta = conn.execute(
+                text("SELECT meta FROM job_checkpoints WHERE job_id = :j"), {"j": job_id}
+            ).scalar()
+        if meta is not None and meta["epoch"] == 0 and meta["batch"] > 0:
+            break
+        assert time.monotonic() < deadline, cluster.job(job_id)
+        time.sleep(0.05)
+    engine.dispose()
+    cluster.kill(victim)
+    cluster.worker()
+    done = cluster.wait_status(job_id, ("succeeded", "failed"))
+    assert done["status"] == "succeeded" and done["attempt"] == 2, done
+    assert cluster.history(job_id) == [1, 2]
+    reference = cluster.wait_status(cluster.submit(dataset, epochs=2, batch_size=1), ("succeeded",))
+    a, b = cluster.weights(done["model_id"]), cluster.weights(reference["model_id"])
+    assert all(np.array_equal(a[k], b[k]) for k in a)

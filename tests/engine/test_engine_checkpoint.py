@@ -149,3 +149,79 @@ def test_payload_is_json_and_arrays():
     assert {"weights/layers.0.W", "optimizer/m/params", "best/layers.1.running_mean"} <= set(arrays)
     text = json.dumps(meta, allow_nan=False)
     assert json.loads(text)["epoch"] == 1
+
+
+@pytest.mark.parametrize("task", ["classification", "regression"])
+@pytest.mark.parametrize("interrupt_at", [4, 13])
+def test_mid_epoch_checkpoint_resumes_at_its_batch(task, interrupt_at):
+    """checkpoint_seconds=0: a state after every mini-batch; dying after the k-th one and
+    resuming mid-epoch gives the uninterrupted weights, history and metrics."""
+    X, y, Xv, yv = _data()
+    layers = LAYERS if task == "classification" else [*LAYERS[:-1], {"type": "dense", "units": 1}]
+    if task == "regression":
+        y, yv = X[:, :1] * 2.0 - X[:, 1:2], Xv[:, :1] * 2.0 - Xv[:, 1:2]
+    kw = {
+        **_kwargs({"type": "cosine"}, {"type": "adam", "learning_rate": 0.02}),
+        "loss": "cross_entropy" if task == "classification" else "mse",
+        "task": task,
+    }
+    ref_net = build_network(layers, (4,), seed=7)
+    ref = fit(ref_net, X, y, X_val=Xv, y_val=yv, **kw)
+
+    states: list[TrainingState] = []
+
+    def on_checkpoint(state: TrainingState) -> None:
+        states.append(_load(*_store(state)))
+        if len(states) == interrupt_at:
+            raise Interrupted
+
+    first = build_network(layers, (4,), seed=7)
+    with pytest.raises(Interrupted):
+        fit(
+            first,
+            X,
+            y,
+            X_val=Xv,
+            y_val=yv,
+            on_checkpoint=on_checkpoint,
+            checkpoint_seconds=0.0,
+            **kw,
+        )
+    assert states[-1].batch > 0  # a mid-epoch state
+    fresh = build_network(layers, (4,), seed=7)
+    res = fit(fresh, X, y, X_val=Xv, y_val=yv, resume=states[-1], **kw)
+    _same_history(ref.history, res.history)
+    a, b = ref_net.get_weights(), fresh.get_weights()
+    assert all(np.array_equal(a[n], b[n]) for n in a)
+
+
+def test_stop_leaves_a_resumable_state():
+    X, y, Xv, yv = _data()
+    kw = _kwargs(None, {"type": "adam", "learning_rate": 0.02})
+    ref_net = build_network(LAYERS, (4,), seed=7)
+    ref = fit(ref_net, X, y, X_val=Xv, y_val=yv, **kw)
+    calls = {"n": 0}
+
+    def stop_after_ten() -> bool:
+        calls["n"] += 1
+        return calls["n"] > 10
+
+    states: list[TrainingState] = []
+    first = build_network(LAYERS, (4,), seed=7)
+    out = fit(
+        first,
+        X,
+        y,
+        X_val=Xv,
+        y_val=yv,
+        should_stop=stop_after_ten,
+        on_checkpoint=states.append,
+        checkpoint_seconds=3600.0,
+        **kw,
+    )
+    assert out.stopped == "cancelled" and states[-1].batch == 10 - 8 and states[-1].epoch == 1
+    fresh = build_network(LAYERS, (4,), seed=7)
+    res = fit(fresh, X, y, X_val=Xv, y_val=yv, resume=_load(*_store(states[-1])), **kw)
+    _same_history(ref.history, res.history)
+    a, b = ref_net.get_weights(), fresh.get_weights()
+    assert all(np.array_equal(a[n], b[n]) for n in a)
