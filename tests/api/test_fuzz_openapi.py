@@ -8,6 +8,7 @@ fuzzer also reaches the routes of objects that exist.
 
 from __future__ import annotations
 
+import os
 import tempfile
 from pathlib import Path
 
@@ -47,6 +48,11 @@ CHECKS = [
 
 
 @schema.parametrize()
-@settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(
+    max_examples=int(os.environ.get("BACKPROP_FUZZ_EXAMPLES", "30")),
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+    derandomize=os.environ.get("BACKPROP_FUZZ_RANDOM") != "1",  # CI: the same cases each run
+)
 def test_no_server_errors_and_schema_conformance(case):
     case.call_and_validate(headers={"Authorization": f"Bearer {KEY}"}, checks=CHECKS)
