@@ -24,6 +24,7 @@ from service.db.retry import with_db_retry
 from service.db.session import session_factory
 from service.engine import TrainingDiverged, TrainingState, build_network, fit
 from service.jobs.blas import blas_threads
+from service.jobs.lease_keeper import lease_kept
 from service.jobs.model_row import JobContext
 from service.jobs.monitor import SHUTDOWN, JobMonitor
 from service.jobs.options import fit_options
@@ -66,7 +67,8 @@ def run_training_job(
     ctx: JobContext | None = None
     outcome = "failed"
     try:
-        ctx, arrays = _load(settings, job_id)
+        with lease_kept(settings, job_id, owner):
+            ctx, arrays = _load(settings, job_id)
         bind_log_context(tenant_id=ctx.tenant_id, attempt=ctx.attempt)
         log.info("job %s attempt %d claimed by %s", job_id, ctx.attempt, owner)
         outcome = _train(settings, ctx, arrays, owner, shutdown or SHUTDOWN)
@@ -153,9 +155,10 @@ def _train(
     sessions = session_factory(settings.sqlalchemy_url)
     training = ctx.training
     try:
-        inputs, preprocessing = fit_inputs(
-            arrays["X"], arrays["y"], ctx.task, training, network=ctx.network
-        )
+        with lease_kept(settings, ctx.job_id, owner):
+            inputs, preprocessing = fit_inputs(
+                arrays["X"], arrays["y"], ctx.task, training, network=ctx.network
+            )
     except ValueError as exc:  # the data does not suit the network (e.g. non-integer token ids)
         raise DataMismatch(str(exc)) from exc
     net = build_network(

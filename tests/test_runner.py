@@ -105,3 +105,31 @@ def test_deleted_dataset_fails_readably(migrated):
     assert run_training_job(job_id, migrated) == "failed"
     with session_factory(migrated.sqlalchemy_url)() as s:
         assert s.get(Job, job_id).error == "dataset was deleted"
+
+
+def test_lease_is_kept_while_preparing(migrated, monkeypatch):
+    """A slow data preparation step still heartbeats, so the reaper leaves the job alone."""
+    import time as _time
+
+    from service.db import jobs_repo
+    from service.jobs import prepare
+    from service.runner import run_training_job as run
+
+    job_id = make_job(migrated)
+    migrated.heartbeat_seconds = 0.05
+    real = prepare.fit_inputs
+    beats: list[object] = []
+
+    def slow_fit_inputs(*args, **kwargs):
+        with session_factory(migrated.sqlalchemy_url)() as s:
+            first = s.get(Job, job_id).heartbeat_at
+        _time.sleep(0.4)
+        with session_factory(migrated.sqlalchemy_url)() as s:
+            beats.append((first, s.get(Job, job_id).heartbeat_at))
+            assert jobs_repo.release_stale(s, lease_seconds=0.3) == []
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr("service.runner.fit_inputs", slow_fit_inputs)
+    assert run(job_id, migrated) == "succeeded"
+    ((first, later),) = beats
+    assert later > first
