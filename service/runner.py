@@ -141,6 +141,8 @@ class DataMismatch(Exception):
 
 
 class DatasetGone(Exception):
+    """The job's dataset was deleted before it could train."""
+
     def __str__(self) -> str:
         return "dataset was deleted"
 

@@ -20,6 +20,7 @@ bearer = HTTPBearer(auto_error=False, description="API key: `Authorization: Bear
 
 
 async def get_app_settings(request: Request) -> Settings:
+    """The settings the app was built with."""
     return request.app.state.settings
 
 
@@ -27,6 +28,7 @@ SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 
 
 def get_session(settings: SettingsDep) -> Iterator[Session]:
+    """A database session for one request, closed after it."""
     with session_factory(settings.sqlalchemy_url)() as session:
         yield session
 
@@ -35,6 +37,7 @@ SessionDep = Annotated[Session, Depends(get_session)]
 
 
 async def get_publisher(request: Request) -> Publisher:
+    """The job transport: the embedded executor or Celery."""
     return request.app.state.publisher
 
 

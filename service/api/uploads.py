@@ -31,6 +31,8 @@ def clean_name(name: str) -> str:
 
 @dataclass
 class Upload:
+    """A parsed upload, how it came in and where its arrays will be kept."""
+
     parsed: ParsedDataset
     name: str
     format: str

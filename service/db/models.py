@@ -34,10 +34,14 @@ def utcnow() -> datetime:
 
 
 class Base(DeclarativeBase):
+    """Declarative base: JSON columns for dict and list annotations."""
+
     type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
 
 
 class Tenant(Base):
+    """An owner of datasets, jobs and models; every API key belongs to one."""
+
     __tablename__ = "tenants"
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     name: Mapped[str] = mapped_column(String(200), unique=True)
@@ -45,6 +49,8 @@ class Tenant(Base):
 
 
 class ApiKey(Base):
+    """An API key, stored only as its SHA-256 hash (and a short prefix to show)."""
+
     __tablename__ = "api_keys"
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
@@ -56,6 +62,8 @@ class ApiKey(Base):
 
 
 class Dataset(Base):
+    """An uploaded dataset: shape, task, classes and where its arrays are."""
+
     __tablename__ = "datasets"
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
@@ -79,6 +87,8 @@ class Dataset(Base):
 
 
 class Job(Base):
+    """A training job and its state machine (see service.db.jobs_repo)."""
+
     __tablename__ = "jobs"
     __table_args__ = (
         Index("ix_jobs_tenant_created", "tenant_id", "created_at"),
@@ -113,6 +123,8 @@ class Job(Base):
 
 
 class EpochRow(Base):
+    """One finished epoch of a job: losses, metrics and wall time."""
+
     __tablename__ = "epoch_records"
     __table_args__ = (UniqueConstraint("job_id", "epoch", name="uq_epoch_job_epoch"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -153,6 +165,8 @@ class JobRun(Base):
 
 
 class TrainedModel(Base):
+    """A trained network: spec, layer summary, metrics, preprocessing, weights."""
+
     __tablename__ = "models"
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)

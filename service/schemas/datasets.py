@@ -35,6 +35,8 @@ class DatasetJSON(StrictModel):
 
 
 class DatasetOut(BaseModel):
+    """A stored dataset."""
+
     id: str
     name: str
     format: str

@@ -62,6 +62,8 @@ class CancelRequest(StrictModel):
 
 
 class Progress(BaseModel):
+    """Where a running job is: epoch of epochs, speed and time left."""
+
     epoch: int
     epochs: int
     fraction: float
@@ -70,6 +72,8 @@ class Progress(BaseModel):
 
 
 class JobOut(BaseModel):
+    """A job: status, progress, latest metrics, error and model id."""
+
     id: str
     status: JobStatus
     dataset_id: str
@@ -88,6 +92,8 @@ class JobOut(BaseModel):
 
 
 class EpochOut(BaseModel):
+    """One finished epoch of a job."""
+
     epoch: int
     loss: float
     val_loss: float | None
@@ -96,6 +102,8 @@ class EpochOut(BaseModel):
 
 
 class HistoryOut(BaseModel):
+    """Every finished epoch of a job, in order."""
+
     job_id: str
     status: JobStatus
     epochs: list[EpochOut]

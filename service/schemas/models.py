@@ -10,6 +10,8 @@ from service.schemas.common import StrictModel, Timestamp
 
 
 class LayerSummary(BaseModel):
+    """One layer of a trained network: output shape (per sample) and parameters."""
+
     index: int
     type: str
     output_shape: list[int]
@@ -17,6 +19,8 @@ class LayerSummary(BaseModel):
 
 
 class ModelOut(BaseModel):
+    """A trained model: spec, layers, metrics, input schema and classes."""
+
     id: str
     job_id: str
     dataset_id: str
@@ -43,5 +47,7 @@ class PredictRequest(StrictModel):
 
 
 class PredictResponse(BaseModel):
+    """Predicted labels (original values) or numbers; class probabilities for classifiers."""
+
     predictions: list[Any]
     probabilities: list[list[float]] | None = None

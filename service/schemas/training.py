@@ -28,6 +28,8 @@ class SGDSpec(StrictModel):
 
 
 class AdamSpec(StrictModel):
+    """Adam: adaptive moments with bias correction."""
+
     model_config = _examples({"type": "adam", "learning_rate": 0.001})
     type: Literal["adam"]
     learning_rate: LearningRate = 0.001

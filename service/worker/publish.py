@@ -13,6 +13,8 @@ log = logging.getLogger(__name__)
 
 
 class Publisher(Protocol):
+    """Anything that can hand a job id to workers."""
+
     def publish(self, job_id: str) -> object: ...
 
 

@@ -15,12 +15,16 @@ router = APIRouter(prefix="/v1/admin", tags=["admin"])
 
 
 class TenantOut(BaseModel):
+    """A tenant as admins see it."""
+
     id: str
     name: str
     created_at: Timestamp
 
 
 class KeyOut(BaseModel):
+    """An API key as admins see it (never the key itself)."""
+
     id: str
     tenant: str
     prefix: str
@@ -30,6 +34,8 @@ class KeyOut(BaseModel):
 
 
 class KeyCreate(StrictModel):
+    """POST /v1/admin/keys body."""
+
     model_config = ConfigDict(
         extra="forbid", json_schema_extra={"examples": [{"tenant": "acme", "admin": False}]}
     )
@@ -38,6 +44,8 @@ class KeyCreate(StrictModel):
 
 
 class KeyCreated(KeyOut):
+    """A new key, shown once."""
+
     key: str = Field(description="The key itself; shown only in this response.")
 
 

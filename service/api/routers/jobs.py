@@ -27,6 +27,7 @@ StatusFilter = Literal["queued", "running", "succeeded", "failed", "cancelled"]
 
 
 def job_out(job: Job) -> JobOut:
+    """The public view of a job row."""
     return JobOut(
         id=job.id,
         status=job.status,

@@ -19,6 +19,7 @@ router = APIRouter(prefix="/v1/models", tags=["models"])
 
 
 def model_out(row: TrainedModel) -> ModelOut:
+    """The public view of a model row (without its weights)."""
     return ModelOut.model_validate(row, from_attributes=True)
 
 
