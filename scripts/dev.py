@@ -47,7 +47,7 @@ def ensure_env(extras: str) -> None:
 
 
 def ensure_torch() -> None:
-    """Install the pinned CPU torch for the reference tests (CI sets BACKPROP_WITH_TORCH=1)."""
+    """Install the pinned CPU torch into the dev venv for the PyTorch reference tests."""
     stamp = VENV / f".installed-torch-{TORCH}"
     if stamp.exists():
         return
@@ -61,17 +61,20 @@ def ensure_torch() -> None:
 
 
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in {"up", "test", "backprop"}:
+    if not argv or argv[0] not in {"up", "test", "torch", "backprop"}:
         print(__doc__)
         print(
-            "usage: dev.py up [--host H --port P] | dev.py test [pytest args] | dev.py backprop ..."
+            "usage: dev.py up [--host H --port P] | dev.py test [pytest args] | dev.py torch"
+            " | dev.py backprop ..."
         )
         return 2
     command, rest = argv[0], argv[1:]
+    if command == "torch":  # CI: the PyTorch reference tests then run instead of skipping
+        ensure_env("dev")
+        ensure_torch()
+        return 0
     if command == "test":
         ensure_env("dev")
-        if os.environ.get("BACKPROP_WITH_TORCH") == "1":
-            ensure_torch()
         return subprocess.call([str(PY), "-m", "pytest", *rest], cwd=ROOT)
     ensure_env("")
     args = ["up", *rest] if command == "up" else rest

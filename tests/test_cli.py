@@ -6,7 +6,7 @@ from typer.testing import CliRunner
 
 from service.cli import app
 from service.config import get_settings
-from service.db.keys import tenant_for_key
+from service.db.keys import lookup_key
 from service.db.session import session_scope
 
 
@@ -23,7 +23,7 @@ def test_keys_create_and_migrate(tmp_path, monkeypatch):
         key = result.stdout.strip().splitlines()[-1]
         assert key.startswith("bp_") and " " not in key
         with session_scope(get_settings().sqlalchemy_url) as s:
-            assert tenant_for_key(s, key).name == "acme"
+            assert lookup_key(s, key)[1].name == "acme"
         assert runner.invoke(app, ["worker"]).exit_code == 2  # no broker configured
         admin = runner.invoke(app, ["keys", "create", "--tenant", "ops", "--admin"])
         assert "admin scope" in admin.output
@@ -33,7 +33,7 @@ def test_keys_create_and_migrate(tmp_path, monkeypatch):
         revoked = runner.invoke(app, ["keys", "revoke", key[:10]])
         assert revoked.exit_code == 0, revoked.output
         with session_scope(get_settings().sqlalchemy_url) as s:
-            assert tenant_for_key(s, key) is None
+            assert lookup_key(s, key) is None
         assert runner.invoke(app, ["keys", "revoke", "bp_nothing"]).exit_code == 1
     finally:
         get_settings.cache_clear()

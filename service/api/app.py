@@ -64,7 +64,7 @@ def create_app(settings: Settings | None = None, *, embedded_worker: bool | None
     app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
     app.state.auth_cache = AuthCache(settings.auth_cache_seconds)
     errors.install(app)
-    app.add_middleware(BodyLimitMiddleware, limit=settings.max_upload_bytes)
+    app.add_middleware(BodyLimitMiddleware, limit=lambda: settings.max_upload_bytes)
     observability.install(app, Metrics(session_factory(settings.sqlalchemy_url)))
     app.include_router(health.router)
     for module in (datasets, jobs, events, models, admin):

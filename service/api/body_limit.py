@@ -17,9 +17,14 @@ class BodyLimitMiddleware:
     """ASGI middleware: a declared Content-Length over the limit is refused before reading;
     a streamed body is cut off as soon as it passes the limit, so memory stays bounded."""
 
-    def __init__(self, app: Callable, limit: int) -> None:
+    def __init__(self, app: Callable, limit: Callable[[], int]) -> None:
         self.app = app
-        self.limit = limit
+        self._limit = limit
+
+    @property
+    def limit(self) -> int:
+        """The current limit (read from the settings on each request)."""
+        return self._limit()
 
     def _too_large(self) -> HTTPException:
         return HTTPException(413, f"request body is larger than the limit of {self.limit} bytes")
@@ -32,6 +37,7 @@ class BodyLimitMiddleware:
             if name == b"content-length" and value.isdigit() and int(value) > self.limit:
                 await self._reject(scope, send)
                 return
+        limit = self.limit
         seen = 0
 
         async def counting_receive() -> Message:
@@ -39,7 +45,7 @@ class BodyLimitMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.limit:
+                if seen > limit:
                     raise self._too_large()
             return message
 

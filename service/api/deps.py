@@ -48,23 +48,30 @@ def _unauthorized(detail: str) -> HTTPException:
     return HTTPException(401, detail, headers={"WWW-Authenticate": "Bearer"})
 
 
-def _lookup(request: Request, token: str, session: Session | None = None) -> Caller:
-    """Verify a key: the in-process cache first, then the database (by hash)."""
+def _verify(request: Request, token: str, session: Session | None = None) -> Caller:
+    """The caller behind a key: the in-process cache first, then the database (by hash);
+    401 when the key is unknown or revoked."""
     cache: AuthCache = request.app.state.auth_cache
     digest = hash_key(token)
     caller = cache.get(digest)
-    if caller is None:
-        if session is None:
-            settings: Settings = request.app.state.settings
-            with session_factory(settings.sqlalchemy_url)() as own:
-                found = lookup_key(own, token)
-        else:
-            found = lookup_key(session, token)
-        if found is None:
-            raise _unauthorized("invalid API key")
-        key, tenant = found
-        caller = Caller(key.id, key.is_admin, tenant.id, tenant.name)
-        cache.put(digest, caller)
+    if caller is not None:
+        return caller
+    if session is None:
+        settings: Settings = request.app.state.settings
+        with session_factory(settings.sqlalchemy_url)() as own:
+            found = lookup_key(own, token)
+    else:
+        found = lookup_key(session, token)
+    if found is None:
+        raise _unauthorized("invalid API key")
+    key, tenant = found
+    caller = Caller(key.id, key.is_admin, tenant.id, tenant.name)
+    cache.put(digest, caller)
+    return caller
+
+
+def _admit(request: Request, caller: Caller) -> Caller:
+    """Count the request against the key's rate limit (429 over it) and note the tenant."""
     request.app.state.rate_limiter.check(caller.key_id)
     request.state.tenant_id = caller.tenant_id
     return caller
@@ -81,7 +88,7 @@ def authenticate(
 ) -> tuple[Caller, CallerTenant]:
     """The caller and its tenant; 401 when the key is missing, unknown or revoked; 429 over
     the rate limit. For code that already holds a session."""
-    caller = _lookup(request, _token(credentials), session)
+    caller = _admit(request, _verify(request, _token(credentials), session))
     return caller, caller.tenant
 
 
@@ -89,15 +96,12 @@ async def get_caller(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Caller:
-    """Dependency: the verified caller (cached keys are checked without leaving the loop)."""
+    """Dependency: the verified caller. A cached key is checked on the event loop; only a
+    database lookup goes to a worker thread."""
     token = _token(credentials)
-    cache: AuthCache = request.app.state.auth_cache
-    cached = cache.get(hash_key(token))
-    if cached is not None:
-        request.app.state.rate_limiter.check(cached.key_id)
-        request.state.tenant_id = cached.tenant_id
-        return cached
-    return await run_in_threadpool(_lookup, request, token)
+    cached = request.app.state.auth_cache.get(hash_key(token))
+    caller = cached if cached is not None else await run_in_threadpool(_verify, request, token)
+    return _admit(request, caller)
 
 
 CallerDep = Annotated[Caller, Depends(get_caller)]

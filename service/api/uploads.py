@@ -44,14 +44,13 @@ def _too_large(limit: int) -> HTTPException:
     return HTTPException(413, f"upload is larger than the limit of {limit} bytes")
 
 
-async def _spool(upload: UploadFile, target: Path, limit: int) -> int:
-    """Copy the upload to `target` in chunks, refusing (413) past `limit` bytes."""
+async def _spool(upload: UploadFile, target: Path) -> int:
+    """Copy the upload to `target` in chunks; returns its size. (BodyLimitMiddleware has
+    already refused a request body over BACKPROP_MAX_UPLOAD_BYTES while it streamed in.)"""
     size = 0
     with target.open("wb") as out:
         while chunk := await upload.read(COPY_CHUNK):
             size += len(chunk)
-            if size > limit:
-                raise _too_large(limit)
             out.write(chunk)
     return size
 
@@ -104,7 +103,7 @@ async def read_upload(request: Request, settings: Settings, dataset_id: str) -> 
     task = _task_param(form.get("task"))
     scratch = upload_dir(settings) / f"{dataset_id}.part"
     try:
-        size = await _spool(upload, scratch, limit)
+        size = await _spool(upload, scratch)
         with scratch.open("rb") as fp:
             head = fp.read(4)
         if (upload.filename or "").lower().endswith(".npz") or head == b"PK\x03\x04":

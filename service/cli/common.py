@@ -64,6 +64,11 @@ def connect(url: str | None, key: str | None) -> Iterator[BackpropClient]:
         raise typer.Exit(1) from exc
 
 
+def short_time(iso: str) -> str:
+    """'2026-11-24T01:02:03.456Z' -> '2026-11-24 01:02' for tables."""
+    return iso[:16].replace("T", " ")
+
+
 def print_json(data: Any) -> None:
     """Indented JSON on stdout, nothing else."""
     typer.echo(json.dumps(data, indent=2, default=str))

@@ -17,6 +17,7 @@ from service.cli.common import (
     facts,
     page_note,
     print_json,
+    short_time,
     table,
 )
 
@@ -28,7 +29,7 @@ COLUMNS = ("id", "name", "format", "task", "rows", "features", "classes", "creat
 def _row(d: dict[str, Any]) -> list[Any]:
     classes = ", ".join(map(str, d["classes"])) if d.get("classes") else "–"
     return [d["id"], d["name"], d["format"], d["task"], d["rows"], d["features"], classes,
-            d["created_at"][:16].replace("T", " ")]  # fmt: skip
+            short_time(d["created_at"])]  # fmt: skip
 
 
 @app.command("upload")

@@ -20,6 +20,7 @@ from service.cli.common import (
     fmt,
     page_note,
     print_json,
+    short_time,
     table,
 )
 from service.client import BackpropClient
@@ -178,7 +179,7 @@ def list_(
         p, m = j.get("progress") or {}, j.get("metrics") or {}
         epochs = f"{p['epoch']}/{p['epochs']}" if p else "–"
         rows.append([j["id"], j["status"], epochs, m.get("loss"), m.get("val_loss"),
-                     j.get("model_id"), j["created_at"][:16].replace("T", " ")])  # fmt: skip
+                     j.get("model_id"), short_time(j["created_at"])])  # fmt: skip
     table("jobs", ("id", "status", "epoch", "loss", "val loss", "model", "created"), rows)
     page_note(page)
 

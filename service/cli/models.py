@@ -19,6 +19,7 @@ from service.cli.common import (
     fmt,
     page_note,
     print_json,
+    short_time,
     table,
 )
 
@@ -42,7 +43,7 @@ def list_(
         return
     rows = [
         [m["id"], m["task"], m["num_params"], m["metrics"].get("accuracy"),
-         m["metrics"].get("val_loss"), m["job_id"], m["created_at"][:16].replace("T", " ")]
+         m["metrics"].get("val_loss"), m["job_id"], short_time(m["created_at"])]
         for m in page["items"]
     ]  # fmt: skip
     table("models", ("id", "task", "params", "accuracy", "val loss", "job", "created"), rows)

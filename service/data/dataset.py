@@ -21,6 +21,8 @@ class ParsedDataset:
     y_raw: list | np.ndarray
     feature_names: list[str] = field(default_factory=list)
     target: str = "y"
+    value_range: dict | None = None
+    """{"min", "max", "integral"} of X when the parser already scanned it (large files)."""
 
     @property
     def n_samples(self) -> int:

@@ -16,6 +16,7 @@ import numpy as np
 from service.data.dataset import ParsedDataset
 from service.data.errors import DatasetError
 from service.data.npz_parser import _check_features, _check_labels
+from service.data.summary import value_range
 from service.data.values import MIN_ROWS
 from service.data.zip_guard import DEFAULT_MAX_BYTES, check_array_header, check_sizes
 
@@ -48,10 +49,12 @@ def import_npz_file(path: Path, dest: Path, max_bytes: int = DEFAULT_MAX_BYTES) 
             except ValueError:
                 raise DatasetError("object arrays are not allowed in .npz uploads") from None
     X = np.load(dest / "X.npy", mmap_mode="r")
-    _check_finite(X)
+    summary = value_range(X)  # one pass over the file: range, and NaN/inf show up in it
+    if not (np.isfinite(summary["min"]) and np.isfinite(summary["max"])):
+        _raise_first_non_finite(X)
     y = _check_labels(y, X.shape[0])
     names = [f"x{j}" for j in range(X.shape[1])] if X.ndim == 2 else []
-    return ParsedDataset(X=X, y_raw=y, feature_names=names, target="y")
+    return ParsedDataset(X=X, y_raw=y, feature_names=names, target="y", value_range=summary)
 
 
 def _extract_features(zf: zipfile.ZipFile, out: Path) -> None:
@@ -109,8 +112,8 @@ def _header_size(path: Path) -> int:
         return fp.tell()
 
 
-def _check_finite(X: np.memmap) -> None:
-    """Scan the memory map in blocks: every value finite."""
+def _raise_first_non_finite(X: np.memmap) -> None:
+    """Find the first row holding NaN or inf (blockwise) and raise DatasetError for it."""
     rows = max(1, CHUNK_BYTES // max(1, X[0].nbytes))
     for start in range(0, X.shape[0], rows):
         block = X[start : start + rows]

@@ -51,12 +51,6 @@ def lookup_key(session: Session, key: str) -> tuple[ApiKey, Tenant] | None:
     return (row, tenant) if tenant is not None else None
 
 
-def tenant_for_key(session: Session, key: str) -> Tenant | None:
-    """The tenant owning an unrevoked key, or None."""
-    found = lookup_key(session, key)
-    return found[1] if found else None
-
-
 def list_keys(session: Session, tenant_name: str | None = None) -> list[tuple[ApiKey, str]]:
     """(key row, tenant name) of every key, or of one tenant's keys, oldest first."""
     query = select(ApiKey, Tenant.name).join(Tenant, Tenant.id == ApiKey.tenant_id)

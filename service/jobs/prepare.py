@@ -72,6 +72,29 @@ def identity_standardizer(n_last: int) -> Standardizer:
     return Standardizer(np.zeros(n_last, dtype=np.float32), np.ones(n_last, dtype=np.float32))
 
 
+def _split(y: np.ndarray, task: str, training: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
+    """(train_idx, val_idx) by validation_split and seed, stratified for classes."""
+    return train_val_split(
+        len(y),
+        float(training.get("validation_split", 0.0)),
+        int(training.get("seed", 0)),
+        stratify=y if task == "classification" else None,
+    )
+
+
+def _targets(
+    y: np.ndarray, task: str, train_idx: np.ndarray, preprocessing: dict[str, Any]
+) -> np.ndarray:
+    """Training targets for every row: class ids as stored, or (N, 1) regression targets
+    scaled by a TargetScaler fitted on the training rows (recorded in `preprocessing`)."""
+    if task != "regression":
+        return y
+    y2 = y.astype(np.float32).reshape(len(y), -1)
+    target_scaler = TargetScaler().fit(y2[train_idx])
+    preprocessing["target_scaler"] = target_scaler.to_dict()
+    return target_scaler.transform(y2)
+
+
 def prepare(
     X: np.ndarray,
     y: np.ndarray,
@@ -85,28 +108,16 @@ def prepare(
     inputs are standardised. The stored preprocessing always has a "standardizer" (an
     identity one when inputs are not scaled) and "scale_inputs".
     """
-    train_idx, val_idx = train_val_split(
-        len(X),
-        float(training.get("validation_split", 0.0)),
-        int(training.get("seed", 0)),
-        stratify=y if task == "classification" else None,
-    )
+    train_idx, val_idx = _split(y, task, training)
     check_token_ids(X, network)
     scale = scales_inputs(training, network)
     scaler = Standardizer().fit(X[train_idx]) if scale else identity_standardizer(X.shape[-1])
     X_train = scaler.transform(X[train_idx])
     X_val = scaler.transform(X[val_idx]) if len(val_idx) else None
     preprocessing: dict[str, Any] = {"standardizer": scaler.to_dict(), "scale_inputs": scale}
-    if task == "regression":
-        y2 = y.astype(np.float32).reshape(len(y), -1)
-        target_scaler = TargetScaler().fit(y2[train_idx])
-        y_train = target_scaler.transform(y2[train_idx])
-        y_val = target_scaler.transform(y2[val_idx]) if len(val_idx) else None
-        preprocessing["target_scaler"] = target_scaler.to_dict()
-    else:
-        y_train = y[train_idx]
-        y_val = y[val_idx] if len(val_idx) else None
-    return PreparedData(X_train, y_train, X_val, y_val, preprocessing)
+    targets = _targets(y, task, train_idx, preprocessing)
+    y_val = targets[val_idx] if len(val_idx) else None
+    return PreparedData(X_train, targets[train_idx], X_val, y_val, preprocessing)
 
 
 def prepare_indexed(
@@ -118,23 +129,13 @@ def prepare_indexed(
 ) -> IndexedData:
     """Like prepare() without copying X: the split is kept as row indices, the scaler is
     fitted block by block on the training rows and applied to each batch by the engine."""
-    train_idx, val_idx = train_val_split(
-        len(X),
-        float(training.get("validation_split", 0.0)),
-        int(training.get("seed", 0)),
-        stratify=y if task == "classification" else None,
-    )
+    train_idx, val_idx = _split(y, task, training)
     check_token_ids(X, network)
     scale = scales_inputs(training, network)
     scaler = Standardizer().fit_rows(X, train_idx) if scale else identity_standardizer(X.shape[-1])
     preprocessing: dict[str, Any] = {"standardizer": scaler.to_dict(), "scale_inputs": scale}
     transform = _scaling(scaler.mean, scaler.std) if scale else None
-    targets = y
-    if task == "regression":
-        y2 = y.astype(np.float32).reshape(len(y), -1)
-        target_scaler = TargetScaler().fit(y2[train_idx])
-        targets = target_scaler.transform(y2)
-        preprocessing["target_scaler"] = target_scaler.to_dict()
+    targets = _targets(y, task, train_idx, preprocessing)
     return IndexedData(
         X, targets, train_idx, val_idx if len(val_idx) else None, transform, preprocessing
     )

@@ -124,7 +124,7 @@ def _store(upload: Upload, dataset_id: str, tenant_id: str, settings: Settings) 
         classes=encoded.classes,
         size_bytes=size,
         storage=upload.storage,
-        value_range=value_range(parsed.X),
+        value_range=parsed.value_range or value_range(parsed.X),
         arrays=blob,
     )
 

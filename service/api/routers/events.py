@@ -23,11 +23,11 @@ from starlette.concurrency import run_in_threadpool
 
 from service.api.deps import SettingsDep, authenticate, bearer
 from service.api.ownership import well_formed
+from service.db.jobs_repo import TERMINAL
 from service.db.models import EpochRow, Job
 from service.db.session import session_factory
 
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
-TERMINAL = ("succeeded", "failed", "cancelled")
 POLL_SECONDS = 0.3
 KEEPALIVE_SECONDS = 15.0
 EPOCH_BATCH = 500
