@@ -138,7 +138,8 @@ class EpochRow(Base):
 
 
 class JobCheckpoint(Base):
-    """The latest checkpoint of a job: written with its epoch row in one transaction."""
+    """The latest checkpoint of a job, written in one transaction with the epoch rows still
+    pending at that moment (rows written earlier may be ahead of it; a resume keeps them)."""
 
     __tablename__ = "job_checkpoints"
     job_id: Mapped[str] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), primary_key=True)
