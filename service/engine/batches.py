@@ -155,10 +155,21 @@ def make_sources(
     return train, RowSource(Xv, Yv, None, transform, net.dtype, net.input_shape)
 
 
-def evaluate(net: Network, rows: RowSource, loss_fn: Loss, acc: Any, chunk: int) -> float:
-    """Mean loss over ``rows`` (inference mode, ``chunk`` rows at a time); updates ``acc``."""
+def evaluate(
+    net: Network,
+    rows: RowSource,
+    loss_fn: Loss,
+    acc: Any,
+    chunk: int,
+    should_stop: Callable[[], bool] | None = None,
+) -> float | None:
+    """Mean loss over ``rows`` (inference mode, ``chunk`` rows at a time); updates ``acc``.
+    ``should_stop`` is asked between chunks (a long validation pass stays responsive and
+    keeps a job's lease fresh); None when it said stop."""
     total = 0.0
-    for xb, yb in rows.batches(chunk):
+    for i, (xb, yb) in enumerate(rows.batches(chunk)):
+        if i and should_stop is not None and should_stop():
+            return None
         out = net.infer(xb)
         total += loss_fn.value(out, yb) * xb.shape[0]
         acc.update(out, yb)

@@ -124,7 +124,8 @@ def fit(
     ``checkpoint_seconds``: None calls ``on_checkpoint`` after every epoch. A number calls it
     at most that often instead: after an epoch or between two mini-batches of a long epoch
     (a mid-epoch state resumes at its batch), and always after the last epoch and when
-    ``should_stop`` ends the run.
+    ``should_stop`` ends the run. ``should_stop`` is asked before every mini-batch and
+    between the chunks of a validation pass.
     """
     loss_fn = get_loss(loss)
     opt = optimizer if isinstance(optimizer, Optimizer) else build_optimizer(optimizer)
@@ -228,7 +229,13 @@ def fit(
             val_loss = None
             if val is not None:
                 vacc = Acc()
-                val_loss = evaluate(net, val, loss_fn, vacc, max(batch_size, 1024))
+                val_loss = evaluate(net, val, loss_fn, vacc, max(batch_size, 1024), should_stop)
+                if val_loss is None:  # stopped mid-validation: resume at "all batches done"
+                    result.stopped = "cancelled"
+                    if throttled:
+                        part = _partial(total, seen, acc, train_seconds)
+                        on_checkpoint(snapshot(epoch - 1, -(-n // batch_size), part))
+                    return result
                 if not math.isfinite(val_loss):
                     raise TrainingDiverged(epoch, val_loss, result.history)
                 metrics.update(vacc.result("val_"))

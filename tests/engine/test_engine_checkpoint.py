@@ -195,33 +195,51 @@ def test_mid_epoch_checkpoint_resumes_at_its_batch(task, interrupt_at):
     assert all(np.array_equal(a[n], b[n]) for n in a)
 
 
-def test_stop_leaves_a_resumable_state():
-    X, y, Xv, yv = _data()
+def _stopped_then_resumed(X, y, Xv, yv, stop_at_call: int):
+    """Fit stopped by should_stop at its ``stop_at_call``-th call, then resumed from the
+    saved state; checks the resumed run equals an uninterrupted one. Returns (result of the
+    stopped fit, its last state)."""
     kw = _kwargs(None, {"type": "adam", "learning_rate": 0.02})
     ref_net = build_network(LAYERS, (4,), seed=7)
     ref = fit(ref_net, X, y, X_val=Xv, y_val=yv, **kw)
     calls = {"n": 0}
 
-    def stop_after_ten() -> bool:
+    def should_stop() -> bool:
         calls["n"] += 1
-        return calls["n"] > 10
+        return calls["n"] >= stop_at_call
 
     states: list[TrainingState] = []
-    first = build_network(LAYERS, (4,), seed=7)
     out = fit(
-        first,
+        build_network(LAYERS, (4,), seed=7),
         X,
         y,
         X_val=Xv,
         y_val=yv,
-        should_stop=stop_after_ten,
+        should_stop=should_stop,
         on_checkpoint=states.append,
         checkpoint_seconds=3600.0,
         **kw,
     )
-    assert out.stopped == "cancelled" and states[-1].batch == 10 - 8 and states[-1].epoch == 1
     fresh = build_network(LAYERS, (4,), seed=7)
     res = fit(fresh, X, y, X_val=Xv, y_val=yv, resume=_load(*_store(states[-1])), **kw)
     _same_history(ref.history, res.history)
     a, b = ref_net.get_weights(), fresh.get_weights()
     assert all(np.array_equal(a[n], b[n]) for n in a)
+    return out, states[-1]
+
+
+def test_stop_leaves_a_resumable_state():
+    out, state = _stopped_then_resumed(*_data(), stop_at_call=11)  # 8 batches per epoch
+    assert out.stopped == "cancelled" and (state.epoch, state.batch) == (1, 2)
+
+
+def test_stop_during_a_long_validation_pass_resumes_there():
+    """should_stop is asked between validation chunks (1024 rows each); a stop there saves
+    "all batches of the epoch done" and resuming gives the uninterrupted result."""
+    X, y, _, _ = _data()
+    rng = np.random.default_rng(1)
+    yv = rng.integers(0, 3, 2500)
+    Xv = np.eye(3)[yv] @ rng.standard_normal((3, 4)) + rng.standard_normal((2500, 4))
+    out, state = _stopped_then_resumed(X, y, Xv, yv, stop_at_call=9)  # after 8 batch checks
+    assert out.stopped == "cancelled" and not out.history
+    assert (state.epoch, state.batch) == (0, 8)  # epoch 1's 8 batches done
