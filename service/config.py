@@ -72,6 +72,9 @@ class Settings(BaseSettings):
     working in this process for at most this long (0: check the database every request)."""
     rate_limit_per_minute: int = 1200
     """Requests per API key per minute (0: unlimited); more is 429 with Retry-After."""
+    rate_limit_shared: bool = True
+    """With a Redis broker, count requests in Redis so all API processes share one budget
+    per key (in-process counting while Redis is unreachable); otherwise per process."""
     model_cache_size: int = 32
 
     @property

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from redis_server import RedisServer
 
 from service.api.app import create_app
 from service.config import Settings
@@ -56,3 +57,12 @@ def other_client(app_client: TestClient) -> TestClient:
     key = make_key(app_client.app_settings, "mallory")  # type: ignore[attr-defined]
     client = TestClient(app_client.app, headers={"Authorization": f"Bearer {key}"})
     return client
+
+
+@pytest.fixture
+def private_redis(tmp_path: Path) -> Iterator[RedisServer]:
+    """A redis-server of this test alone (it may be stopped and restarted)."""
+    server = RedisServer(tmp_path)
+    server.start()
+    yield server
+    server.stop()

@@ -11,7 +11,7 @@ from service import __version__
 from service.api import errors
 from service.api.auth_cache import AuthCache
 from service.api.body_limit import BodyLimitMiddleware
-from service.api.limits import RateLimiter
+from service.api.rate_limit import build_rate_limiter
 from service.api.routers import admin, dashboard, datasets, events, health, jobs, models
 from service.config import Settings, get_settings
 from service.db.session import session_factory
@@ -47,6 +47,9 @@ def create_app(settings: Settings | None = None, *, embedded_worker: bool | None
             yield
         finally:
             reconciler.stop()
+            close = getattr(app.state.rate_limiter, "aclose", None)
+            if close:
+                await close()
             shutdown = getattr(app.state.publisher, "shutdown", None)
             if shutdown:
                 shutdown()
@@ -61,7 +64,9 @@ def create_app(settings: Settings | None = None, *, embedded_worker: bool | None
     )
     app.state.settings = settings
     app.state.model_cache = ModelCache(settings.model_cache_size)
-    app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
+    app.state.rate_limiter = build_rate_limiter(
+        settings.rate_limit_per_minute, settings.broker_url, settings.rate_limit_shared
+    )
     app.state.auth_cache = AuthCache(settings.auth_cache_seconds)
     errors.install(app)
     app.add_middleware(BodyLimitMiddleware, limit=lambda: settings.max_upload_bytes)

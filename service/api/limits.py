@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import math
-import threading
-import time
-from collections import OrderedDict, deque
 from typing import Any
 
 from fastapi import HTTPException
@@ -88,35 +84,3 @@ def check_concurrent_jobs(session: Session, settings: Settings, tenant_id: str) 
             f"{settings.max_concurrent_jobs}. Retry when one has finished.",
             headers={"Retry-After": "10"},
         )
-
-
-class RateLimiter:
-    """Per-key sliding window of one minute, in this process (each API process counts alone)."""
-
-    def __init__(self, per_minute: int, max_keys: int = 100_000) -> None:
-        self.per_minute = per_minute
-        self.max_keys = max_keys
-        self._hits: OrderedDict[str, deque[float]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def check(self, key_id: str) -> None:
-        """Count one request for the key; 429 with Retry-After when over the limit."""
-        if self.per_minute <= 0:
-            return
-        now = time.monotonic()
-        with self._lock:
-            hits = self._hits.get(key_id)
-            if hits is None:
-                hits = self._hits[key_id] = deque()
-                if len(self._hits) > self.max_keys:
-                    self._hits.popitem(last=False)
-            while hits and now - hits[0] >= 60.0:
-                hits.popleft()
-            if len(hits) >= self.per_minute:
-                retry = max(1, math.ceil(60.0 - (now - hits[0])))
-                raise HTTPException(
-                    429,
-                    f"rate limit of {self.per_minute} requests per minute for this key exceeded",
-                    headers={"Retry-After": str(retry)},
-                )
-            hits.append(now)

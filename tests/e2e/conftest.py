@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 from processes import ProcessGroup
-from redis_server import RedisServer
 from support import PG_ADMIN_URL, REDIS_URL, require_service
 
 
@@ -57,12 +56,3 @@ def pytest_runtest_makereport(item, call):  # noqa: ANN001, ANN201
     outcome = yield
     rep = outcome.get_result()
     setattr(item, f"rep_{rep.when}", rep)
-
-
-@pytest.fixture
-def private_redis(tmp_path: Path) -> Iterator[RedisServer]:
-    """A redis-server of this test alone (it may be restarted)."""
-    server = RedisServer(tmp_path)
-    server.start()
-    yield server
-    server.stop()
