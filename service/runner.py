@@ -196,6 +196,7 @@ def _train(
             resume=resume,
             on_checkpoint=recorder.on_checkpoint,
             checkpoint_seconds=settings.checkpoint_seconds or None,
+            target_scale=(preprocessing.get("target_scaler") or {}).get("std"),
             **fit_options(training, ctx.task),
         )
     reason = monitor.reason
@@ -226,5 +227,5 @@ def _train(
     if not result.history:
         raise RuntimeError("training finished without a single epoch")
     return save_model(
-        settings, ctx, owner, net, result.history, result.best_epoch, preprocessing, "succeeded"
+        settings, ctx, owner, net, result.history, result.restored_epoch, preprocessing, "succeeded"
     )

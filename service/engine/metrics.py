@@ -81,9 +81,13 @@ class ClassificationAccumulator:
 
 
 class RegressionAccumulator:
-    """Streams R^2 (uniform average over outputs) and MAE from per-batch sums (float64)."""
+    """Streams R^2 (uniform average over outputs) and MAE from per-batch sums (float64).
 
-    def __init__(self) -> None:
+    ``target_scale`` (scalar or one per output): targets were divided by it for training,
+    so MAE is reported times it, in the targets' own units (R^2 does not change)."""
+
+    def __init__(self, target_scale: Array | float | None = None) -> None:
+        self.scale = None if target_scale is None else np.asarray(target_scale, np.float64)
         self.n = 0
         self.sum_abs = 0.0
         self.sse: Array | float = 0.0
@@ -95,7 +99,8 @@ class RegressionAccumulator:
         p, t = _as_2d(y_pred, n), _as_2d(y_true, n)
         d = p - t
         self.n += n
-        self.sum_abs += float(np.abs(d).sum())
+        abs_d = np.abs(d) if self.scale is None else np.abs(d) * self.scale
+        self.sum_abs += float(abs_d.sum())
         self.sse = self.sse + np.einsum("ij,ij->j", d, d)
         self.sum_y = self.sum_y + t.sum(axis=0)
         self.sum_y2 = self.sum_y2 + np.einsum("ij,ij->j", t, t)

@@ -4,6 +4,7 @@ clipping, learning-rate schedules, early stopping and checkpoint/resume."""
 from __future__ import annotations
 
 import copy
+import functools
 import math
 import time
 from collections.abc import Callable, Mapping
@@ -53,6 +54,8 @@ class FitResult:
     history: list[EpochRecord] = field(default_factory=list)
     stopped: str | None = None
     best_epoch: int | None = None
+    restored_epoch: int | None = None
+    """The epoch whose weights the network holds when restore_best put them back."""
 
 
 def _check_int(name: str, value: Any, minimum: int) -> int:
@@ -94,6 +97,7 @@ def fit(
     resume: TrainingState | None = None,
     on_checkpoint: Callable[[TrainingState], None] | None = None,
     checkpoint_seconds: float | None = None,
+    target_scale: np.ndarray | float | None = None,
 ) -> FitResult:
     """Train ``net`` in place on X: (N, *input_shape), y (see ``losses`` for conventions).
 
@@ -126,6 +130,9 @@ def fit(
     (a mid-epoch state resumes at its batch), and always after the last epoch and when
     ``should_stop`` ends the run. ``should_stop`` is asked before every mini-batch and
     between the chunks of a validation pass.
+
+    ``target_scale`` (regression): the std the caller divided y by; MAE is then reported in
+    y's original units (losses stay in the scaled units the network trains on).
     """
     loss_fn = get_loss(loss)
     opt = optimizer if isinstance(optimizer, Optimizer) else build_optimizer(optimizer)
@@ -146,7 +153,10 @@ def fit(
     n = train.n
     fused = loss_fn.fuses_with is not None and loss_fn.fuses_with == net.output_activation
     grad_fn = loss_fn.fused_grad if fused else loss_fn.grad
-    Acc = ClassificationAccumulator if task == "classification" else RegressionAccumulator
+    if task == "classification":
+        Acc: Callable[[], Any] = ClassificationAccumulator
+    else:
+        Acc = functools.partial(RegressionAccumulator, target_scale)
     params, grads = net.flat_parameters(), net.flat_gradients()
     k = net.decay_size
     opt.decay_limits = {name: k for name, _ in params}
@@ -274,6 +284,7 @@ def fit(
         last = result.history[-1].epoch if result.history else None
         if stopper.best_epoch != last:
             net.set_weights(stopper.best_weights)
+        result.restored_epoch = stopper.best_epoch
     return result
 
 

@@ -85,6 +85,11 @@ def test_regression_predicts_in_original_units(app_client):
     expected = 1000.0 + 250.0 * test[:, 0] - 120.0 * test[:, 1]
     assert "probabilities" not in r.json()
     assert np.allclose(r.json()["predictions"], expected, rtol=0.05), r.json()
+    # MAE is reported in the target's units (price), not the scaled units trained on
+    r = app_client.post(f"/v1/models/{model['id']}/predict", json={"instances": X.tolist()})
+    mae = float(np.mean(np.abs(np.array(r.json()["predictions"]) - y)))
+    assert 0.5 * mae <= model["metrics"]["val_mae"] <= 2.0 * mae, (mae, model["metrics"])
+    assert 0.5 * mae <= model["metrics"]["mae"] <= 2.0 * mae
 
 
 def test_weights_download_and_delete(app_client):

@@ -296,7 +296,7 @@ def test_early_stopping_restores_best():
     )
     assert isinstance(res, FitResult)
     assert res.stopped == "early_stopping"
-    assert res.best_epoch == 1
+    assert res.best_epoch == 1 and res.restored_epoch == 1
     assert len(res.history) == 3 and records == res.history
     best = snapshots[1]
     assert all(np.array_equal(best[k], v) for k, v in net.get_weights().items())
@@ -318,6 +318,7 @@ def test_early_stopping_without_restore_and_on_train_loss():
     # nothing improves by 10.0 after epoch 1 -> stops after 1 + 3 epochs
     assert res.stopped == "early_stopping"
     assert res.best_epoch == 1
+    assert res.restored_epoch is None  # the network holds epoch 4's weights
     assert len(res.history) == 4
 
 
