@@ -118,7 +118,10 @@ def _load(settings: Settings, job_id: str) -> tuple[JobContext, dict[str, Any]]:
                     "feature_names": dataset.feature_names,
                     "target": dataset.target,
                 },
-                max_runtime=job.max_runtime_seconds or settings.max_runtime_seconds,
+                max_runtime=min(
+                    job.max_runtime_seconds or settings.max_runtime_seconds,
+                    settings.max_runtime_seconds,
+                ),
                 runtime_before=(
                     float(checkpoint.meta.get("service_runtime_seconds", job.runtime_seconds))
                     if checkpoint is not None

@@ -54,6 +54,16 @@ def check_job_limits(
         )
 
 
+def check_runtime_limit(settings: Settings, seconds: float | None) -> None:
+    """422 when a job asks for more training time than the server allows."""
+    if seconds is not None and seconds > settings.max_runtime_seconds:
+        raise HTTPException(
+            422,
+            f"max_runtime_seconds: {seconds:g} is above the server's limit of "
+            f"{settings.max_runtime_seconds:g}",
+        )
+
+
 def check_dataset_limits(settings: Settings, rows: int, columns: int) -> None:
     """422 when a parsed dataset has more rows or columns than allowed."""
     if rows > settings.max_dataset_rows:

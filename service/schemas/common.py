@@ -23,9 +23,12 @@ Timestamp = Annotated[datetime, PlainSerializer(_iso, return_type=str)]
 
 
 class StrictModel(BaseModel):
-    """Request bodies: unknown fields are an error, so clients cannot set server fields."""
+    """Request bodies: unknown fields are an error, so clients cannot set server fields;
+    no type coercion (``true`` or ``2.0`` is not an integer, ``"3"`` is not a number); and
+    numbers must be finite (``Infinity``/``NaN`` are refused before anything is queued).
+    Subclasses' ``model_config`` is merged with this one."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
 
 
 class Page(BaseModel, Generic[T]):

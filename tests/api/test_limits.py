@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from support import csv_bytes
 
 NETWORK = {
@@ -75,3 +77,37 @@ def test_dataset_size_limits(app_client):
     data = csv_bytes(["a", "b", "t"], [[i, i, i % 2] for i in range(11)])
     r = app_client.post("/v1/datasets", files={"file": ("d.csv", data)}, data={"target": "t"})
     assert r.status_code == 422 and "2 features per row" in r.json()["detail"]
+
+
+def test_runtime_above_the_server_limit_is_refused(app_client):
+    settings = app_client.app_settings
+    ds = dataset(app_client)
+    body = {"dataset_id": ds, "network": NETWORK, "max_runtime_seconds": 1e308}
+    r = app_client.post("/v1/jobs", json=body)
+    assert r.status_code == 422 and "above the server's limit" in r.json()["detail"]
+    body["max_runtime_seconds"] = settings.max_runtime_seconds
+    assert app_client.post("/v1/jobs", json=body).status_code == 202
+
+
+def test_specs_are_not_coerced_and_numbers_must_be_finite(app_client):
+    """true/2.0 are not integers and Infinity is not a number: 422 naming the field, before
+    anything is queued (lax parsing would queue a job the engine then refuses)."""
+    ds = dataset(app_client)
+    dense = {"type": "dense", "units": 2, "activation": "softmax"}
+    cases = [
+        ({"layers": [{**dense, "units": True}]}, {}, "units"),
+        ({"layers": [{**dense, "units": 2.0}]}, {}, "units"),
+        (NETWORK, {"epochs": True}, "epochs"),
+        (NETWORK, {"batch_size": "8"}, "batch_size"),
+        (NETWORK, {"early_stopping": {"patience": 1, "min_delta": float("inf")}}, "min_delta"),
+        (NETWORK, {"optimizer": {"type": "adam", "learning_rate": float("nan")}}, "learning_rate"),
+    ]
+    for network, training, field in cases:
+        body = {"dataset_id": ds, "network": network, "training": training}
+        content = json.dumps(body)  # allows Infinity/NaN, as a careless client would send
+        r = app_client.post(
+            "/v1/jobs", content=content, headers={"content-type": "application/json"}
+        )
+        assert r.status_code == 422, (field, r.text)
+        assert field in r.json()["detail"], (field, r.json())
+    assert app_client.get("/v1/jobs").json()["total"] == 0

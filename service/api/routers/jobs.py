@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from service.api.deps import PageDep, PublisherDep, SessionDep, SettingsDep, TenantDep
-from service.api.limits import check_concurrent_jobs, check_job_limits
+from service.api.limits import check_concurrent_jobs, check_job_limits, check_runtime_limit
 from service.api.ownership import get_owned
 from service.api.pagination import paginate
 from service.api.param_estimate import estimate_params
@@ -75,6 +75,7 @@ def create_job(
     check_concurrent_jobs(session, settings, tenant.id)
     params = estimate_params(spec["network"]["layers"], dataset.input_shape)
     check_job_limits(settings, spec["network"], spec["training"], dataset.rows, params)
+    check_runtime_limit(settings, body.max_runtime_seconds)
     check_job_spec(
         spec["network"],
         spec["training"],
