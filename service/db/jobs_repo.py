@@ -59,7 +59,11 @@ def claim(session: Session, job_id: str, owner: str) -> bool:
         )
     )
     session.commit()
-    return result.rowcount == 1
+    if result.rowcount == 1:
+        return True
+    # A retried claim whose first commit went through but whose reply was lost (e.g. the
+    # database restarted) finds the job already running under this call's unique owner.
+    return session.scalar(select(func.count()).where(fenced(job_id, owner))) == 1
 
 
 def fenced(job_id: str, owner: str):  # noqa: ANN201
@@ -120,40 +124,51 @@ def request_cancel(session: Session, job_id: str, keep_model: bool = False) -> N
 
 
 def release_stale(session: Session, lease_seconds: float, now: datetime | None = None) -> list[str]:
-    """Requeue running jobs with a stale heartbeat (or fail them past max_attempts).
+    """Requeue running jobs with a stale heartbeat; cancel them when a cancel was asked;
+    fail them past max_attempts. Returns the ids put back in the queue, to republish.
 
-    Returns the ids put back in the queue, for the caller to republish.
+    Each transition is a conditional UPDATE that re-checks the stale heartbeat and the
+    cancel flag, so a heartbeat or a cancel landing after the SELECT is never overridden.
     """
     now = now or utcnow()
     cutoff = now - timedelta(seconds=lease_seconds)
-    stale = session.scalars(
-        select(Job).where(Job.status == "running", Job.heartbeat_at < cutoff)
+    stale = session.execute(
+        select(Job.id, Job.lease_owner, Job.attempt).where(
+            Job.status == "running", Job.heartbeat_at < cutoff
+        )
     ).all()
     requeued: list[str] = []
-    for job in stale:
-        fence = fenced(job.id, job.lease_owner or "")
-        if job.attempt >= job.max_attempts:
-            values: dict[str, Any] = {
-                "status": "failed",
-                "finished_at": now,
-                "error": f"worker lost {job.attempt} times (max_attempts reached)",
-            }
-        elif job.cancel_requested:
-            values = {"status": "cancelled", "finished_at": now}
-        else:
-            values = {"status": "queued", "lease_owner": None}
-        if session.execute(update(Job).where(fence).values(**values)).rowcount == 1:
-            session.execute(
-                update(JobRun)
-                .where(
-                    JobRun.job_id == job.id,
-                    JobRun.owner == (job.lease_owner or ""),
-                    JobRun.outcome.is_(None),
+    for job_id, owner, attempt in stale:
+        base = and_(fenced(job_id, owner or ""), Job.heartbeat_at < cutoff)
+        transitions: list[tuple[Any, dict[str, Any]]] = [
+            (Job.cancel_requested.is_(True), {"status": "cancelled", "finished_at": now}),
+            (
+                and_(Job.cancel_requested.is_(False), Job.attempt >= Job.max_attempts),
+                {
+                    "status": "failed",
+                    "finished_at": now,
+                    "error": f"worker lost {attempt} times (max_attempts reached)",
+                },
+            ),
+            (
+                and_(Job.cancel_requested.is_(False), Job.attempt < Job.max_attempts),
+                {"status": "queued", "lease_owner": None, "publish_count": 0},
+            ),
+        ]
+        for condition, values in transitions:
+            if session.execute(update(Job).where(base, condition).values(**values)).rowcount:
+                session.execute(
+                    update(JobRun)
+                    .where(
+                        JobRun.job_id == job_id,
+                        JobRun.owner == (owner or ""),
+                        JobRun.outcome.is_(None),
+                    )
+                    .values(outcome="worker-lost", finished_at=now)
                 )
-                .values(outcome="worker-lost", finished_at=now)
-            )
-            if values["status"] == "queued":
-                requeued.append(job.id)
+                if values["status"] == "queued":
+                    requeued.append(job_id)
+                break
     session.commit()
     return requeued
 

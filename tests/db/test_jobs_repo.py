@@ -142,3 +142,70 @@ def test_release_gives_the_job_back_unless_cancelled(sessions, tenant_id):
     assert gone.status == "cancelled" and gone.finished_at is not None
     with sessions() as s:
         assert jobs_repo.claim(s, requeue, "w2") is True
+
+
+def test_a_retried_claim_finds_its_own_commit(sessions, tenant_id):
+    """The commit went through but the reply was lost: the retry by the same owner (unique
+    per call) succeeds without another attempt; any other owner still loses."""
+    job_id = new_job(sessions, tenant_id)
+    with sessions() as s:
+        assert jobs_repo.claim(s, job_id, "w1:abc") is True
+        assert jobs_repo.claim(s, job_id, "w1:abc") is True
+        assert jobs_repo.claim(s, job_id, "w2:def") is False
+    assert status(sessions, job_id).attempt == 1
+
+
+def _stale(sessions, job_id: str) -> None:
+    with sessions() as s:
+        old = utcnow() - timedelta(seconds=120)
+        s.execute(update(Job).where(Job.id == job_id).values(heartbeat_at=old))
+        s.commit()
+
+
+def _after_the_select(session, action) -> None:
+    """Run `action` right after the reaper's SELECT, as a concurrent writer would."""
+    execute, calls = session.execute, {"n": 0}
+
+    def spy(*args, **kwargs):
+        result = execute(*args, **kwargs)
+        calls["n"] += 1
+        if calls["n"] == 1:
+            action()
+        return result
+
+    session.execute = spy
+
+
+def test_reaper_does_not_override_a_heartbeat_or_cancel_that_lands_meanwhile(
+    sessions, tenant_id
+):
+    beating, cancelling = new_job(sessions, tenant_id), new_job(sessions, tenant_id)
+    with sessions() as s:
+        jobs_repo.claim(s, beating, "w1")
+        jobs_repo.claim(s, cancelling, "w2")
+    for job_id in (beating, cancelling):
+        _stale(sessions, job_id)
+
+    def concurrent_writes() -> None:
+        with sessions() as other:
+            assert jobs_repo.heartbeat(other, beating, "w1")
+            jobs_repo.request_cancel(other, cancelling)
+
+    with sessions() as s:
+        _after_the_select(s, concurrent_writes)
+        requeued = jobs_repo.release_stale(s, lease_seconds=60)
+    assert requeued == []
+    job = status(sessions, beating)
+    assert job.status == "running" and job.lease_owner == "w1"  # its heartbeat won
+    assert status(sessions, cancelling).status == "cancelled"  # not requeued, not stuck
+
+
+def test_a_cancelled_stale_job_ends_cancelled_even_at_max_attempts(sessions, tenant_id):
+    job_id = new_job(sessions, tenant_id, max_attempts=1)
+    with sessions() as s:
+        jobs_repo.claim(s, job_id, "w1")
+        jobs_repo.request_cancel(s, job_id)
+    _stale(sessions, job_id)
+    with sessions() as s:
+        assert jobs_repo.release_stale(s, lease_seconds=60) == []
+    assert status(sessions, job_id).status == "cancelled"
