@@ -76,6 +76,9 @@ class Settings(BaseSettings):
     """With a Redis broker, count requests in Redis so all API processes share one budget
     per key (in-process counting while Redis is unreachable); otherwise per process."""
     model_cache_size: int = 32
+    shutdown_grace_seconds: float = 5.0
+    """On SIGTERM the API waits this long for open requests (e.g. event streams, which the
+    clients resume) before closing them and stopping its embedded worker."""
 
     @property
     def sqlalchemy_url(self) -> str:

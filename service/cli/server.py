@@ -76,6 +76,9 @@ def up(
         port=port,
         log_config=None,  # our JSON logging; the access line comes from our middleware
         access_log=False,
+        # open event streams end with the job; do not let them hold a shutdown (and the
+        # embedded worker's checkpoint-and-release) hostage
+        timeout_graceful_shutdown=settings.shutdown_grace_seconds,
     )
 
 
@@ -102,6 +105,9 @@ def api(
         port=port or settings.port,
         log_config=None,
         access_log=False,
+        # open event streams end with the job; do not let them hold a shutdown (and the
+        # embedded worker's checkpoint-and-release) hostage
+        timeout_graceful_shutdown=settings.shutdown_grace_seconds,
     )
 
 
