@@ -200,6 +200,7 @@ def _train(
             on_checkpoint=recorder.on_checkpoint,
             checkpoint_seconds=settings.checkpoint_seconds or None,
             target_scale=(preprocessing.get("target_scaler") or {}).get("std"),
+            keep_epoch_weights=True,  # a cancelled job's model is a finished epoch's
             **fit_options(training, ctx.task),
         )
     reason = monitor.reason
@@ -217,14 +218,11 @@ def _train(
         )
         return finish(settings, ctx.job_id, owner, "failed", error=error)
     if reason == "cancelled":
-        last = recorder.latest
-        history = [r for r in result.history if last is not None and r.epoch <= last.epoch]
-        if last is not None and history and keep_model_on_cancel(settings, ctx.job_id):
-            best = (last.early_stopping or {}).get("best_weights")
-            net.set_weights(best or last.weights)
-            best_epoch = last.best_epoch if best else None
+        # fit rolled the network back to the best (restore_best) or last finished epoch
+        kept = result.restored_epoch
+        if kept is not None and result.history and keep_model_on_cancel(settings, ctx.job_id):
             return save_model(
-                settings, ctx, owner, net, history, best_epoch, preprocessing, "cancelled"
+                settings, ctx, owner, net, result.history, kept, preprocessing, "cancelled"
             )
         return finish(settings, ctx.job_id, owner, "cancelled")
     if not result.history:

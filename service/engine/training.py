@@ -98,6 +98,7 @@ def fit(
     on_checkpoint: Callable[[TrainingState], None] | None = None,
     checkpoint_seconds: float | None = None,
     target_scale: np.ndarray | float | None = None,
+    keep_epoch_weights: bool = False,
 ) -> FitResult:
     """Train ``net`` in place on X: (N, *input_shape), y (see ``losses`` for conventions).
 
@@ -133,6 +134,11 @@ def fit(
 
     ``target_scale`` (regression): the std the caller divided y by; MAE is then reported in
     y's original units (losses stay in the scaled units the network trains on).
+
+    ``keep_epoch_weights``: keep a copy of the weights at each epoch's end, so that when
+    ``should_stop`` ends the run mid-epoch the network is rolled back (after the stop's
+    checkpoint is taken) to the best epoch (early stopping with restore_best) or the last
+    finished one, named in ``restored_epoch``; None when no epoch has finished.
     """
     loss_fn = get_loss(loss)
     opt = optimizer if isinstance(optimizer, Optimizer) else build_optimizer(optimizer)
@@ -188,6 +194,22 @@ def fit(
             stopped=result.stopped,
         )
 
+    kept: tuple[int, dict[str, np.ndarray]] | None = None
+    if keep_epoch_weights and start_epoch > 0 and resume_batch == 0:
+        kept = (start_epoch, net.get_weights())
+
+    def stop_here(done_epoch: int, batch: int, part: dict[str, Any]) -> FitResult:
+        result.stopped = "cancelled"
+        if throttled:
+            on_checkpoint(snapshot(done_epoch, batch, part))
+        if stopper is not None and stopper.best_weights is not None:
+            net.set_weights(stopper.best_weights)
+            result.restored_epoch = stopper.best_epoch
+        elif kept is not None:
+            net.set_weights(kept[1])
+            result.restored_epoch = kept[0]
+        return result
+
     first = start_epoch + 1 if result.stopped is None else epochs + 1
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
         for epoch in range(first, epochs + 1):
@@ -208,11 +230,8 @@ def fit(
                 if b < first_batch:
                     continue
                 if should_stop is not None and should_stop():
-                    result.stopped = "cancelled"
-                    if throttled:
-                        part = _partial(total, seen, acc, done_seconds + time.perf_counter() - t0)
-                        on_checkpoint(snapshot(epoch - 1, b, part))
-                    return result
+                    part = _partial(total, seen, acc, done_seconds + time.perf_counter() - t0)
+                    return stop_here(epoch - 1, b, part)
                 if (
                     throttled
                     and b > first_batch
@@ -241,11 +260,8 @@ def fit(
                 vacc = Acc()
                 val_loss = evaluate(net, val, loss_fn, vacc, max(batch_size, 1024), should_stop)
                 if val_loss is None:  # stopped mid-validation: resume at "all batches done"
-                    result.stopped = "cancelled"
-                    if throttled:
-                        part = _partial(total, seen, acc, train_seconds)
-                        on_checkpoint(snapshot(epoch - 1, -(-n // batch_size), part))
-                    return result
+                    part = _partial(total, seen, acc, train_seconds)
+                    return stop_here(epoch - 1, -(-n // batch_size), part)
                 if not math.isfinite(val_loss):
                     raise TrainingDiverged(epoch, val_loss, result.history)
                 metrics.update(vacc.result("val_"))
@@ -270,6 +286,8 @@ def fit(
                 result.stopped = "early_stopping"
             if stopper is not None:
                 result.best_epoch = stopper.best_epoch
+            if keep_epoch_weights:
+                kept = (epoch, net.get_weights())
             if on_checkpoint is not None and (
                 not throttled
                 or result.stopped is not None

@@ -243,3 +243,42 @@ def test_stop_during_a_long_validation_pass_resumes_there():
     out, state = _stopped_then_resumed(X, y, Xv, yv, stop_at_call=9)  # after 8 batch checks
     assert out.stopped == "cancelled" and not out.history
     assert (state.epoch, state.batch) == (0, 8)  # epoch 1's 8 batches done
+
+
+@pytest.mark.parametrize("early_stopping", [None, {"patience": 50, "restore_best": True}])
+def test_a_stop_mid_epoch_rolls_back_to_a_finished_epoch(early_stopping):
+    """keep_epoch_weights: after a mid-epoch stop the network holds the last finished
+    epoch's weights (or, with restore_best, the best epoch's), named in restored_epoch; the
+    stop's checkpoint still resumes to the uninterrupted result."""
+    X, y, Xv, yv = _data()
+    kw = {**_kwargs(None, {"type": "adam", "learning_rate": 0.02}), "early_stopping": None}
+    kw["early_stopping"] = early_stopping
+    snapshots: dict[int, dict[str, np.ndarray]] = {}
+    net = build_network(LAYERS, (4,), seed=7)
+    calls = {"n": 0}
+
+    def stop_in_epoch_four() -> bool:  # 8 batches per epoch
+        calls["n"] += 1
+        return calls["n"] > 3 * 8 + 5
+
+    states: list[TrainingState] = []
+    out = fit(
+        net,
+        X,
+        y,
+        X_val=Xv,
+        y_val=yv,
+        should_stop=stop_in_epoch_four,
+        on_epoch_end=lambda r: snapshots.__setitem__(r.epoch, net.get_weights()),
+        on_checkpoint=states.append,
+        checkpoint_seconds=3600.0,
+        keep_epoch_weights=True,
+        **kw,
+    )
+    assert out.stopped == "cancelled" and [r.epoch for r in out.history] == [1, 2, 3]
+    expected = 3 if early_stopping is None else out.best_epoch
+    assert out.restored_epoch == expected
+    now = net.get_weights()
+    assert all(np.array_equal(now[k], v) for k, v in snapshots[expected].items())
+    assert (states[-1].epoch, states[-1].batch) == (3, 5)  # mid-epoch state, not rolled back
+    assert not all(np.array_equal(states[-1].weights[k], v) for k, v in snapshots[3].items())
