@@ -40,6 +40,9 @@ def test_compose_has_the_production_layout():
         assert "appdata:/data" in services[name]["volumes"]  # file-backed datasets are shared
         deps = services[name]["depends_on"]
         assert deps["migrate"]["condition"] == "service_completed_successfully"
+    for name in ("worker", "migrate"):  # the image's HEALTHCHECK probes the API port
+        assert services[name]["healthcheck"] == {"disable": True}
+    assert "healthcheck" not in services["api"]
     pg = services["postgres"]["environment"]
     url = services["api"]["environment"]["BACKPROP_DATABASE_URL"]
     assert f"{pg['POSTGRES_USER']}:{pg['POSTGRES_PASSWORD']}@" in url and url.endswith(

@@ -31,8 +31,8 @@ def restart_postgres() -> None:
     reason="restarts this machine's PostgreSQL; runs in CI, or set BACKPROP_TEST_DISRUPT=1",
 )
 @pytest.mark.skipif(
-    shutil.which("pg_ctlcluster") is None or os.geteuid() != 0,
-    reason="needs pg_ctlcluster and root to restart PostgreSQL",
+    not IN_CI and (shutil.which("pg_ctlcluster") is None or os.geteuid() != 0),
+    reason="needs pg_ctlcluster and root to restart PostgreSQL (in CI a lack of them fails)",
 )
 def test_training_survives_a_postgres_restart(processes, postgres_url, private_redis):
     cluster = Cluster(processes, postgres_url, private_redis.url)
