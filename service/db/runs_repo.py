@@ -34,7 +34,12 @@ def save_epochs(
         .where(fenced(job_id, owner))
         .values(
             progress=progress,
-            metrics=records[-1]["metrics"],
+            metrics={
+                "epoch": records[-1]["epoch"],
+                "loss": records[-1]["loss"],
+                "val_loss": records[-1]["val_loss"],
+                **records[-1]["metrics"],
+            },
             heartbeat_at=utcnow(),
             runtime_seconds=runtime_seconds,
         )

@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from service.config import Settings
 from service.db import jobs_repo, runs_repo
@@ -71,10 +71,22 @@ def save_model(
 
     def write() -> bool:
         with session_factory(settings.sqlalchemy_url)() as session:
+            values: dict[str, Any] = {
+                "status": status,
+                "finished_at": utcnow(),
+                "model_id": model.id,
+                "metrics": metrics,
+            }
+            if status == "succeeded":  # also when early stopping ended it before `epochs`
+                before = session.scalar(select(Job.progress).where(Job.id == ctx.job_id))
+                values["progress"] = {
+                    **(before or {}),
+                    "epoch": history[-1].epoch,
+                    "fraction": 1.0,
+                    "eta_seconds": 0.0,
+                }
             won = session.execute(
-                update(Job)
-                .where(jobs_repo.fenced(ctx.job_id, owner))
-                .values(status=status, finished_at=utcnow(), model_id=model.id, metrics=metrics)
+                update(Job).where(jobs_repo.fenced(ctx.job_id, owner)).values(**values)
             )
             if won.rowcount != 1:
                 session.rollback()

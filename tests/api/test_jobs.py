@@ -146,3 +146,21 @@ def test_cancel_running_job(app_client):
 def test_unknown_job_is_404(app_client):
     assert app_client.get("/v1/jobs/nope").status_code == 404
     assert app_client.get("/v1/jobs/nope/history").status_code == 404
+
+
+def test_an_early_stopped_job_ends_with_complete_progress(app_client):
+    ds = wine_dataset(app_client)
+    training = {
+        **WINE_TRAINING,
+        "epochs": 400,
+        "validation_split": 0.3,
+        "early_stopping": {"patience": 1, "min_delta": 1.0},  # nothing improves by 1.0
+    }
+    r = app_client.post(
+        "/v1/jobs", json={"dataset_id": ds["id"], "network": WINE_NETWORK, "training": training}
+    )
+    done = wait_for_job(app_client, r.json()["id"])
+    assert done["status"] == "succeeded", done
+    progress = done["progress"]
+    assert progress["epoch"] == 2 and progress["epochs"] == 400
+    assert progress["fraction"] == 1.0 and progress["eta_seconds"] == 0

@@ -66,6 +66,7 @@ def test_writes_are_fenced_on_the_lease(sessions, tenant_id):
     assert len(rows) == 1
     job = status(sessions, job_id)
     assert job.status == "failed" and job.error == "boom" and job.progress == PROGRESS
+    assert job.metrics == {"epoch": 1, "loss": 0.5, "val_loss": 0.6, "accuracy": 0.9}
 
 
 def test_cancel_queued_and_running(sessions, tenant_id):
