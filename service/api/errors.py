@@ -22,6 +22,7 @@ PROBLEM = "application/problem+json"
 TITLES = {
     400: "Bad Request",
     401: "Unauthorized",
+    403: "Forbidden",
     404: "Not Found",
     405: "Method Not Allowed",
     409: "Conflict",
@@ -85,8 +86,12 @@ def install(app: FastAPI) -> None:
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
         errors = []
         for err in exc.errors():
-            loc = tuple(p for p in err.get("loc", ()) if not _is_union_tag(p))
-            errors.append({"field": _loc(loc), "message": err.get("msg", "invalid")})
+            if err.get("type") == "json_invalid":  # loc holds a character offset
+                at = (err.get("loc") or ("body", "?"))[-1]
+                message = f"{err.get('msg', 'invalid JSON')} at character {at}"
+                errors.append({"field": "body", "message": message})
+                continue
+            errors.append({"field": _loc(_without_tags(err.get("loc", ()))), "message": err["msg"]})
         detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
         return problem(422, detail or "invalid request", errors)
 
@@ -118,6 +123,16 @@ def install(app: FastAPI) -> None:
         return problem(500, "internal error; it has been logged")
 
 
-def _is_union_tag(part: Any) -> bool:
-    """Pydantic puts discriminator tags like 'dense' in error paths; drop them."""
-    return isinstance(part, str) and part in LAYER_TAGS | OPTION_TAGS
+def _without_tags(loc: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Pydantic puts discriminator tags like 'dense' in error paths; drop them. A tag never
+    follows another tag, so in ('layers', 0, 'dense', 'activation') the field 'activation'
+    (also a layer type) is kept."""
+    out: list[Any] = []
+    after_tag = False
+    for part in loc:
+        if not after_tag and isinstance(part, str) and part in LAYER_TAGS | OPTION_TAGS:
+            after_tag = True
+            continue
+        out.append(part)
+        after_tag = False
+    return tuple(out)

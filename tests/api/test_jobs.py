@@ -164,3 +164,24 @@ def test_an_early_stopped_job_ends_with_complete_progress(app_client):
     progress = done["progress"]
     assert progress["epoch"] == 2 and progress["epochs"] == 400
     assert progress["fraction"] == 1.0 and progress["eta_seconds"] == 0
+
+
+def test_error_fields_name_the_exact_place(app_client):
+    """Layer and option type tags are dropped from error paths, but a field that shares a
+    tag's name ('activation') is kept; a body that is not JSON is reported at 'body'."""
+    cases = [
+        ({"layers": [{"type": "dense", "units": 2, "activation": "nope"}]}, {}),
+        ({"layers": [{"type": "activation", "activation": "nope"}]}, {}),
+        (WINE_NETWORK, {"optimizer": {"type": "adam", "learning_rate": -1}}),
+    ]
+    fields = ["network.layers[0].activation", "network.layers[0].activation"]
+    fields.append("training.optimizer.learning_rate")
+    for (network, training), field in zip(cases, fields, strict=True):
+        body = {"dataset_id": "x", "network": network, "training": training}
+        r = app_client.post("/v1/jobs", json=body)
+        assert r.status_code == 422 and r.json()["errors"][0]["field"] == field, r.json()
+    r = app_client.post(
+        "/v1/jobs", content=b"{not json", headers={"content-type": "application/json"}
+    )
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "body"
+    assert "character" in r.json()["detail"]
