@@ -47,7 +47,11 @@ class Settings(BaseSettings):
     """Default limit of a job's training time (a job may ask for less)."""
 
     max_upload_bytes: int = 4 * 1024**3
-    """Largest request body: big NPZ uploads stream to disk, so memory stays bounded."""
+    """Largest dataset upload (POST /v1/datasets): big NPZ uploads stream to disk, so memory
+    stays bounded."""
+    max_request_bytes: int = 64 * 1024**2
+    """Largest body of every other request (job specs, predict instances), which is parsed
+    in memory."""
     max_parsed_bytes: int = 200 * 1024 * 1024
     """Largest CSV, JSON or inline NPZ upload (these are parsed in memory); larger -> 413."""
     dataset_inline_bytes: int = 32 * 1024 * 1024

@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from service import __version__
 from service.api import errors
 from service.api.auth_cache import AuthCache
-from service.api.body_limit import BodyLimitMiddleware
+from service.api.body_limit import BodyLimitMiddleware, KeyRequiredMiddleware
 from service.api.rate_limit import build_rate_limiter
 from service.api.routers import admin, dashboard, datasets, events, health, jobs, models
 from service.config import Settings, get_settings
@@ -69,7 +69,13 @@ def create_app(settings: Settings | None = None, *, embedded_worker: bool | None
     )
     app.state.auth_cache = AuthCache(settings.auth_cache_seconds)
     errors.install(app)
-    app.add_middleware(BodyLimitMiddleware, limit=lambda: settings.max_upload_bytes)
+
+    def body_limit(scope: dict) -> int:
+        upload = scope.get("method") == "POST" and scope.get("path") == "/v1/datasets"
+        return settings.max_upload_bytes if upload else settings.max_request_bytes
+
+    app.add_middleware(BodyLimitMiddleware, limit=body_limit)
+    app.add_middleware(KeyRequiredMiddleware)  # added last: runs first
     observability.install(app, Metrics(session_factory(settings.sqlalchemy_url)))
     app.include_router(health.router)
     for module in (datasets, jobs, events, models, admin):
