@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from service.data import Standardizer, TargetScaler, format_instances
+from service.data import DatasetError, Standardizer, TargetScaler, format_instances
 from service.db.blobs import npz_to_arrays
 from service.db.models import TrainedModel
 from service.engine import Network, build_network
@@ -77,8 +77,11 @@ class ModelCache:
 
 def predict(model: LoadedModel, instances: list[Any]) -> dict[str, Any]:
     """{"predictions": [...], "probabilities": [[...]] | None} for a list of feature rows."""
-    X = format_instances(instances, model.n_features).reshape((-1, *model.input_shape))
-    out = model.network.predict(model.standardizer.transform(X))
+    X = format_instances(instances, model.input_shape)
+    try:
+        out = model.network.predict(model.standardizer.transform(X))
+    except ValueError as exc:  # inputs the network cannot take, e.g. unknown token ids
+        raise DatasetError(f"instances: {exc}") from None
     if model.task == "regression":
         values = model.target_scaler.inverse_transform(out) if model.target_scaler else out
         return {"predictions": [float(v) for v in np.asarray(values).reshape(len(X), -1)[:, 0]]}

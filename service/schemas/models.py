@@ -42,7 +42,10 @@ class PredictRequest(StrictModel):
         extra="forbid", json_schema_extra={"examples": [{"instances": [[5.1, 3.5, 1.4, 0.2]]}]}
     )
     instances: list[Any] = Field(
-        min_length=1, max_length=10000, description="List of rows (lists of numbers)."
+        min_length=1,
+        max_length=10000,
+        description="List of rows: each a flat list of the features in the dataset's order, "
+        "or (images, sequences) nested lists in the input's shape, e.g. H x W x C.",
     )
 
 
