@@ -44,6 +44,10 @@ class ConfigError(Exception):
     """The client is missing a setting (for example no API key could be found)."""
 
 
+class EventStreamError(Exception):
+    """A job's event stream kept closing without its `end` event while the job had not ended."""
+
+
 @dataclass
 class Event:
     """One server-sent event: its type, id (the epoch for `epoch` events) and decoded data."""
@@ -201,7 +205,11 @@ class BackpropClient:
     def iter_events(
         self, job_id: str, last_event_id: str | int | None = None, reconnects: int = 5
     ) -> Iterator[Event]:
-        """The job's live events until `end`; reconnects with Last-Event-ID if cut off."""
+        """The job's live events until `end`; reconnects with Last-Event-ID if cut off.
+
+        When the stream closes without `end` more than `reconnects` times in a row, the job
+        is read once: a finished job yields a final `end` event with its status, an unfinished
+        one raises EventStreamError (the iterator never ends quietly before the job does)."""
         last = None if last_event_id is None else str(last_event_id)
         failures = 0
         while True:
@@ -232,8 +240,20 @@ class BackpropClient:
             # the server closed without `end` (restart): resume after the last epoch
             failures += 1
             if failures > reconnects:
+                yield self._end_event(job_id, failures)
                 return
             time.sleep(0.5)
+
+    def _end_event(self, job_id: str, closes: int) -> Event:
+        """The `end` event of a finished job, read directly; EventStreamError if it runs on."""
+        job = self.get_job(job_id)
+        if job["status"] not in TERMINAL:
+            raise EventStreamError(
+                f"the event stream of job {job_id} closed {closes} times without an end event; "
+                f"the job is still {job['status']} (check it with GET /v1/jobs/{job_id})"
+            )
+        keys = ("id", "status", "error", "model_id", "metrics", "finished_at")
+        return Event("end", None, {k: job.get(k) for k in keys})
 
     def wait(self, job_id: str, timeout: float = 3600.0, poll: float = 1.0) -> dict[str, Any]:
         """Poll the job until it reaches a terminal status; returns the job."""

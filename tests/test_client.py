@@ -10,7 +10,15 @@ import numpy as np
 import pytest
 from support import WINE_NETWORK, wine_csv, wine_split
 
-from service.client import BackpropClient, BackpropError, ConfigError, parse_sse, resolve_key
+from service import client as client_module
+from service.client import (
+    BackpropClient,
+    BackpropError,
+    ConfigError,
+    EventStreamError,
+    parse_sse,
+    resolve_key,
+)
 
 
 def make_client(app_client) -> BackpropClient:  # noqa: ANN001
@@ -106,6 +114,30 @@ def test_iter_events_reconnects_with_last_event_id():
     events = list(bp.iter_events("j"))
     assert [e.data.get("epoch") for e in events if e.event == "epoch"] == [1, 2, 3]
     assert seen == [None, "2"] and events[-1].event == "end"
+
+
+@pytest.mark.parametrize("status", ["running", "succeeded"])
+def test_a_stream_that_keeps_closing_without_end_checks_the_job(monkeypatch, status):
+    """Six closes without `end`: a finished job ends the iterator, a running one raises."""
+    monkeypatch.setattr(client_module.time, "sleep", lambda _: None)
+    streams = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/events"):
+            streams.append(request)
+            return httpx.Response(200, text=": keep-alive\n\n")
+        return httpx.Response(200, json={"id": "j", "status": status, "model_id": "m"})
+
+    bp = BackpropClient("http://x", "k", transport=httpx.MockTransport(handler))
+    if status == "running":
+        with pytest.raises(EventStreamError, match="closed 6 times .* still running"):
+            list(bp.iter_events("j", reconnects=5))
+    else:
+        events = list(bp.iter_events("j", reconnects=5))
+        assert [(e.event, e.data["status"], e.data["model_id"]) for e in events] == [
+            ("end", "succeeded", "m")
+        ]
+    assert len(streams) == 6
 
 
 def test_non_json_errors_and_key_resolution(tmp_path, monkeypatch):

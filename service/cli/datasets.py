@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 
 from service.cli.common import (
     JsonOpt,
@@ -24,6 +25,7 @@ from service.cli.common import (
 app = typer.Typer(help="Upload and manage datasets.", no_args_is_help=True)
 
 COLUMNS = ("id", "name", "format", "task", "rows", "features", "classes", "created")
+OPTIONAL = ("created", "format", "classes")  # hidden first when the terminal is narrow
 
 
 def _row(d: dict[str, Any]) -> list[Any]:
@@ -57,7 +59,7 @@ def upload(
     elif json_out:
         print_json(dataset)
     else:
-        console.print(f"uploaded dataset [bold]{dataset['id']}[/]")
+        console.print(f"uploaded dataset [bold]{escape(dataset['id'])}[/]")
         _show(dataset)
 
 
@@ -75,7 +77,7 @@ def list_(
     if json_out:
         print_json(page)
         return
-    table("datasets", COLUMNS, (_row(d) for d in page["items"]))
+    table("datasets", COLUMNS, [_row(d) for d in page["items"]], optional=OPTIONAL)
     page_note(page)
 
 
@@ -123,4 +125,4 @@ def delete(
     """Delete a dataset (models trained on it keep working)."""
     with connect(url, key) as bp:
         bp.delete_dataset(dataset_id)
-    console.print(f"deleted dataset {dataset_id}")
+    console.print(f"deleted dataset {dataset_id}", markup=False)

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from service.cli.common import (
@@ -20,6 +21,7 @@ from service.cli.common import (
     fmt,
     page_note,
     print_json,
+    short_id,
     short_time,
     table,
 )
@@ -74,11 +76,11 @@ def submit(
             elif json_out:
                 print_json(job)
             else:
-                console.print(f"queued job [bold]{job['id']}[/]")
-                console.print(f"follow it with: backprop jobs follow {job['id']}")
+                console.print(f"queued job [bold]{escape(job['id'])}[/]")
+                console.print(f"follow it with: backprop jobs follow {job['id']}", markup=False)
             return
         if not quiet and not json_out:
-            console.print(f"queued job [bold]{job['id']}[/]")
+            console.print(f"queued job [bold]{escape(job['id'])}[/]")
         final = follow_job(bp, job["id"])
     _report(final, quiet, json_out)
 
@@ -98,9 +100,12 @@ def follow_cmd(
 
 
 def follow_job(bp: BackpropClient, job_id: str) -> dict[str, Any]:
-    """Render the events stream as a progress bar on stderr; returns the finished job."""
+    """Render the events stream as a progress bar on stderr; returns the finished job.
+
+    At the end the ETA is cleared, and a succeeded job's bar is complete even when early
+    stopping ended it before its last planned epoch."""
     job = bp.get_job(job_id)
-    short = job_id[:8]
+    short = escape(job_id[:8])
     progress = Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -111,15 +116,22 @@ def follow_job(bp: BackpropClient, job_id: str) -> dict[str, Any]:
         console=err_console,
     )
     total = int(job["training"].get("epochs") or 1)
+    last = 0
     with progress:
         bar = progress.add_task(
-            f"job {short} {job['status']}", total=total, loss="–", val="–", eta="–"
+            f"job {short} {escape(job['status'])}", total=total, loss="–", val="–", eta="–"
         )
         for event in bp.iter_events(job_id):
             data = event.data if isinstance(event.data, dict) else {}
             if event.event in ("status", "end"):
-                progress.update(bar, description=f"job {short} {data.get('status')}")
+                status = escape(str(data.get("status")))
+                progress.update(bar, description=f"job {short} {status}")
+            if event.event == "end":
+                progress.update(bar, eta="–")
+                if data.get("status") == "succeeded" and last:
+                    progress.update(bar, total=last, completed=last)
             elif event.event == "epoch":
+                last = max(last, int(data["epoch"]))
                 progress.update(
                     bar,
                     completed=data["epoch"],
@@ -128,6 +140,7 @@ def follow_job(bp: BackpropClient, job_id: str) -> dict[str, Any]:
                 )
             elif event.event == "progress":
                 eta = data.get("eta_seconds")
+                last = max(last, int(data.get("epoch") or 0))
                 progress.update(
                     bar,
                     total=data.get("epochs") or total,
@@ -138,7 +151,8 @@ def follow_job(bp: BackpropClient, job_id: str) -> dict[str, Any]:
 
 
 def _report(job: dict[str, Any], quiet: bool, json_out: bool) -> None:
-    """The finished job's outcome; exit code 1 unless it succeeded."""
+    """The finished job's outcome; exit code 1 unless it succeeded (never 0 for a job that
+    has not ended)."""
     if quiet:
         if job.get("model_id"):
             typer.echo(job["model_id"])
@@ -148,11 +162,19 @@ def _report(job: dict[str, Any], quiet: bool, json_out: bool) -> None:
         _show(job)
         if job.get("model_id"):
             console.print(
-                f"try it: backprop models predict {job['model_id']} --csv examples/wine.csv"
+                f"try it: backprop models predict {job['model_id']} "
+                "--csv FILE (or --instances JSON)",
+                markup=False,
             )
     if job["status"] in FAILED:
+        error = f": {job['error']}" if job.get("error") else ""
+        err_console.print(f"job {job['id']} {job['status']}{error}", markup=False)
+        raise typer.Exit(1)
+    if job["status"] != "succeeded":
         err_console.print(
-            f"job {job['id']} {job['status']}" + (f": {job['error']}" if job.get("error") else "")
+            f"job {job['id']} has not ended (still {job['status']}); "
+            f"follow it again with: backprop jobs follow {job['id']}",
+            markup=False,
         )
         raise typer.Exit(1)
 
@@ -179,8 +201,9 @@ def list_(
         p, m = j.get("progress") or {}, j.get("metrics") or {}
         epochs = f"{p['epoch']}/{p['epochs']}" if p else "–"
         rows.append([j["id"], j["status"], epochs, m.get("loss"), m.get("val_loss"),
-                     j.get("model_id"), short_time(j["created_at"])])  # fmt: skip
-    table("jobs", ("id", "status", "epoch", "loss", "val loss", "model", "created"), rows)
+                     short_id(j.get("model_id")), short_time(j["created_at"])])  # fmt: skip
+    columns = ("id", "status", "epoch", "loss", "val loss", "model", "created")
+    table("jobs", columns, rows, optional=("created", "model"))
     page_note(page)
 
 
@@ -236,9 +259,8 @@ def cancel(
     if json_out:
         print_json(job)
     else:
-        console.print(
-            f"job {job_id}: {job['status']}" + (" (stopping)" if job["status"] == "running" else "")
-        )
+        stopping = " (stopping)" if job["status"] == "running" else ""
+        console.print(f"job {job_id}: {job['status']}{stopping}", markup=False)
 
 
 @app.command("history")

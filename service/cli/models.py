@@ -19,6 +19,7 @@ from service.cli.common import (
     fmt,
     page_note,
     print_json,
+    short_id,
     short_time,
     table,
 )
@@ -42,12 +43,21 @@ def list_(
         print_json(page)
         return
     rows = [
-        [m["id"], m["task"], m["num_params"], m["metrics"].get("accuracy"),
-         m["metrics"].get("val_loss"), m["job_id"], short_time(m["created_at"])]
+        [m["id"], m["task"], m["num_params"], accuracy(m["metrics"]),
+         m["metrics"].get("val_loss"), short_id(m["job_id"]), short_time(m["created_at"])]
         for m in page["items"]
     ]  # fmt: skip
-    table("models", ("id", "task", "params", "accuracy", "val loss", "job", "created"), rows)
+    columns = ("id", "task", "params", "accuracy", "val loss", "job", "created")
+    table("models", columns, rows, optional=("created", "job", "params"))
     page_note(page)
+
+
+def accuracy(metrics: dict[str, Any]) -> str | None:
+    """Validation accuracy when the job held out data, else training accuracy, labelled."""
+    for name, label in (("val_accuracy", "val"), ("accuracy", "train")):
+        if metrics.get(name) is not None:
+            return f"{fmt(metrics[name])} ({label})"
+    return None
 
 
 @app.command("show")
@@ -185,7 +195,7 @@ def download(
     output = output or Path(f"model-{model_id}.npz")
     with connect(url, key) as bp:
         data = bp.download_weights(model_id, output)
-    console.print(f"saved {len(data)} bytes to {output}")
+    console.print(f"saved {len(data)} bytes to {output}", markup=False)
 
 
 @app.command("delete")
@@ -197,4 +207,4 @@ def delete(
     """Delete a trained model."""
     with connect(url, key) as bp:
         bp.delete_model(model_id)
-    console.print(f"deleted model {model_id}")
+    console.print(f"deleted model {model_id}", markup=False)

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import re
+import shutil
+import subprocess
+
+import pytest
 
 from service.api.routers.dashboard import STATIC_DIR
 
@@ -40,3 +45,35 @@ def test_the_page_uses_the_api_with_the_key_from_session_storage():
     assert "sessionStorage" in api and "Authorization" in api and "Bearer" in api
     assert "Last-Event-ID" in api and "/events" in api
     assert "localStorage" not in "".join(p.read_text() for p in STATIC_DIR.glob("*.js"))
+
+
+NODE = shutil.which("node")
+SCORE_SCRIPT = """
+globalThis.Node = class {};
+globalThis.document = {createElement: (tag) => ({tag, kids: [], append(c) { this.kids.push(c); },
+  setAttribute() {}, addEventListener() {}}), createTextNode: (text) => text};
+const {score} = await import(process.argv[1]);
+const text = (cell) => [cell].flat().map((c) => (typeof c === "string" ? c : c.kids.join("")));
+console.log(JSON.stringify(JSON.parse(process.argv[2]).map((m) => text(score(m)).join(""))));
+"""
+
+
+@pytest.mark.skipif(NODE is None, reason="needs node to run the dashboard's JavaScript")
+def test_the_model_list_shows_validation_accuracy_first_and_says_which():
+    metrics = [
+        {"accuracy": 0.95, "val_accuracy": 0.9722, "loss": 0.1, "val_loss": 0.2},
+        {"accuracy": 0.95, "loss": 0.1},
+        {"loss": 0.5, "val_loss": 0.25},
+        {},
+    ]
+    out = subprocess.run(
+        [NODE, "--experimental-default-type=module", "--input-type=module", "-e", SCORE_SCRIPT,
+         "--", (STATIC_DIR / "models.js").as_uri(), json.dumps(metrics)],
+        capture_output=True, text=True, timeout=60, check=True,
+    )  # fmt: skip
+    assert json.loads(out.stdout) == [
+        "0.9722 val accuracy",
+        "0.9500 train accuracy",
+        "0.2500 val loss",
+        "–",
+    ]

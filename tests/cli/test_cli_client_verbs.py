@@ -98,6 +98,9 @@ def test_errors_are_readable(live_server, tmp_path):
     assert "layer" in result.stderr and "3" in result.stderr
     result = run(live_server, "datasets", "list", code=1, BACKPROP_URL="http://127.0.0.1:9")
     assert "cannot reach" in result.stderr
+    for target in ("[/nope]", "[bold]x"):  # the service's message names it: no markup
+        result = run(live_server, "datasets", "upload", str(WINE), "--target", target, code=1)
+        assert f"target column '{target}' not found" in result.stderr, result.stderr
 
 
 def test_key_comes_from_the_key_file_of_backprop_up(live_server, tmp_path):

@@ -36,6 +36,8 @@ def readyz(session: SessionDep, settings: SettingsDep):  # noqa: ANN201
             checks["broker"] = f"error: {type(exc).__name__}"
     else:
         checks["broker"] = "embedded"
-    if any(v.startswith("error") for v in checks.values()):
-        return problem(503, f"not ready: {checks}")
+    failing = {name: state for name, state in checks.items() if state.startswith("error")}
+    if failing:
+        detail = "not ready: " + "; ".join(f"{n} {s}" for n, s in failing.items())
+        return problem(503, detail, [{"field": n, "message": s} for n, s in failing.items()])
     return {"status": "ready", "checks": checks}

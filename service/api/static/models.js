@@ -4,6 +4,14 @@ import { api } from "./api.js";
 import { h, num, replace, shortId, when } from "./dom.js";
 
 const MAX_FIELDS = 64;
+// The list's score, best first: validation figures when the job held out data, else training.
+const SCORES = [["val_accuracy", "val accuracy"], ["accuracy", "train accuracy"],
+  ["val_loss", "val loss"], ["loss", "train loss"]];
+
+export function score(metrics) {
+  const found = SCORES.find(([key]) => (metrics || {})[key] != null);
+  return found ? [num(metrics[found[0]]), " ", h("span", { class: "muted" }, found[1])] : "–";
+}
 
 export function modelsView(root, onError) {
   const box = h("section", { class: "card" }, h("h2", {}, "Models"), h("p", {}, "loading…"));
@@ -13,7 +21,7 @@ export function modelsView(root, onError) {
       h("td", {}, h("a", { href: `#/models/${m.id}` }, shortId(m.id))),
       h("td", {}, m.task),
       h("td", { class: "num" }, m.num_params),
-      h("td", { class: "num" }, num(m.metrics.accuracy ?? m.metrics.val_loss ?? m.metrics.loss)),
+      h("td", { class: "num" }, score(m.metrics)),
       h("td", {}, h("a", { href: `#/jobs/${m.job_id}` }, shortId(m.job_id))),
       h("td", {}, when(m.created_at))));
     replace(box, h("h2", {}, "Models"), h("table", { class: "table", id: "models-table" },
