@@ -80,6 +80,9 @@ class Settings(BaseSettings):
     """With a Redis broker, count requests in Redis so all API processes share one budget
     per key (in-process counting while Redis is unreachable); otherwise per process."""
     model_cache_size: int = 32
+    model_cache_check_seconds: float = 5.0
+    """A cached model is re-confirmed in the database after this long, so a model deleted
+    through another API process stops answering within it (0: check every request)."""
     shutdown_grace_seconds: float = 5.0
     """On SIGTERM the API waits this long for open requests (e.g. event streams, which the
     clients resume) before closing them and stopping its embedded worker."""

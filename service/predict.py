@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -27,6 +28,8 @@ class LoadedModel:
     task: str
     n_features: int
     input_shape: tuple[int, ...]
+    checked_at: float = field(default_factory=time.monotonic)
+    """When the database last confirmed the model exists (time.monotonic())."""
 
 
 def load_model(row: TrainedModel) -> LoadedModel:

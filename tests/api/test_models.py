@@ -114,3 +114,29 @@ def test_weights_download_and_delete(app_client):
         ).status_code
         == 404
     )
+
+
+def test_a_model_deleted_through_another_process_stops_answering(app_client):
+    """Each API process caches models; a cached one is re-confirmed in the database after
+    BACKPROP_MODEL_CACHE_CHECK_SECONDS, so another process's delete reaches it."""
+    from fastapi.testclient import TestClient
+
+    from service.api.app import create_app
+
+    rows = [[i, (i * 7) % 3 / 3, i % 2] for i in range(40)]
+    network = {"layers": [{"type": "dense", "units": 2, "activation": "softmax"}]}
+    model = train(app_client, csv_bytes(["a", "b", "t"], rows), "t", network, {"epochs": 2})
+    url = f"/v1/models/{model['id']}/predict"
+    body = {"instances": [[1.0, 0.5]]}
+    settings = app_client.app_settings
+    settings.model_cache_check_seconds = 3600.0
+    assert app_client.post(url, json=body).status_code == 200
+    assert app_client.app.state.model_cache.get(model["id"]) is not None  # cached
+    headers = dict(app_client.headers)
+    with TestClient(create_app(settings, embedded_worker=False), headers=headers) as other:
+        assert other.delete(f"/v1/models/{model['id']}").status_code == 204
+    assert app_client.post(url, json=body).status_code == 200  # within the check interval
+    settings.model_cache_check_seconds = 0.0
+    r = app_client.post(url, json=body)
+    assert r.status_code == 404, r.text
+    assert app_client.app.state.model_cache.get(model["id"]) is None

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import time
+
 from fastapi import APIRouter, HTTPException, Request, Response
 from fastapi.responses import JSONResponse
+from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from service.api.deps import PageDep, SessionDep, TenantDep
@@ -81,6 +84,13 @@ async def predict_route(
     loaded = cache.get(model_id)
     if loaded is not None and loaded.tenant_id != tenant.id:
         raise HTTPException(404, f"model {model_id} not found")
+    max_age = request.app.state.settings.model_cache_check_seconds
+    if loaded is not None and time.monotonic() - loaded.checked_at >= max_age:
+        # another API process may have deleted it: confirm now and then, not per request
+        if not await run_in_threadpool(_exists, request, tenant.id, model_id):
+            cache.drop(model_id)
+            raise HTTPException(404, f"model {model_id} not found")
+        loaded.checked_at = time.monotonic()
     if loaded is None:
         loaded = await run_in_threadpool(_load_into_cache, request, tenant.id, model_id)
     if len(body.instances) > INLINE_ROWS:
@@ -90,6 +100,17 @@ async def predict_route(
 
 INLINE_ROWS = 64
 """Up to this many rows are predicted on the event loop (well under a millisecond)."""
+
+
+def _exists(request: Request, tenant_id: str, model_id: str) -> bool:
+    settings = request.app.state.settings
+    with session_factory(settings.sqlalchemy_url)() as session:
+        found = session.scalar(
+            select(TrainedModel.id).where(
+                TrainedModel.id == model_id, TrainedModel.tenant_id == tenant_id
+            )
+        )
+    return found is not None
 
 
 def _load_into_cache(request: Request, tenant_id: str, model_id: str) -> LoadedModel:
