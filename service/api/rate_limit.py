@@ -1,22 +1,22 @@
 """Requests per API key per minute: a sliding window of 60 s, 429 with Retry-After above it.
 
 :class:`RateLimiter` counts in this process. :class:`SharedRateLimiter` counts in Redis (one
-sorted set per key, checked and updated by one Lua script on Redis's clock), so every API
-process behind a load balancer shares one budget per key. When Redis cannot be reached it
-falls back to the in-process count for ``retry_seconds`` and then tries Redis again: a broker
-outage must not take the API down (a job POSTed meanwhile is still accepted).
+sorted set per key, updated by one Lua script on Redis's clock), so every API process
+behind a load balancer shares one budget per key; requests never wait for Redis (see the
+class). When Redis cannot be reached it falls back to the in-process count for
+``retry_seconds`` and then tries Redis again: a broker outage must not take the API down (a
+job POSTed meanwhile is still accepted).
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import math
 import threading
 import time
 import uuid
 from collections import OrderedDict, deque
-from typing import Any
+from dataclasses import dataclass
 
 from fastapi import HTTPException
 
@@ -24,21 +24,26 @@ log = logging.getLogger(__name__)
 
 WINDOW_SECONDS = 60.0
 
-# KEYS[1] = the key's window; ARGV = limit, window (ms), unique member.
-# Returns {1, 0} when admitted, else {0, ms until the oldest counted request leaves}.
-SLIDING_WINDOW_LUA = """
+# KEYS[1] = the key's window; ARGV = requests to add, window (ms), unique member prefix.
+# Returns {requests now in the window, ms until the oldest of them leaves it}.
+SYNC_LUA = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local limit = tonumber(ARGV[1])
 local window = tonumber(ARGV[2])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
-if redis.call('ZCARD', KEYS[1]) >= limit then
-  local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-  return {0, tonumber(oldest[2]) + window - now}
+local n = tonumber(ARGV[1])
+for i = 1, n do
+  redis.call('ZADD', KEYS[1], now, ARGV[3] .. ':' .. i)
 end
-redis.call('ZADD', KEYS[1], now, ARGV[3])
-redis.call('PEXPIRE', KEYS[1], window)
-return {1, 0}
+if n > 0 then
+  redis.call('PEXPIRE', KEYS[1], window)
+end
+local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+local wait = 0
+if oldest[2] then
+  wait = tonumber(oldest[2]) + window - now
+end
+return {redis.call('ZCARD', KEYS[1]), wait}
 """
 
 
@@ -82,8 +87,25 @@ class RateLimiter:
         self.check(key_id)
 
 
+@dataclass
+class _KeyView:
+    """What this process knows of one key's window."""
+
+    count: int = 0  # requests in the window at the last sync, all processes (ours included)
+    wait_ms: float = 0.0  # then: until the oldest of them leaves the window
+    synced_at: float = 0.0  # time.monotonic() of that sync
+    pending: int = 0  # admitted here since, not yet counted in Redis
+
+
 class SharedRateLimiter:
-    """Per-key sliding window of one minute shared by all API processes through Redis."""
+    """Per-key sliding window of one minute shared by all API processes through Redis.
+
+    Requests never wait for Redis: each is admitted or refused from this process's view
+    (the key's count at the last sync plus what it admitted since), and a background
+    thread sends the new requests and reads the key's count back every ``sync_seconds``.
+    So N processes may together admit up to about N x (requests per key per sync interval)
+    beyond the limit before all of them see it.
+    """
 
     def __init__(
         self,
@@ -91,26 +113,26 @@ class SharedRateLimiter:
         redis_url: str,
         *,
         prefix: str = "backprop:ratelimit:",
+        sync_seconds: float = 0.05,
         timeout_seconds: float = 0.25,
         retry_seconds: float = 5.0,
     ) -> None:
         import redis
 
         self.prefix = prefix
+        self.sync_seconds = sync_seconds
         self.retry_seconds = retry_seconds
         self.local = RateLimiter(per_minute)
-        self._url = redis_url
-        self._opts: dict[str, Any] = {
-            "socket_timeout": timeout_seconds,
-            "socket_connect_timeout": timeout_seconds,
-        }
-        self._sync = redis.Redis.from_url(redis_url, **self._opts)
-        self._script = self._sync.register_script(SLIDING_WINDOW_LUA)
-        self._async: Any = None  # per event loop: an asyncio client cannot change loops
-        self._async_loop: asyncio.AbstractEventLoop | None = None
-        self._ascript: Any = None
-        self._down_until = 0.0
+        self._redis = redis.Redis.from_url(
+            redis_url, socket_timeout=timeout_seconds, socket_connect_timeout=timeout_seconds
+        )
+        self._script = self._redis.register_script(SYNC_LUA)
         self._errors: tuple[type[BaseException], ...] = (redis.RedisError, OSError)
+        self._views: dict[str, _KeyView] = {}
+        self._lock = threading.Lock()
+        self._down_until = 0.0
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
 
     @property
     def per_minute(self) -> int:
@@ -120,29 +142,55 @@ class SharedRateLimiter:
     def per_minute(self, value: int) -> None:
         self.local.per_minute = value
 
-    def _async_script(self) -> Any:
-        import redis.asyncio
+    def check(self, key_id: str) -> None:
+        """Count one request for the key; 429 with Retry-After when over the limit."""
+        if self.per_minute <= 0:
+            return
+        if time.monotonic() < self._down_until:
+            self.local.check(key_id)
+            return
+        self._start()
+        with self._lock:
+            view = self._views.setdefault(key_id, _KeyView())
+            if view.count + view.pending >= self.per_minute:
+                waited = (time.monotonic() - view.synced_at) * 1000.0
+                raise too_many(self.per_minute, (view.wait_ms - waited) / 1000.0)
+            view.pending += 1
 
-        loop = asyncio.get_running_loop()
-        if self._async_loop is not loop:
-            self._async = redis.asyncio.Redis.from_url(self._url, **self._opts)
-            self._ascript = self._async.register_script(SLIDING_WINDOW_LUA)
-            self._async_loop = loop
-        return self._ascript
+    async def acheck(self, key_id: str) -> None:
+        """:meth:`check` for the event loop (nothing here blocks)."""
+        self.check(key_id)
 
-    def _args(self, key_id: str) -> tuple[list[str], list[Any]]:
+    def sync(self) -> None:
+        """Send every key's new requests to Redis and read its count back (what the
+        background thread does every ``sync_seconds``)."""
+        with self._lock:
+            todo = [
+                (key, view, view.pending)
+                for key, view in self._views.items()
+                if view.pending or 2 * view.count >= self.per_minute  # new, or near the limit
+            ]
+            for _, view, _ in todo:
+                view.pending = 0
         window_ms = int(WINDOW_SECONDS * 1000)
-        return [self.prefix + key_id], [self.per_minute, window_ms, uuid.uuid4().hex]
+        for i, (key, view, sent) in enumerate(todo):
+            try:
+                count, wait_ms = self._script(
+                    keys=[self.prefix + key], args=[sent, window_ms, uuid.uuid4().hex]
+                )
+            except self._errors as exc:
+                self._went_down(exc, [(v, n) for _, v, n in todo[i:]])
+                return
+            with self._lock:
+                view.count, view.wait_ms = int(count), float(wait_ms)
+                view.synced_at = time.monotonic()
+                if not view.pending and view.count == 0:
+                    self._views.pop(key, None)
 
-    def _verdict(self, reply: list[Any]) -> None:
-        admitted, wait_ms = int(reply[0]), int(reply[1])
-        if not admitted:
-            raise too_many(self.per_minute, wait_ms / 1000.0)
-
-    def _use_local(self) -> bool:
-        return time.monotonic() < self._down_until
-
-    def _went_down(self, exc: BaseException) -> None:
+    def _went_down(self, exc: BaseException, unsent: list[tuple[_KeyView, int]]) -> None:
+        with self._lock:
+            for view, n in unsent:
+                view.pending += n  # sent once Redis is back
         self._down_until = time.monotonic() + self.retry_seconds
         log.warning(
             "rate limiter: Redis unreachable (%s); counting in this process for %.0f s",
@@ -150,35 +198,28 @@ class SharedRateLimiter:
             self.retry_seconds,
         )
 
-    def check(self, key_id: str) -> None:
-        """Count one request for the key (blocking; for worker threads)."""
-        if self.per_minute <= 0:
-            return
-        if not self._use_local():
-            try:
-                keys, args = self._args(key_id)
-                return self._verdict(self._script(keys=keys, args=args))
-            except self._errors as exc:
-                self._went_down(exc)
-        self.local.check(key_id)
+    def _start(self) -> None:
+        if self._thread is None:
+            with self._lock:
+                if self._thread is None:
+                    self._thread = threading.Thread(
+                        target=self._run, name="rate-limit-sync", daemon=True
+                    )
+                    self._thread.start()
 
-    async def acheck(self, key_id: str) -> None:
-        """Count one request for the key without blocking the event loop."""
-        if self.per_minute <= 0:
-            return
-        if not self._use_local():
-            try:
-                keys, args = self._args(key_id)
-                return self._verdict(await self._async_script()(keys=keys, args=args))
-            except self._errors as exc:
-                self._went_down(exc)
-        self.local.check(key_id)
+    def _run(self) -> None:
+        while not self._stop.wait(self.sync_seconds):
+            if time.monotonic() >= self._down_until:
+                self.sync()
 
     async def aclose(self) -> None:
-        """Close the connection pools."""
-        if self._async is not None and self._async_loop is asyncio.get_running_loop():
-            await self._async.aclose()
-        self._sync.close()
+        """Send what is pending, stop the background thread and close the connections."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=2)
+        if time.monotonic() >= self._down_until:
+            self.sync()
+        self._redis.close()
 
 
 def build_rate_limiter(
