@@ -9,9 +9,10 @@ import math
 from typing import Any
 
 
-def _pair(value: Any, default: int) -> tuple[int, int]:
+def _pair(value: Any, default: int | tuple[int, int]) -> tuple[int, int]:
+    """k -> (k, k), [a, b] -> (a, b); None (absent) -> ``default`` (an int or a pair)."""
     if value is None:
-        return default, default
+        value = default
     if isinstance(value, int):
         return value, value
     return int(value[0]), int(value[1])
@@ -32,7 +33,7 @@ def estimate_params(layers: list[dict[str, Any]], input_shape: list[int]) -> int
             kh, kw = _pair(layer.get("kernel_size"), 3)
             sh, sw = _pair(layer.get("stride"), 1)
             filters = int(layer["filters"])
-            total += kh * kw * last * filters + filters
+            total += kh * kw * last * filters + (filters if layer.get("use_bias", True) else 0)
             if layer.get("padding", "valid") == "same":
                 h, w = math.ceil(shape[0] / sh), math.ceil(shape[1] / sw)
             else:
@@ -40,7 +41,7 @@ def estimate_params(layers: list[dict[str, Any]], input_shape: list[int]) -> int
             shape = [max(h, 1), max(w, 1), filters]
         elif kind in ("maxpool2d", "avgpool2d") and len(shape) == 3:
             ph, pw = _pair(layer.get("pool_size"), 2)
-            sh, sw = _pair(layer.get("stride"), ph)
+            sh, sw = _pair(layer.get("stride"), (ph, pw))
             shape = [max((shape[0] - ph) // sh + 1, 1), max((shape[1] - pw) // sw + 1, 1), shape[2]]
         elif kind == "flatten":
             shape = [math.prod(shape)]

@@ -15,6 +15,10 @@ from service.schemas.common import StrictModel
 Activation = Literal[
     "relu", "leaky_relu", "elu", "gelu", "softplus", "tanh", "sigmoid", "softmax", "linear"
 ]
+RecurrentActivation = Literal[
+    "relu", "leaky_relu", "elu", "gelu", "softplus", "tanh", "sigmoid", "linear"
+]
+"""A simple_rnn state activation: any elementwise activation (softmax is refused)."""
 Initializer = Literal["he", "glorot"]
 IntPair = (
     Annotated[int, Field(ge=1, le=4096)]
@@ -127,7 +131,7 @@ class SimpleRNNLayer(StrictModel):
     return_sequences: bool = Field(
         default=False, description="true: (timesteps, units); false: the last state (units,)."
     )
-    activation: Activation = "tanh"
+    activation: RecurrentActivation = "tanh"
 
 
 class LSTMLayer(StrictModel):

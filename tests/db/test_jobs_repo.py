@@ -177,9 +177,7 @@ def _after_the_select(session, action) -> None:
     session.execute = spy
 
 
-def test_reaper_does_not_override_a_heartbeat_or_cancel_that_lands_meanwhile(
-    sessions, tenant_id
-):
+def test_reaper_does_not_override_a_heartbeat_or_cancel_that_lands_meanwhile(sessions, tenant_id):
     beating, cancelling = new_job(sessions, tenant_id), new_job(sessions, tenant_id)
     with sessions() as s:
         jobs_repo.claim(s, beating, "w1")

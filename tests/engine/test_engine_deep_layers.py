@@ -213,3 +213,93 @@ def test_recurrent_learns_running_sum(kind):
         batch_size=32,
     )
     assert accuracy(net.predict(X[1200:]), y[1200:]) >= 0.95
+
+
+PREDICT_N = 97  # prime and larger than every layer dimension in the nets below
+INFERENCE_NETS = [
+    (
+        [
+            {"type": "conv2d", "filters": 4, "kernel_size": 3, "padding": "same"},
+            {"type": "batchnorm"},
+            {"type": "maxpool2d", "pool_size": [2, 3]},
+            {"type": "conv2d", "filters": 3, "kernel_size": 2, "activation": "gelu"},
+            {"type": "avgpool2d", "pool_size": 1},
+            {"type": "activation", "activation": "gelu"},
+            {"type": "flatten"},
+            {"type": "dropout", "rate": 0.3},
+            {"type": "dense", "units": 3, "activation": "softmax"},
+        ],
+        (6, 9, 2),
+    ),
+    (
+        [
+            {"type": "embedding", "input_dim": 11, "output_dim": 4},
+            {"type": "batchnorm"},
+            {"type": "simple_rnn", "units": 5, "activation": "gelu", "return_sequences": True},
+            {"type": "lstm", "units": 4, "return_sequences": True},
+            {"type": "gru", "units": 3},
+            {"type": "dense", "units": 2, "activation": "softmax"},
+        ],
+        (6,),
+    ),
+]
+
+
+def _held_arrays(obj, found: list[np.ndarray]) -> list[np.ndarray]:
+    """Every ndarray reachable from obj through dicts / lists / tuples, with its bases."""
+    if isinstance(obj, np.ndarray):
+        while isinstance(obj, np.ndarray):
+            found.append(obj)
+            obj = obj.base
+    elif isinstance(obj, dict):
+        for v in obj.values():
+            _held_arrays(v, found)
+    elif isinstance(obj, list | tuple):
+        for v in obj:
+            _held_arrays(v, found)
+    return found
+
+
+def _inputs(shape, n: int, rng) -> np.ndarray:
+    return rng.integers(0, 11, (n, *shape)) if len(shape) == 1 else rng.normal(size=(n, *shape))
+
+
+@pytest.mark.parametrize("layers,shape", INFERENCE_NETS)
+def test_predict_keeps_nothing_on_the_layers(layers, shape, rng):
+    """predict leaves no array of its batch on any layer and does not disturb the caches of
+    a training-mode forward: backward after an interleaved predict gives the same grads."""
+    x_train, x_pred = _inputs(shape, 8, rng), _inputs(shape, PREDICT_N, rng)
+    plain, interleaved = build_network(layers, shape, seed=3), build_network(layers, shape, seed=3)
+    out = plain.forward(x_train, training=True)
+    grad = rng.normal(size=out.shape)
+    plain.backward(grad)
+    interleaved.forward(x_train, training=True)
+    before = [id(v) for layer in interleaved.layers for v in vars(layer).values()]
+    pred = interleaved.predict(x_pred)
+    assert pred.shape == (PREDICT_N, interleaved.output_shape[0])
+    np.testing.assert_allclose(pred, interleaved.predict(x_pred[::-1])[::-1], rtol=1e-6)
+    for i, layer in enumerate(interleaved.layers):
+        held = _held_arrays(vars(layer), [])
+        assert held or not layer.params, "the walk sees the layer's arrays"
+        pinned = [a.shape for a in held if any(d % PREDICT_N == 0 for d in a.shape)]
+        assert not pinned, f"layer {i} ({layer.type_name}) keeps predict arrays {pinned}"
+    assert [id(v) for layer in interleaved.layers for v in vars(layer).values()] == before
+    interleaved.backward(grad)
+    np.testing.assert_array_equal(interleaved.flat_grads, plain.flat_grads)
+    assert np.abs(plain.flat_grads).sum() > 0
+
+
+def test_batchnorm_single_row_batch_keeps_running_statistics():
+    """A trailing training batch of one row (n % batch_size == 1) is normalised with the
+    running statistics and leaves them alone; before, it pulled running_var toward 0."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(2.0, 3.0, size=(33, 2))  # 32 + 1: every epoch ends in a one-row batch
+    y = (X[:, 0] > 2).astype(int)
+    layers = [{"type": "batchnorm"}, {"type": "dense", "units": 2, "activation": "softmax"}]
+    net = build_network(layers, (2,), seed=0)
+    opt = {"type": "sgd", "learning_rate": 0.01}
+    fit(net, X, y, loss="cross_entropy", optimizer=opt, epochs=40, batch_size=32)
+    state = net.layers[0].state
+    # with batch variance 0 in every second step the old update converged to ~0.47 * var
+    np.testing.assert_allclose(state["running_var"], X.var(axis=0, ddof=1), rtol=0.1)
+    np.testing.assert_allclose(state["running_mean"], X.mean(axis=0), atol=0.3)

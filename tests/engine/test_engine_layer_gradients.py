@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from service.engine import LAYER_TYPES
+from service.engine import ACTIVATIONS, LAYER_TYPES
 
 F64 = np.float64
 
@@ -107,7 +107,44 @@ def test_recurrent(kind, return_sequences, gradcheck, rng):
     _check_layer(spec, (5, 3), gradcheck, rng)
 
 
-@pytest.mark.parametrize("activation", ["relu", "gelu", "elu", "softplus"])
+@pytest.mark.parametrize(
+    "activation", ["relu", "leaky_relu", "gelu", "elu", "softplus", "sigmoid", "linear"]
+)
 def test_simple_rnn_activations(activation, gradcheck, rng):
     spec = {"type": "simple_rnn", "units": 3, "activation": activation, "return_sequences": True}
     _check_layer(spec, (4, 2), gradcheck, rng)
+
+
+@pytest.mark.parametrize("shape", [(4,), (1, 1, 3)])
+def test_batchnorm_single_value_per_channel(shape, gradcheck, rng):
+    """Training on one value per channel uses (and keeps) the running statistics, like
+    inference, so the output is not just beta and the input gradient is not zero."""
+    layer = LAYER_TYPES["batchnorm"].from_spec({"type": "batchnorm"})
+    layer.build(shape, np.random.default_rng(0), F64)
+    layer.state["running_mean"][...] = rng.standard_normal(shape[-1])
+    layer.state["running_var"][...] = rng.uniform(0.5, 2.0, shape[-1])
+    layer.params["gamma"] += 0.1 * rng.standard_normal(shape[-1])
+    state = {k: v.copy() for k, v in layer.state.items()}
+    x = rng.standard_normal((1, *shape))
+    r = rng.standard_normal((1, *shape))
+    out = layer.forward(x, training=True)
+    np.testing.assert_array_equal(out, layer.infer(x))
+    assert not np.allclose(out, layer.params["beta"])
+    for k, v in state.items():
+        np.testing.assert_array_equal(layer.state[k], v)
+    dx = layer.backward(r)
+    grads = {k: g.copy() for k, g in layer.grads.items()}
+    assert np.abs(dx).min() > 0
+
+    def loss() -> float:
+        return float(np.sum(layer.forward(x, training=True) * r))
+
+    gradcheck.assert_close(loss, x, dx, tol=1e-6)
+    for k, p in layer.params.items():
+        gradcheck.assert_close(loss, p, grads[k], tol=1e-6)
+
+
+@pytest.mark.parametrize("activation", sorted(ACTIVATIONS))
+def test_activation_layer(activation, gradcheck, rng):
+    """The standalone layer (gelu keeps its input for backward) over a 3-D input."""
+    _check_layer({"type": "activation", "activation": activation}, (2, 5), gradcheck, rng)

@@ -37,9 +37,14 @@ class ActivationLayer(Layer):
         return self.activation.name
 
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
+        """Keeps the output (and the input, if the activation's backward needs it)."""
         self._a = self.activation.forward(x)
         self._z = x if self.activation.uses_input else None
         return self._a
+
+    def infer(self, x: np.ndarray) -> np.ndarray:
+        """Fresh activated copy of x; keeps nothing."""
+        return self.activation.forward(x)
 
     def backward(
         self, grad: np.ndarray, *, skip_activation: bool = False, need_input_grad: bool = True

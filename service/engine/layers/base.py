@@ -6,10 +6,14 @@ maps ``(N, *input_shape) -> (N, *output_shape)``. Parameters and their gradients
 optimizers may hold references to those arrays. Non-trainable buffers (batchnorm running
 statistics) live in ``state``: saved with the weights, never touched by optimizers.
 
+``forward`` (in either mode) keeps on the layer what ``backward`` needs, so ``backward`` may
+follow a ``training=False`` forward too (gradients with fixed batchnorm statistics).
 Training-mode work arrays come from :meth:`Layer.buffer`: allocated once per shape and reused
 by every later step (a training-mode forward output is therefore valid until that layer's
-next training-mode forward). Inference (``training=False`` and :meth:`Layer.infer`) allocates
-its outputs, so a built network may serve predictions from several threads at once.
+next training-mode forward). :meth:`Layer.infer` (what ``Network.predict`` runs) keeps
+nothing on the layer and allocates its outputs, so a built network pins no inference arrays
+and may serve predictions from several threads at once; every layer whose ``forward`` caches
+overrides it.
 ``decay_keys`` names the parameters that weight decay / L1 / L2 apply to (weights, not
 biases or normalisation scales).
 """
@@ -112,8 +116,9 @@ class Layer:
         raise NotImplementedError
 
     def infer(self, x: np.ndarray) -> np.ndarray:
-        """Inference output for x without caching anything for backward: (N, *input_shape)
-        -> (N, *output_shape), a fresh array (or a view of x). Default: forward(x, False)."""
+        """Inference output for x, storing nothing on the layer: (N, *input_shape) ->
+        (N, *output_shape), a fresh array (or a view of x). Default: forward(x, False), for
+        layers whose forward stores nothing."""
         return self.forward(x, training=False)
 
     def backward(

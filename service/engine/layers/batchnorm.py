@@ -20,7 +20,13 @@ class BatchNorm(Layer):
     ``running = momentum * running + (1 - momentum) * batch`` (the running variance uses the
     unbiased batch variance, as PyTorch; PyTorch's ``momentum`` is ``1 - momentum`` here).
     Inference uses the running statistics. ``running_mean`` / ``running_var`` are
-    non-trainable ``state`` entries, saved with the weights."""
+    non-trainable ``state`` entries, saved with the weights.
+
+    A training batch holding a single value per channel (one row of (N, F) features, e.g.
+    the trailing batch when ``n % batch_size == 1``) has no variance: PyTorch raises. Here
+    that batch is normalised with the running statistics, which it leaves unchanged, and
+    its gradient treats them as constants (so the row still trains gamma, beta and the
+    layers below, and cannot pull ``running_var`` toward 0)."""
 
     type_name = "batchnorm"
     spec_keys = ("momentum", "epsilon")
@@ -60,10 +66,12 @@ class BatchNorm(Layer):
         return input_shape
 
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
+        """(N, ..., C) -> (N, ..., C); keeps the normalised input for backward."""
         c = x.shape[-1]
         x2 = x.reshape(-1, c)
         m = x2.shape[0]
-        if training:
+        batch_stats = training and m > 1  # one value per channel: running stats (see class)
+        if batch_stats:
             mean = x2.mean(axis=0)
             xc = x2 - mean
             var = np.einsum("ij,ij->j", xc, xc) / m
@@ -72,15 +80,24 @@ class BatchNorm(Layer):
             rm *= mom
             rm += (1.0 - mom) * mean
             rv *= mom
-            rv += (1.0 - mom) * var * (m / max(m - 1, 1))
+            rv += (1.0 - mom) * var * (m / (m - 1))
         else:
             mean, var = self.state["running_mean"], self.state["running_var"]
             xc = x2 - mean
         inv_std = 1.0 / np.sqrt(var + self.epsilon)
         xhat = xc
         xhat *= inv_std
-        self._xhat, self._inv_std, self._training = xhat, inv_std, training
+        self._xhat, self._inv_std, self._training = xhat, inv_std, batch_stats
         out = xhat * self.params["gamma"]
+        out += self.params["beta"]
+        return out.reshape(x.shape)
+
+    def infer(self, x: np.ndarray) -> np.ndarray:
+        """(N, ..., C) -> fresh (N, ..., C) with the running statistics; keeps nothing."""
+        inv_std = 1.0 / np.sqrt(self.state["running_var"] + self.epsilon)
+        out = x.reshape(-1, x.shape[-1]) - self.state["running_mean"]
+        out *= inv_std
+        out *= self.params["gamma"]
         out += self.params["beta"]
         return out.reshape(x.shape)
 

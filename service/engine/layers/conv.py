@@ -107,18 +107,27 @@ class Conv2D(Layer):
             self.grads["b"] = np.zeros_like(self.params["b"])
         return (ho, wo, self.filters)
 
-    def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
+    def _conv(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """(N, H, W, C) -> (im2col matrix (N*Ho*Wo, kh*kw*C), activations (N*Ho*Wo, filters),
+        pre-activations kept for the activation's backward or None)."""
         n = x.shape[0]
         ho, wo = self._out_hw
         xp = pad_hw(np.ascontiguousarray(x), self._pads)
         cols = windows(xp, self.kernel, self.stride, self._out_hw).reshape(n * ho * wo, -1)
-        W = self.params["W"]
-        z = cols @ W.reshape(-1, self.filters)
+        z = cols @ self.params["W"].reshape(-1, self.filters)
         if self.use_bias:
             z += self.params["b"]
-        a, self._z = activate(self.activation, z)
-        self._cols, self._a = cols, a
-        return a.reshape(n, ho, wo, self.filters)
+        a, z_kept = activate(self.activation, z)
+        return cols, a, z_kept
+
+    def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
+        """(N, H, W, C) -> (N, Ho, Wo, filters); keeps the im2col matrix for backward."""
+        self._cols, self._a, self._z = self._conv(x)
+        return self._a.reshape(x.shape[0], *self._out_hw, self.filters)
+
+    def infer(self, x: np.ndarray) -> np.ndarray:
+        """(N, H, W, C) -> fresh (N, Ho, Wo, filters); keeps nothing."""
+        return self._conv(x)[1].reshape(x.shape[0], *self._out_hw, self.filters)
 
     def backward(
         self, grad: np.ndarray, *, skip_activation: bool = False, need_input_grad: bool = True

@@ -41,6 +41,10 @@ class Dropout(Layer):
         self._mask = u
         return x * u
 
+    def infer(self, x: np.ndarray) -> np.ndarray:
+        """Identity (x itself); keeps nothing."""
+        return x
+
     def backward(
         self, grad: np.ndarray, *, skip_activation: bool = False, need_input_grad: bool = True
     ) -> np.ndarray | None:

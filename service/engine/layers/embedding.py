@@ -51,9 +51,13 @@ class Embedding(Layer):
         return ids
 
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
-        ids = self.token_ids(x)
-        self._ids = ids
-        return self.params["W"][ids]
+        """(N, *S) ids -> (N, *S, output_dim); keeps the ids for backward."""
+        self._ids = self.token_ids(x)
+        return self.params["W"][self._ids]
+
+    def infer(self, x: np.ndarray) -> np.ndarray:
+        """Like forward, keeping nothing."""
+        return self.params["W"][self.token_ids(x)]
 
     def backward(
         self, grad: np.ndarray, *, skip_activation: bool = False, need_input_grad: bool = True

@@ -24,7 +24,8 @@ class GRU(Recurrent):
     def _build_extra(self) -> None:
         self.params["b_hh"] = np.zeros(3 * self.units, dtype=self.dtype)
 
-    def _run(self, xw: np.ndarray) -> np.ndarray:
+    def _run(self, xw: np.ndarray) -> tuple[np.ndarray, tuple]:
+        """Saves the gate activations (T, N, 3U) and the n-block of h U + b_hh (T, N, U)."""
         t, n, _ = xw.shape
         u = self.units
         U, b_hh = self.params["U"], self.params["b_hh"]
@@ -44,12 +45,11 @@ class GRU(Recurrent):
             np.subtract(h[s], nn, out=h[s + 1])
             h[s + 1] *= z
             h[s + 1] += nn
-        self._gates, self._hun = xw, hun
-        return h
+        return h, (xw, hun)
 
     def _bptt(self, dh: np.ndarray) -> np.ndarray:
         t, n, u = dh.shape
-        A, hun, h = self._gates, self._hun, self._h
+        (A, hun), h = self._saved, self._h
         assert h is not None
         UT = self.params["U"].T
         dxw = np.empty((t, n, 3 * u), dtype=dh.dtype)

@@ -25,7 +25,8 @@ class LSTM(Recurrent):
         b[self.units : 2 * self.units] = 1.0
         return b
 
-    def _run(self, xw: np.ndarray) -> np.ndarray:
+    def _run(self, xw: np.ndarray) -> tuple[np.ndarray, tuple]:
+        """Saves the gate activations (T, N, 4U), cells (T + 1, N, U) and tanh(c) (T, N, U)."""
         t, n, _ = xw.shape
         u = self.units
         U = self.params["U"]
@@ -43,12 +44,11 @@ class LSTM(Recurrent):
             c[s + 1] += i * g
             np.tanh(c[s + 1], out=tc[s])
             np.multiply(o, tc[s], out=h[s + 1])
-        self._gates, self._c, self._tc = xw, c, tc
-        return h
+        return h, (xw, c, tc)
 
     def _bptt(self, dh: np.ndarray) -> np.ndarray:
         t, n, u = dh.shape
-        A, c, tc = self._gates, self._c, self._tc
+        A, c, tc = self._saved
         UT = self.params["U"].T
         dz = np.empty((t, n, 4 * u), dtype=dh.dtype)
         dh_next = np.zeros((n, u), dtype=dh.dtype)

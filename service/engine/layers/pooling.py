@@ -66,14 +66,23 @@ class MaxPool2D(_Pool2D):
         self._x: np.ndarray | None = None
         self._out: np.ndarray | None = None
 
-    def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
+    def _pool(self, x: np.ndarray) -> np.ndarray:
+        """(N, H, W, C) -> fresh (N, Ho, Wo, C) window maxima."""
         offsets = self._offsets()
         _, (rows, cols) = offsets[0]
         best = x[:, rows, cols].copy()
         for _, (rows, cols) in offsets[1:]:
             np.maximum(best, x[:, rows, cols], out=best)
-        self._x, self._out = x, best
         return best
+
+    def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
+        """Keeps the input and output for backward (to locate each window's maximum)."""
+        self._x, self._out = x, self._pool(x)
+        return self._out
+
+    def infer(self, x: np.ndarray) -> np.ndarray:
+        """Like forward, keeping nothing."""
+        return self._pool(x)
 
     def backward(
         self, grad: np.ndarray, *, skip_activation: bool = False, need_input_grad: bool = True

@@ -30,7 +30,9 @@ class Recurrent(Layer):
     """Base: params W (F, G*U) input kernel, U (U, G*U) recurrent kernel, b (G*U,).
 
     Input (N, T, F) -> (N, T, U) with ``return_sequences`` else the last state (N, U).
-    Subclasses set ``gates`` (G) and implement ``_run`` / ``_bptt`` on time-major arrays."""
+    Subclasses set ``gates`` (G) and implement ``_run`` / ``_bptt`` on time-major arrays;
+    ``_run`` returns what ``_bptt`` needs instead of storing it, so :meth:`infer` keeps
+    nothing on the layer."""
 
     spec_keys: ClassVar[tuple[str, ...]] = ("units", "return_sequences")
     gates: ClassVar[int] = 1
@@ -41,6 +43,7 @@ class Recurrent(Layer):
         self.return_sequences = return_sequences
         self._x: np.ndarray | None = None
         self._h: np.ndarray | None = None
+        self._saved: tuple[np.ndarray | None, ...] = ()
 
     @classmethod
     def _from_reader(cls, r: SpecReader) -> Recurrent:
@@ -72,16 +75,30 @@ class Recurrent(Layer):
         """Hook for extra parameters (GRU's recurrent bias)."""
 
     # ---- computation --------------------------------------------------------------------
-    def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
+    def _sequence(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, tuple]:
+        """(N, T, F) -> (time-major input (T*N, F), states (T + 1, N, U) with h[0] = 0,
+        the subclass's saved arrays for ``_bptt``)."""
         n, t, f = x.shape
         xt = np.ascontiguousarray(x.transpose(1, 0, 2)).reshape(t * n, f)
         xw = xt @ self.params["W"]
         xw += self.params["b"]
-        h = self._run(xw.reshape(t, n, -1))  # (T + 1, N, U), h[0] = 0
-        self._x, self._h = xt, h
+        h, saved = self._run(xw.reshape(t, n, -1))
+        return xt, h, saved
+
+    def _output(self, h: np.ndarray) -> np.ndarray:
+        """States (T + 1, N, U) -> fresh (N, T, U) or the last state (N, U)."""
         if self.return_sequences:
             return np.ascontiguousarray(h[1:].transpose(1, 0, 2))
         return h[-1].copy()
+
+    def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
+        """(N, T, F) -> (N, T, U) or (N, U); keeps inputs, states and gates for backward."""
+        self._x, self._h, self._saved = self._sequence(x)
+        return self._output(self._h)
+
+    def infer(self, x: np.ndarray) -> np.ndarray:
+        """Like forward, keeping nothing."""
+        return self._output(self._sequence(x)[1])
 
     def backward(
         self, grad: np.ndarray, *, skip_activation: bool = False, need_input_grad: bool = True
@@ -110,7 +127,9 @@ class Recurrent(Layer):
         hp = h[:-1].reshape(-1, self.units)
         np.matmul(hp.T, dpre.reshape(hp.shape[0], -1), out=self.grads["U"])
 
-    def _run(self, xw: np.ndarray) -> np.ndarray:
+    def _run(self, xw: np.ndarray) -> tuple[np.ndarray, tuple]:
+        """x_t W + b (T, N, G*U), overwritten as scratch -> (states (T + 1, N, U) with
+        h[0] = 0, arrays ``_bptt`` reads from ``self._saved``)."""
         raise NotImplementedError
 
     def _bptt(self, dh: np.ndarray) -> np.ndarray:
@@ -127,7 +146,6 @@ class SimpleRNN(Recurrent):
     def __init__(self, units: int, return_sequences: bool = False, activation: str = "tanh"):
         super().__init__(units, return_sequences)
         self.activation: Activation = ACTIVATIONS[activation]
-        self._z: np.ndarray | None = None
 
     @classmethod
     def _from_reader(cls, r: SpecReader) -> SimpleRNN:
@@ -137,7 +155,8 @@ class SimpleRNN(Recurrent):
     def config(self) -> dict[str, Any]:
         return {**super().config(), "activation": self.activation.name}
 
-    def _run(self, xw: np.ndarray) -> np.ndarray:
+    def _run(self, xw: np.ndarray) -> tuple[np.ndarray, tuple]:
+        """Saves the pre-activations (T, N, U) if the activation's backward needs them."""
         t, n, u = xw.shape
         h = np.zeros((t + 1, n, u), dtype=xw.dtype)
         U = self.params["U"]
@@ -145,11 +164,10 @@ class SimpleRNN(Recurrent):
             z = xw[s]
             z += h[s] @ U
             self.activation.forward(z, out=h[s + 1])
-        self._z = xw if self.activation.uses_input else None
-        return h
+        return h, (xw if self.activation.uses_input else None,)
 
     def _bptt(self, dh: np.ndarray) -> np.ndarray:
-        h = self._h
+        h, (zs,) = self._h, self._saved
         assert h is not None
         t = dh.shape[0]
         UT = self.params["U"].T
@@ -157,7 +175,7 @@ class SimpleRNN(Recurrent):
         carry = np.zeros_like(dh[0])
         for s in range(t - 1, -1, -1):
             carry += dh[s]
-            z = self._z[s] if self._z is not None else None
+            z = zs[s] if zs is not None else None
             dz[s] = self.activation.backward(carry, h[s + 1], z)
             carry = dz[s] @ UT
         self._recurrent_grad(dz)
