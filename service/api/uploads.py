@@ -17,6 +17,8 @@ from starlette.concurrency import run_in_threadpool
 
 from service.config import Settings
 from service.data import ParsedDataset, parse_csv, parse_json, parse_npz
+from service.data.dataset import Limits
+from service.data.errors import DatasetTooLarge
 from service.data.npz_file import import_npz_file
 from service.dataset_files import dataset_dir, upload_dir
 from service.schemas.datasets import DatasetJSON
@@ -63,11 +65,52 @@ def _task_param(value: object) -> str | None:
     return str(value)
 
 
+def _limits(settings: Settings, max_bytes: int | None) -> Limits:
+    return Limits(settings.max_dataset_rows, settings.max_dataset_columns, max_bytes)
+
+
+def _json_body(raw: bytearray) -> DatasetJSON:
+    """The JSON body as a DatasetJSON; 400/422 naming what is wrong with it."""
+    try:
+        data = json.loads(raw)
+    except UnicodeDecodeError as exc:
+        raise HTTPException(
+            422,
+            f"body is not valid UTF-8 text: invalid byte 0x{exc.object[exc.start]:02x} at "
+            f"offset {exc.start}",
+        ) from None
+    except json.JSONDecodeError as exc:
+        raise HTTPException(400, f"body is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise HTTPException(400, "body is nested too deeply") from None
+    except ValueError as exc:  # e.g. an integer of more than 4300 digits
+        raise HTTPException(400, f"body is not valid JSON: {str(exc).split(';')[0]}") from None
+    try:
+        return DatasetJSON.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "body"
+        raise HTTPException(422, f"{where}: {first['msg']}") from None
+
+
 async def read_upload(request: Request, settings: Settings, dataset_id: str) -> Upload:
-    """Parse the request body; files of a large NPZ go to the dataset's own folder."""
+    """Parse the request body; files of a large NPZ go to the dataset's own folder.
+
+    Parsing is bounded: CSV, JSON and inline NPZ uploads are refused (413) when their
+    parsed features would exceed BACKPROP_MAX_PARSED_BYTES, and every format is refused
+    (422) as soon as it shows more rows or features than the dataset limits allow.
+    """
+    try:
+        return await _read_upload(request, settings, dataset_id)
+    except DatasetTooLarge as exc:
+        raise HTTPException(413, exc.message) from None
+
+
+async def _read_upload(request: Request, settings: Settings, dataset_id: str) -> Upload:
     limit = settings.max_upload_bytes
     ctype = request.headers.get("content-type", "")
     parsed_limit = min(limit, settings.max_parsed_bytes)
+    limits = _limits(settings, parsed_limit)
     if ctype.startswith("application/json"):
         declared = request.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > parsed_limit:
@@ -77,19 +120,15 @@ async def read_upload(request: Request, settings: Settings, dataset_id: str) -> 
             buffer += chunk
             if len(buffer) > parsed_limit:
                 raise _too_large(parsed_limit)
-        raw = bytes(buffer)
-        try:
-            body = DatasetJSON.model_validate(json.loads(raw))
-        except json.JSONDecodeError as exc:
-            raise HTTPException(400, f"body is not valid JSON: {exc}") from exc
-        except RecursionError as exc:
-            raise HTTPException(400, "body is nested too deeply") from exc
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(p) for p in first["loc"]) or "body"
-            raise HTTPException(422, f"{where}: {first['msg']}") from exc
-        content = body.model_dump(include={"X", "y", "feature_names", "target"})
-        parsed = await run_in_threadpool(parse_json, content)
+        body = _json_body(buffer)
+        content = {
+            "X": body.X,
+            "y": body.y,
+            "feature_names": body.feature_names,
+            "target": body.target,
+        }
+        del buffer
+        parsed = await run_in_threadpool(parse_json, content, limits)
         return Upload(parsed, clean_name(body.name), "json", body.task, "db")
     if not ctype.startswith("multipart/form-data"):
         raise HTTPException(
@@ -109,9 +148,10 @@ async def read_upload(request: Request, settings: Settings, dataset_id: str) -> 
         if (upload.filename or "").lower().endswith(".npz") or head == b"PK\x03\x04":
             if size > settings.dataset_inline_bytes:
                 folder = dataset_dir(settings, dataset_id)
-                parsed = await run_in_threadpool(import_npz_file, scratch, folder, limit)
+                on_disk = _limits(settings, None)  # X is a memory map: no parsed-size limit
+                parsed = await run_in_threadpool(import_npz_file, scratch, folder, limit, on_disk)
                 return Upload(parsed, name, "npz", task, "file")
-            parsed = await run_in_threadpool(parse_npz, scratch.read_bytes())
+            parsed = await run_in_threadpool(parse_npz, scratch.read_bytes(), parsed_limit, limits)
             return Upload(parsed, name, "npz", task, "db")
         if size > parsed_limit:
             raise HTTPException(
@@ -129,7 +169,9 @@ async def read_upload(request: Request, settings: Settings, dataset_id: str) -> 
         impute = form.get("impute") or None
         if impute is not None and impute not in ("mean", "median"):
             raise HTTPException(422, "field 'impute' must be 'mean' or 'median'")
-        parsed = await run_in_threadpool(parse_csv, scratch.read_bytes(), str(target), impute)
+        parsed = await run_in_threadpool(
+            parse_csv, scratch.read_bytes(), str(target), impute, limits
+        )
         return Upload(parsed, name, "csv", task, "db")
     finally:
         if scratch.exists():

@@ -32,3 +32,7 @@ class DatasetError(Exception):
 def _rebuild(message: str, row: int | None, column: str | None) -> DatasetError:
     """Unpickling helper that keeps ``row`` and ``column``."""
     return DatasetError(message, row=row, column=column)
+
+
+class DatasetTooLarge(DatasetError):
+    """The data would take more memory than the server allows (the API answers 413)."""

@@ -7,34 +7,44 @@ Errors use 0-based paths like ``X[3][1]``; DatasetError.row is that 0-based row 
 from __future__ import annotations
 
 import math
+import numbers
 
 import numpy as np
 
-from service.data.dataset import ParsedDataset
+from service.data.dataset import NO_LIMITS, Limits, ParsedDataset
 from service.data.errors import DatasetError
-from service.data.values import MIN_ROWS, is_number, number_problem, show
+from service.data.values import MIN_ROWS, is_number, number_problem, show, text_problem
+
+MAX_DIMS = 64
+"""Deepest X accepted: NumPy's limit on dimensions."""
 
 
-def parse_json(obj: dict) -> ParsedDataset:
+def parse_json(obj: dict, limits: Limits = NO_LIMITS) -> ParsedDataset:
     """Validate a JSON dataset. X: nested lists, rectangular, at least 2-D (N, F...),
     numbers only (bool is not a number), finite -> float32. y: N labels, each a string or
     a finite number (returned as a list). feature_names: F unique strings for 2-D X
-    (default ["x0", ...]); [] for higher-dimensional X. target defaults to "y"."""
+    (default ["x0", ...]); [] for higher-dimensional X. target defaults to "y".
+
+    The shape implied by X's first elements is checked against ``limits`` before the
+    values are read."""
     if not isinstance(obj, dict):
         raise DatasetError(f"expected a JSON object with 'X' and 'y', got {type(obj).__name__}")
     for key in ("X", "y"):
         if key not in obj:
             raise DatasetError(f"missing field {key!r}; the object has: {sorted(map(str, obj))}")
-    X = _parse_X(obj["X"])
+    X = _parse_X(obj["X"], limits)
     y = _parse_y(obj["y"], X.shape[0])
     names = _parse_feature_names(obj.get("feature_names"), X)
     target = obj.get("target", "y")
     if not isinstance(target, str) or not target.strip():
         raise DatasetError(f"target must be a non-empty string, got {show(target)}")
+    problem = text_problem(target)
+    if problem:
+        raise DatasetError(f"target: {problem}")
     return ParsedDataset(X=X, y_raw=y, feature_names=names, target=target)
 
 
-def _parse_X(X: object) -> np.ndarray:
+def _parse_X(X: object, limits: Limits) -> np.ndarray:
     if not isinstance(X, list):
         raise DatasetError(f"X must be a list of rows, got {show(X)}")
     if len(X) < MIN_ROWS:
@@ -42,15 +52,20 @@ def _parse_X(X: object) -> np.ndarray:
     shape = _infer_shape(X)
     if len(shape) < 2:
         raise DatasetError("X must be a list of rows (lists of numbers), e.g. [[1, 2], [3, 4]]")
+    if len(shape) > MAX_DIMS:
+        raise DatasetError(
+            f"X is nested more than {MAX_DIMS} levels deep; at most {MAX_DIMS} are allowed"
+        )
+    limits.check_shape(shape)
     _check_nested(X, shape, "X", None)
-    return np.asarray(X, dtype=np.float64).astype(np.float32)
+    return np.asarray(X, dtype=np.float32)
 
 
 def _infer_shape(X: list) -> tuple[int, ...]:
-    """Shape implied by following the first element at each level."""
+    """Shape implied by following the first element at each level (at most MAX_DIMS + 1)."""
     shape = []
     node: object = X
-    while isinstance(node, list):
+    while isinstance(node, list) and len(shape) <= MAX_DIMS:
         shape.append(len(node))
         if not node:
             break
@@ -88,12 +103,16 @@ def _parse_y(y: object, n: int) -> list:
         raise DatasetError(f"X has {n} rows but y has {len(y)} labels")
     for i, label in enumerate(y):
         if isinstance(label, str):
-            if not label.strip():
-                raise DatasetError(f"y[{i}]: empty label", row=i)
+            problem = "empty label" if not label.strip() else text_problem(label)
+            if problem:
+                raise DatasetError(f"y[{i}]: {problem}", row=i)
         elif not is_number(label):
             raise DatasetError(
                 f"y[{i}]: {show(label)} is not a valid label (use a string or a number)", row=i
             )
+        elif isinstance(label, numbers.Integral):
+            if not -(2**63) <= label < 2**63:
+                raise DatasetError(f"y[{i}]: {show(label)} is out of range for a label", row=i)
         elif not math.isfinite(label):
             raise DatasetError(f"y[{i}]: {str(float(label)).lower()} is not allowed", row=i)
     return list(y)
@@ -107,6 +126,10 @@ def _parse_feature_names(names: object, X: np.ndarray) -> list[str]:
     expected = X.shape[1] if X.ndim == 2 else 0
     if len(names) != expected:
         raise DatasetError(f"feature_names has {len(names)} names but X has {expected} features")
+    for j, name in enumerate(names):
+        problem = text_problem(name)
+        if problem:
+            raise DatasetError(f"feature_names[{j}]: {problem}")
     if len(set(names)) != len(names):
         dup = next(s for s in names if names.count(s) > 1)
         raise DatasetError(f"feature_names: duplicate name {dup!r}")

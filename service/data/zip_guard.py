@@ -5,10 +5,12 @@ from __future__ import annotations
 import io
 import math
 import zipfile
+from dataclasses import dataclass
+from typing import IO
 
 import numpy as np
 
-from service.data.errors import DatasetError
+from service.data.errors import DatasetError, DatasetTooLarge
 
 DEFAULT_MAX_BYTES = 2 * 1024**3
 MAX_RATIO = 1000
@@ -37,7 +39,7 @@ def check_sizes(zf: zipfile.ZipFile, max_bytes: int = DEFAULT_MAX_BYTES) -> None
     total = sum(info.file_size for info in infos)
     packed = sum(info.compress_size for info in infos)
     if total > max_bytes:
-        raise DatasetError(
+        raise DatasetTooLarge(
             f"archive expands to {total} bytes, more than the limit of {max_bytes} bytes"
         )
     if total > RATIO_FLOOR_BYTES and total > MAX_RATIO * max(packed, 1):
@@ -47,35 +49,51 @@ def check_sizes(zf: zipfile.ZipFile, max_bytes: int = DEFAULT_MAX_BYTES) -> None
         )
 
 
-def check_array_header(zf: zipfile.ZipFile, member: str, name: str) -> None:
+@dataclass(frozen=True)
+class ArrayHeader:
+    """What an .npy member's header declares."""
+
+    shape: tuple[int, ...]
+    fortran_order: bool
+    dtype: np.dtype
+
+
+def read_header(fp: IO[bytes], name: str) -> ArrayHeader:
+    """Parse the .npy header at the start of `fp`; DatasetError for anything malformed."""
+    try:
+        version = np.lib.format.read_magic(fp)
+        if version == (1, 0):
+            shape, fortran, dtype = np.lib.format.read_array_header_1_0(fp)
+        else:
+            shape, fortran, dtype = np.lib.format.read_array_header_2_0(fp)
+    except Exception as exc:  # noqa: BLE001 - untrusted bytes: any parse failure is bad input
+        # e.g. ValueError, SyntaxError, tokenize.TokenError (a header cut off mid-way),
+        # RuntimeError (encrypted member), NotImplementedError (unknown compression)
+        raise DatasetError(f"array {name!r} is not a valid .npy array ({exc})") from None
+    return ArrayHeader(tuple(int(d) for d in shape), bool(fortran), dtype)
+
+
+def check_array_header(zf: zipfile.ZipFile, member: str, name: str) -> ArrayHeader:
     """Read one .npy member's header: reject object dtypes and shapes whose data would
-    exceed the member's declared size (which would make loading over-allocate)."""
+    exceed what the member holds (which would make loading over-allocate or read short)."""
     info = zf.getinfo(member)
     try:
         with zf.open(info) as fp:
-            version = np.lib.format.read_magic(fp)
-            if version == (1, 0):
-                shape, _, dtype = np.lib.format.read_array_header_1_0(fp)
-            else:
-                shape, _, dtype = np.lib.format.read_array_header_2_0(fp)
-    except (
-        ValueError,
-        OSError,
-        EOFError,
-        zipfile.BadZipFile,
-        SyntaxError,
-        RuntimeError,  # encrypted member
-        NotImplementedError,  # unsupported compression method
-    ) as exc:
+            header = read_header(fp, name)
+            offset = fp.tell()
+    except DatasetError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - opening a member of an untrusted archive
         raise DatasetError(f"array {name!r} is not a valid .npy array ({exc})") from None
-    if dtype.hasobject:
+    if header.dtype.hasobject:
         raise DatasetError(
             f"array {name!r} has dtype object; object arrays are not allowed "
             "(save numbers or fixed-width strings)"
         )
-    nbytes = math.prod(shape) * dtype.itemsize
-    if nbytes > info.file_size:
+    nbytes = math.prod(header.shape) * header.dtype.itemsize
+    if nbytes > info.file_size - offset:
         raise DatasetError(
-            f"array {name!r} declares shape {tuple(shape)} ({nbytes} bytes) but its archive "
-            f"member holds only {info.file_size} bytes"
+            f"array {name!r} declares shape {header.shape} ({nbytes} bytes) but its archive "
+            f"member holds only {max(info.file_size - offset, 0)} bytes of data"
         )
+    return header

@@ -191,3 +191,79 @@ def test_declared_oversized_body_is_413_before_reading(app_client):
         headers={"content-type": "application/json", "content-length": str(limit + 1)},
     )
     assert_problem(r, 413)
+
+
+def raw_json(client, body: bytes):
+    return client.post("/v1/datasets", content=body, headers={"content-type": "application/json"})
+
+
+def npy_header_cut_off() -> bytes:
+    """An .npz whose X.npy stops in the middle of its header dictionary."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("X.npy", b"\x93NUMPY\x01\x00\x20\x00{'descr': '<f4', 'fortran_order'")
+        zf.writestr("y.npy", npz_member(np.arange(3)))
+    return buf.getvalue()
+
+
+SURROGATE_Y = np.array(["\ud800", "c", "\ud800", "c"])
+HUGE = "9" * 400
+DEEP = b"[" * 69 + b"1" + b"]" * 69
+AUDIT_JSON = [
+    # (raw body, a fragment the problem detail must contain)
+    (rb'{"X":[[1,2],[2,3],[4,5],[5,6]],"y":["\ud800","b","\ud800","b"]}', "y[0]"),
+    (rb'{"X":[[1,2],[2,3]],"y":["a","b"],"feature_names":["p","\udfff"]}', "feature_names[1]"),
+    (rb'{"X":[[1,2],[2,3]],"y":["a","b"],"target":"t\ud800"}', "target"),
+    (b'{"X":[[1,2],[' + HUGE.encode() + b',3]],"y":[0,1]}', "X[1][0]"),
+    (b'{"X":[[1,2],[2,3]],"y":[0,' + HUGE.encode() + b"]}", "y[1]"),
+    (b'{"X":[[1,2],[2,3]],"y":[0,-' + HUGE.encode() + b"]}", "y[1]"),
+    (b'{"X":[' + DEEP + b"," + DEEP + b'],"y":[0,1]}', "more than 64 levels"),
+    (b'{"name":"a\xffb","X":[[1,2],[2,3]],"y":[0,1]}', "UTF-8"),
+]
+
+
+def test_audit_inputs_are_4xx_and_leave_the_store_intact(app_client, stored):
+    """Each of these once answered 500, and the first one also left a broken row behind."""
+    settings = app_client.app_settings
+    for body, fragment in AUDIT_JSON:
+        r = raw_json(app_client, body)
+        assert_problem(r, 422)
+        assert fragment in r.json()["detail"], (body[:60], r.text)
+    uploads = [
+        (npz(X=np.ones((4, 2)), y=SURROGATE_Y), "y[0]"),
+        (npy_header_cut_off(), "'X' is not a valid .npy array"),
+    ]
+    for data, fragment in uploads:
+        r = app_client.post("/v1/datasets", files={"file": ("d.npz", data)})
+        assert_problem(r, 422)
+        assert fragment in r.json()["detail"], r.text
+    settings.dataset_inline_bytes = 100  # the large-file (memory-mapped) path
+    large = [
+        (npz(X=np.ones((4, 2)), y=SURROGATE_Y), "y[0]"),
+        (npz(X=np.ones((300, 4, 0)), y=np.arange(300)), "shape (300, 4, 0)"),
+        (npz(X=np.ones(300), y=np.arange(300)), "shape (300,)"),
+        (npy_header_cut_off(), "'X' is not a valid .npy array"),
+    ]
+    for data, fragment in large:
+        r = app_client.post("/v1/datasets", files={"file": ("d.npz", data)})
+        assert_problem(r, 422)
+        assert fragment in r.json()["detail"], r.text
+    r = raw_json(app_client, b'{"X":[[1,2],[2,3]],"y":[0,' + b"9" * 5000 + b"]}")
+    assert_problem(r, 400)
+    url = f"/v1/models/{stored['model']}/predict"
+    for digits, statuses in ((HUGE, (422,)), ("9" * 5000, (400, 422))):
+        r = app_client.post(
+            url,
+            content=b'{"instances": [[1.0, ' + digits.encode() + b"]]}",
+            headers={"content-type": "application/json"},
+        )
+        assert_problem(r, *statuses)
+    assert "instances[0][1]" in app_client.post(url, json={"instances": [[1.0, 10**400]]}).text
+
+    page = app_client.get("/v1/datasets")
+    assert page.status_code == 200 and page.json()["total"] == 1, page.text
+    assert page.json()["items"][0]["id"] == stored["dataset"]
+    assert app_client.get(f"/v1/datasets/{stored['dataset']}").json()["rows"] == 40
+    assert [p.name for p in (settings.data_dir / "datasets").glob("*")] == []
+    r = app_client.post(url, json={"instances": [[1.0, 2.0]]})
+    assert r.status_code == 200 and len(r.json()["predictions"]) == 1

@@ -105,3 +105,73 @@ def test_list_and_delete(app_client):
 def test_unsupported_content_type(app_client):
     r = app_client.post("/v1/datasets", content=b"a,b", headers={"content-type": "text/plain"})
     assert r.status_code == 415
+
+
+def npz_upload(client, **arrays):
+    buf = io.BytesIO()
+    np.savez_compressed(buf, **arrays)
+    return client.post("/v1/datasets", files={"file": ("d.npz", buf.getvalue())})
+
+
+def test_inline_npz_is_bounded_by_max_parsed_bytes(app_client):
+    """A small compressed upload must not expand past the parsed-size limit in memory."""
+    app_client.app_settings.max_parsed_bytes = 1_000_000
+    r = npz_upload(app_client, X=np.zeros((20_000, 10)), y=np.arange(20_000) % 2)
+    assert r.status_code == 413, r.text
+    assert "1000000" in r.json()["detail"]
+    # the same number of cells as int8 fits: 200 KB packed as int8, 800 KB as float32
+    r = npz_upload(app_client, X=np.zeros((20_000, 10), dtype=np.int8), y=np.arange(20_000) % 2)
+    assert r.status_code == 201, r.text
+    r = npz_upload(app_client, X=np.zeros((30_000, 10), dtype=np.int8), y=np.arange(30_000) % 2)
+    assert r.status_code == 413 and "1200000 bytes" in r.json()["detail"], r.text
+    assert app_client.get("/v1/datasets").json()["total"] == 1
+
+
+def test_row_and_column_limits_while_parsing(app_client):
+    settings = app_client.app_settings
+    settings.max_dataset_rows, settings.max_dataset_columns = 5, 3
+    rows = [[i, i, i % 2] for i in range(6)] + [["broken"]]
+    r = upload_csv(app_client, csv_bytes(["a", "b", "t"], rows), "t")
+    assert r.status_code == 422 and "row 6: the dataset has at least 6 rows" in r.text, r.text
+    r = upload_csv(app_client, csv_bytes(["a", "b", "c", "d", "t"], [[1, 2, 3, 4, 0]] * 3), "t")
+    assert r.status_code == 422 and "4 features per row; the limit is 3" in r.text, r.text
+    r = app_client.post("/v1/datasets", json={"X": [[1, 2]] * 6, "y": [0, 1] * 3})
+    assert r.status_code == 422 and "6 rows; the limit is 5" in r.text, r.text
+    r = npz_upload(app_client, X=np.ones((4, 2, 2)), y=np.arange(4) % 2)
+    assert r.status_code == 422 and "4 features per row" in r.text, r.text
+    settings.dataset_inline_bytes = 10  # the large-file path checks the header too
+    r = npz_upload(app_client, X=np.ones((6, 2)), y=np.arange(6) % 2)
+    assert r.status_code == 422 and "6 rows; the limit is 5" in r.text, r.text
+    assert app_client.get("/v1/datasets").json()["total"] == 0
+    assert not any((settings.data_dir / "datasets").glob("*"))
+
+
+def test_response_is_built_before_the_row_is_committed(app_client, monkeypatch):
+    """Whatever slips past validation into an unserialisable response stores nothing."""
+    import service.api.routers.datasets as router
+    from service.data import EncodedTarget
+
+    def bad_classes(y_raw, task):
+        return EncodedTarget("classification", np.array([0, 1, 0, 1]), ["\ud800", "b"])
+
+    monkeypatch.setattr(router, "encode_target", bad_classes)
+    r = app_client.post("/v1/datasets", json={"X": [[1], [2], [3], [4]], "y": [0, 1, 0, 1]})
+    assert r.status_code == 422 and "cannot be sent back as JSON" in r.text, r.text
+    assert app_client.get("/v1/datasets").json()["total"] == 0
+
+
+def test_rows_stored_before_the_fix_still_list(app_client):
+    """A row holding an unpaired surrogate (stored by an older version) is shown escaped."""
+    from service.db.models import Dataset
+    from service.db.session import session_scope
+
+    r = app_client.post("/v1/datasets", json={"X": [[1], [2], [3], [4]], "y": [0, 1, 0, 1]})
+    ds = r.json()["id"]
+    with session_scope(app_client.app_settings.sqlalchemy_url) as session:
+        row = session.get(Dataset, ds)
+        row.classes, row.feature_names = ["\ud800", "b"], ["x\udc00"]
+    page = app_client.get("/v1/datasets")
+    assert page.status_code == 200, page.text
+    assert page.json()["items"][0]["classes"] == ["\\ud800", "b"]
+    one = app_client.get(f"/v1/datasets/{ds}").json()
+    assert one["feature_names"] == ["x\\udc00"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import zipfile
 
 import numpy as np
 import pytest
@@ -89,3 +90,31 @@ def test_bad_large_npz_is_refused_and_cleaned_up(app_client):
     assert r.status_code == 422 and "X[700" in r.json()["detail"], r.text
     assert not any((settings.data_dir / "datasets").glob("*/X.npy"))
     assert not any((settings.data_dir / "uploads").iterdir())
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.float16, np.float32])
+def test_large_npz_copies_every_dtype_and_shape_exactly(app_client, dtype):
+    settings = app_client.app_settings
+    settings.dataset_inline_bytes = 1_000
+    X = (np.arange(400 * 3 * 5) % 97 - 40).reshape(400, 3, 5).astype(dtype)
+    r = app_client.post("/v1/datasets", files={"file": ("img.npz", npz(X, np.arange(400) % 2))})
+    assert r.status_code == 201, r.text
+    assert r.json()["input_shape"] == [3, 5] and r.json()["features"] == 15
+    stored = np.load(dataset_files.dataset_dir(settings, r.json()["id"]) / "X.npy")
+    assert stored.dtype == np.float32 and np.array_equal(stored, X.astype(np.float32))
+
+
+def test_large_npz_with_x_cut_short_is_refused(app_client):
+    settings = app_client.app_settings
+    settings.dataset_inline_bytes = 1_000
+    member = io.BytesIO()
+    np.save(member, np.ones((500, 4), dtype=np.float32))
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("X.npy", member.getvalue()[:-4])
+        y = io.BytesIO()
+        np.save(y, np.arange(500) % 2)
+        zf.writestr("y.npy", y.getvalue())
+    r = app_client.post("/v1/datasets", files={"file": ("cut.npz", buf.getvalue())})
+    assert r.status_code == 422 and "declares shape (500, 4)" in r.json()["detail"], r.text
+    assert app_client.get("/v1/datasets").json()["total"] == 0

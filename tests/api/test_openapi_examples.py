@@ -1,4 +1,5 @@
-"""OpenAPI: every request body documents an example, so /docs can be tried as is."""
+"""OpenAPI: every request body documents an example, so /docs can be tried as is, and every
+$ref in the document points to something that exists."""
 
 from __future__ import annotations
 
@@ -38,6 +39,50 @@ def test_every_request_body_has_an_example(app_client):
                 if not has_example(doc, content.get("schema")):
                     missing.append(f"{verb.upper()} {path} ({media})")
     assert not missing, f"request bodies without an example: {missing}"
+
+
+def _refs(node: Any) -> list[str]:
+    """Every $ref value anywhere in `node`."""
+    if isinstance(node, dict):
+        own = [node["$ref"]] if isinstance(node.get("$ref"), str) else []
+        return own + [ref for value in node.values() for ref in _refs(value)]
+    if isinstance(node, list):
+        return [ref for value in node for ref in _refs(value)]
+    return []
+
+
+def _points_to_something(doc: dict[str, Any], ref: str) -> bool:
+    """True when `ref` is a local JSON pointer ("#/a/b") naming a part of `doc`."""
+    if not ref.startswith("#/"):
+        return False
+    node: Any = doc
+    for part in ref[2:].split("/"):
+        part = part.replace("~1", "/").replace("~0", "~")
+        if not isinstance(node, dict) or part not in node:
+            return False
+        node = node[part]
+    return True
+
+
+def test_every_ref_resolves(app_client):
+    doc = app_client.get("/openapi.json").json()
+    refs = _refs(doc)
+    assert refs, "the document has no $ref at all; the walk is broken"
+    dangling = sorted({ref for ref in refs if not _points_to_something(doc, ref)})
+    assert not dangling, f"$ref targets missing from /openapi.json: {dangling}"
+
+
+def test_ref_check_sees_a_dangling_ref():
+    doc = {"components": {"schemas": {"A": {}}}, "x": [{"$ref": "#/components/schemas/B"}]}
+    assert [r for r in _refs(doc) if not _points_to_something(doc, r)] == ["#/components/schemas/B"]
+    assert _points_to_something(doc, "#/components/schemas/A")
+
+
+def test_dataset_upload_json_body_is_documented(app_client):
+    doc = app_client.get("/openapi.json").json()
+    body = doc["paths"]["/v1/datasets"]["post"]["requestBody"]["content"]["application/json"]
+    schema = _resolve(doc, body["schema"])
+    assert {"X", "y"} <= set(schema["required"]) and "feature_names" in schema["properties"]
 
 
 def test_events_route_is_documented(app_client):

@@ -39,14 +39,16 @@ def test_csv_target_in_middle_with_string_labels():
 def test_csv_target_first_or_last(text, expected_x):
     ds = parse_csv(text.encode(), "y")
     np.testing.assert_array_equal(ds.X, expected_x)
-    assert ds.y_raw == [0, 1]
+    assert ds.y_raw.dtype == np.int64 and ds.y_raw.tolist() == [0, 1]
     assert ds.feature_names == ["a", "b"]
 
 
 def test_csv_integer_and_float_labels():
-    assert parse_csv(b"x,y\n1,3\n2,-4\n", "y").y_raw == [3, -4]
+    assert parse_csv(b"x,y\n1,3\n2,-4\n", "y").y_raw.tolist() == [3, -4]
     labels = parse_csv(b"x,y\n1,3.5\n2,1e2\n", "y").y_raw
-    assert labels == [3.5, 100.0] and all(isinstance(v, float) for v in labels)
+    assert labels.dtype == np.float64 and labels.tolist() == [3.5, 100.0]
+    big = parse_csv(b"x,y\n1,3\n2,99999999999999999999\n", "y").y_raw
+    assert big.dtype == np.float64 and big.tolist() == [3.0, 1e20]
 
 
 def test_csv_mixed_labels_become_strings():
@@ -58,7 +60,7 @@ def test_csv_bom_crlf_whitespace_and_blank_trailing_lines():
     ds = parse_csv(data, "y")
     assert ds.feature_names == ["a"]
     np.testing.assert_array_equal(ds.X[:, 0], [1.5, -20.0])
-    assert ds.y_raw == [0, 1]
+    assert ds.y_raw.tolist() == [0, 1]
 
 
 def test_csv_quoted_fields():
@@ -228,7 +230,12 @@ def test_npz_object_array_rejected_by_np_load_too(monkeypatch):
     # Even without the header pre-check, allow_pickle=False must turn into DatasetError.
     import service.data.npz_parser as npz_parser
 
-    monkeypatch.setattr(npz_parser, "check_array_header", lambda *a: None)
+    real = npz_parser.check_array_header
+
+    def only_x(zf, member, name):
+        return real(zf, member, name) if name == "X" else None
+
+    monkeypatch.setattr(npz_parser, "check_array_header", only_x)
     y = np.array([[1], "x", None], dtype=object)
     assert "object" in npz_error(npz_bytes(X=np.ones((3, 2)), y=y)).message
 

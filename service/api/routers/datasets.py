@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 from fastapi import APIRouter, Request, Response
+from pydantic_core import PydanticSerializationError
 from starlette.concurrency import run_in_threadpool
 
 from service import dataset_files
@@ -18,6 +19,7 @@ from service.data import (
     encode_target,
 )
 from service.data.summary import value_range
+from service.data.values import first_bad_text
 from service.db.blobs import arrays_to_npz
 from service.db.models import Dataset, new_id
 from service.schemas.common import Page
@@ -56,7 +58,8 @@ UPLOAD_DOC = {
                 "example": {"name": "iris", "target": "species"},
             },
             "application/json": {
-                "schema": {"$ref": "#/components/schemas/DatasetJSON"},
+                # inline: FastAPI only lists models that routes declare under components
+                "schema": DatasetJSON.model_json_schema(),
                 "example": DatasetJSON.model_config["json_schema_extra"]["examples"][0],
             },
         },
@@ -65,7 +68,37 @@ UPLOAD_DOC = {
 
 
 def _dataset_out(row: Dataset) -> DatasetOut:
-    return DatasetOut.model_validate(row, from_attributes=True)
+    """The response for a row. Text that is not valid Unicode (possible in rows stored
+    before labels were checked) is shown escaped, so one such row can't break a listing."""
+    out = DatasetOut.model_validate(row, from_attributes=True)
+    classes = [c for c in out.classes or [] if isinstance(c, str)]
+    if first_bad_text([out.name, out.target, *out.feature_names, *classes]) is None:
+        return out
+    return out.model_copy(
+        update={
+            "name": _escaped(out.name),
+            "target": _escaped(out.target),
+            "feature_names": [_escaped(s) for s in out.feature_names],
+            "classes": None
+            if out.classes is None
+            else [_escaped(c) if isinstance(c, str) else c for c in out.classes],
+        }
+    )
+
+
+def _escaped(text: str) -> str:
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _response(row: Dataset) -> DatasetOut:
+    """The upload's response, serialised once before the commit: a value JSON can't carry
+    (e.g. an unpaired surrogate) is then a 422 with nothing stored, not a 500 after it."""
+    out = DatasetOut.model_validate(row, from_attributes=True)
+    try:
+        out.model_dump_json()
+    except PydanticSerializationError as exc:
+        raise DatasetError(f"the dataset cannot be sent back as JSON: {exc}") from None
+    return out
 
 
 @router.post("", status_code=201, response_model=DatasetOut, openapi_extra=UPLOAD_DOC)
@@ -86,13 +119,15 @@ async def upload_dataset(
         upload = await read_upload(request, settings, dataset_id)
         row = await run_in_threadpool(_store, upload, dataset_id, tenant.id, settings)
         session.add(row)
+        session.flush()  # fills in created_at
+        out = _response(row)
         session.commit()
     except BaseException:
         session.rollback()
         dataset_files.remove(settings, dataset_id)
         raise
     response.headers["Location"] = f"/v1/datasets/{row.id}"
-    return _dataset_out(row)
+    return out
 
 
 def _store(upload: Upload, dataset_id: str, tenant_id: str, settings: Settings) -> Dataset:
