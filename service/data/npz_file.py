@@ -7,6 +7,7 @@ read-only memory map.
 
 from __future__ import annotations
 
+import math
 import zipfile
 from pathlib import Path
 
@@ -79,8 +80,8 @@ def _extract_features(zf: zipfile.ZipFile, header: ArrayHeader, out: Path) -> No
                 raise DatasetError(f"array 'X' ends early: its data stops in row {start}")
             block = np.frombuffer(raw, dtype=dtype).reshape((count, *shape[1:]))
             if dtype != np.float32 and dtype.kind == "f":
-                low, high = block.min(), block.max()
-                if not (np.isfinite(low) and np.isfinite(high) and max(-low, high) <= F32_MAX):
+                low, high = float(block.min()), float(block.max())
+                if not (math.isfinite(low) and math.isfinite(high) and max(-low, high) <= F32_MAX):
                     raise_first_bad_value(block, start)
             target[start : start + count] = block
         target.flush()
