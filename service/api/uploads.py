@@ -120,7 +120,7 @@ async def _read_upload(request: Request, settings: Settings, dataset_id: str) ->
             buffer += chunk
             if len(buffer) > parsed_limit:
                 raise _too_large(parsed_limit)
-        body = _json_body(buffer)
+        body = await run_in_threadpool(_json_body, buffer)  # large: not on the event loop
         content = {
             "X": body.X,
             "y": body.y,
