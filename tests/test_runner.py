@@ -6,7 +6,7 @@ import threading
 
 import numpy as np
 
-from service.db import jobs_repo
+from service.db import jobs_repo, runs_repo
 from service.db.blobs import arrays_to_npz, npz_to_arrays
 from service.db.keys import get_or_create_tenant
 from service.db.models import Dataset, EpochRow, Job, TrainedModel
@@ -133,3 +133,41 @@ def test_lease_is_kept_while_preparing(migrated, monkeypatch):
     assert run(job_id, migrated) == "succeeded"
     ((first, later),) = beats
     assert later > first
+
+
+def test_cancel_with_keep_model_of_a_queued_job_that_trained_saves_its_model(migrated):
+    """A job handed back to the queue (shutdown) with a checkpoint, then cancelled with
+    keep_model: a worker claims it only to save that checkpoint's epoch as the model."""
+    migrated.checkpoint_seconds = 0  # a checkpoint at every epoch's end
+    spec = {**SPEC, "training": {**SPEC["training"], "epochs": 100000}}
+    job_id = make_job(migrated, spec)
+    sessions = session_factory(migrated.sqlalchemy_url)
+    shutdown = threading.Event()
+
+    def stop_after_three_epochs() -> None:
+        while not shutdown.is_set():
+            with sessions() as s:
+                if s.query(EpochRow).filter_by(job_id=job_id).count() >= 3:
+                    shutdown.set()
+            shutdown.wait(0.01)
+
+    threading.Thread(target=stop_after_three_epochs, daemon=True).start()
+    assert run_training_job(job_id, migrated, shutdown) == "requeued"
+    with sessions() as s:
+        saved = runs_repo.load_checkpoint(s, job_id)
+        assert s.get(Job, job_id).status == "queued" and saved.epoch >= 3
+        jobs_repo.request_cancel(s, job_id, keep_model=True)
+        assert s.get(Job, job_id).status == "queued"  # left for a worker to save the model
+    assert run_training_job(job_id, migrated) == "cancelled"
+    with sessions() as s:
+        job = s.get(Job, job_id)
+        model = s.get(TrainedModel, job.model_id)
+        assert job.status == "cancelled" and model is not None
+        assert model.metrics["epoch"] == model.metrics["epochs_run"] == saved.epoch
+
+
+def test_cancel_without_keep_model_of_a_queued_job_ends_it_at_once(migrated):
+    job_id = make_job(migrated)
+    with session_factory(migrated.sqlalchemy_url)() as s:
+        jobs_repo.request_cancel(s, job_id, keep_model=True)  # never trained: nothing to keep
+        assert s.get(Job, job_id).status == "cancelled"

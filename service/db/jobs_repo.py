@@ -10,10 +10,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from service.db.models import Job, JobRun, utcnow
+from service.db.models import Job, JobCheckpoint, JobRun, utcnow
 
 TERMINAL = ("succeeded", "failed", "cancelled")
 STATUSES = ("queued", "running", *TERMINAL)
@@ -45,11 +45,19 @@ def mark_published(session: Session, job_id: str) -> None:
 
 
 def claim(session: Session, job_id: str, owner: str) -> bool:
-    """queued -> running for `owner`; False when another worker has it or it is not queued."""
+    """queued -> running for `owner`; False when another worker has it or it is not queued.
+
+    A job whose cancel was asked is claimable only when the user asked to keep a model:
+    the worker then saves its checkpoint's finished epoch as the model and ends cancelled.
+    """
     now = utcnow()
     result = session.execute(
         update(Job)
-        .where(Job.id == job_id, Job.status == "queued", Job.cancel_requested.is_(False))
+        .where(
+            Job.id == job_id,
+            Job.status == "queued",
+            or_(Job.cancel_requested.is_(False), Job.keep_model_on_cancel.is_(True)),
+        )
         .values(
             status="running",
             lease_owner=owner,
@@ -108,11 +116,23 @@ def finish(
 def request_cancel(session: Session, job_id: str, keep_model: bool = False) -> None:
     """A queued job is cancelled at once; a running one is flagged for the worker to stop.
 
-    keep_model: the running job saves its last finished epoch as a model when it stops.
+    keep_model: the job saves its last finished epoch as a model when it stops. A queued job
+    that already trained (it has a checkpoint: its worker died or shut down) is flagged and
+    left queued, so a worker claims it just to save that model and end it cancelled.
     """
+    trained = select(JobCheckpoint.job_id).where(JobCheckpoint.job_id == job_id).exists()
+    queued = and_(Job.id == job_id, Job.status == "queued")
+    if keep_model:
+        session.execute(
+            update(Job)
+            .where(queued, trained)
+            .values(cancel_requested=True, keep_model_on_cancel=True)
+        )
+    else:  # also overrides an earlier cancel that asked to keep a model
+        session.execute(update(Job).where(queued).values(keep_model_on_cancel=False))
     session.execute(
         update(Job)
-        .where(Job.id == job_id, Job.status == "queued")
+        .where(queued, or_(Job.cancel_requested.is_(False), Job.keep_model_on_cancel.is_(False)))
         .values(status="cancelled", finished_at=utcnow(), cancel_requested=True)
     )
     session.execute(
@@ -140,8 +160,16 @@ def release_stale(session: Session, lease_seconds: float, now: datetime | None =
     requeued: list[str] = []
     for job_id, owner, attempt in stale:
         base = and_(fenced(job_id, owner or ""), Job.heartbeat_at < cutoff)
+        keeps = and_(Job.keep_model_on_cancel.is_(True), Job.attempt < Job.max_attempts)
         transitions: list[tuple[Any, dict[str, Any]]] = [
-            (Job.cancel_requested.is_(True), {"status": "cancelled", "finished_at": now}),
+            (  # a cancelled job that should keep a model goes back for a worker to save it
+                and_(Job.cancel_requested.is_(True), keeps),
+                {"status": "queued", "lease_owner": None, "publish_count": 0},
+            ),
+            (
+                and_(Job.cancel_requested.is_(True), ~keeps),
+                {"status": "cancelled", "finished_at": now},
+            ),
             (
                 and_(Job.cancel_requested.is_(False), Job.attempt >= Job.max_attempts),
                 {

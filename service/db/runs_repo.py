@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import case, select, update
+from sqlalchemy import and_, case, select, update
 from sqlalchemy.orm import Session
 
 from service.db.jobs_repo import fenced
@@ -119,10 +119,10 @@ def load_checkpoint(session: Session, job_id: str) -> JobCheckpoint | None:
 def release(session: Session, job_id: str, owner: str) -> bool:
     """running -> queued for a graceful stop (SIGTERM); the attempt is given back.
 
-    A job whose cancellation was requested meanwhile ends cancelled instead (a queued job
-    with a cancel request would never be claimed again).
+    A job whose cancellation was requested meanwhile ends cancelled instead, unless the
+    cancel asked to keep a model: then a worker claims it again just to save that model.
     """
-    cancelled = Job.cancel_requested.is_(True)
+    cancelled = and_(Job.cancel_requested.is_(True), Job.keep_model_on_cancel.is_(False))
     result = session.execute(
         update(Job)
         .where(fenced(job_id, owner))

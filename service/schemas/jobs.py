@@ -57,7 +57,10 @@ class CancelRequest(StrictModel):
     )
 
     keep_model: bool = Field(
-        default=False, description="Save the weights of the last finished epoch as a model."
+        default=False,
+        description="Save the weights of the last finished epoch (the best one with "
+        "restore_best) as a model. A queued job that already trained stays queued until a "
+        "worker has saved it.",
     )
 
 

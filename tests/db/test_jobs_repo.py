@@ -208,3 +208,31 @@ def test_a_cancelled_stale_job_ends_cancelled_even_at_max_attempts(sessions, ten
     with sessions() as s:
         assert jobs_repo.release_stale(s, lease_seconds=60) == []
     assert status(sessions, job_id).status == "cancelled"
+
+
+def test_cancel_keeping_a_model_leaves_a_trained_queued_job_for_a_worker(sessions, tenant_id):
+    job_id = new_job(sessions, tenant_id)
+    with sessions() as s:
+        jobs_repo.claim(s, job_id, "w1")
+        assert save(s, job_id, "w1")  # epoch 1 and its checkpoint
+        assert runs_repo.release(s, job_id, "w1")  # shut down: back to the queue
+        jobs_repo.request_cancel(s, job_id, keep_model=True)
+    assert status(sessions, job_id).status == "queued"
+    with sessions() as s:
+        assert jobs_repo.claim(s, job_id, "w2")  # to save the model
+        assert jobs_repo.cancel_requested(s, job_id)
+        assert runs_repo.release(s, job_id, "w2")  # shut down before saving it
+        assert status(sessions, job_id).status == "queued"
+        jobs_repo.request_cancel(s, job_id, keep_model=False)  # changed their mind
+    assert status(sessions, job_id).status == "cancelled"
+
+
+def test_reaper_requeues_a_cancelled_job_that_should_keep_a_model(sessions, tenant_id):
+    job_id = new_job(sessions, tenant_id)
+    with sessions() as s:
+        jobs_repo.claim(s, job_id, "w1")
+        jobs_repo.request_cancel(s, job_id, keep_model=True)
+    _stale(sessions, job_id)
+    with sessions() as s:
+        assert jobs_repo.release_stale(s, lease_seconds=60) == [job_id]
+    assert status(sessions, job_id).status == "queued"

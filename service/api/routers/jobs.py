@@ -160,7 +160,8 @@ def cancel_job(
 ) -> JobOut:
     """Cancel: a queued job at once, a running one between two mini-batches.
 
-    With {"keep_model": true} a running job saves its weights as a model when it stops.
+    With {"keep_model": true} the job saves its last finished epoch as a model when it
+    stops (a queued job that already trained is left for a worker to do so).
     """
     job = get_owned_job(session, tenant.id, job_id)
     if job.status in jobs_repo.TERMINAL:
