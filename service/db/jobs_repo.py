@@ -44,13 +44,20 @@ def mark_published(session: Session, job_id: str) -> None:
     )
 
 
+def lease_now(session: Session) -> Any:
+    """The clock for heartbeats and lease cutoffs: PostgreSQL's own ``now()`` (one clock for
+    workers and reapers on different hosts, so clock skew cannot requeue a live job), this
+    host's clock on SQLite (one host anyway)."""
+    return func.now() if session.get_bind().dialect.name == "postgresql" else utcnow()
+
+
 def claim(session: Session, job_id: str, owner: str) -> bool:
     """queued -> running for `owner`; False when another worker has it or it is not queued.
 
     A job whose cancel was asked is claimable only when the user asked to keep a model:
     the worker then saves its checkpoint's finished epoch as the model and ends cancelled.
     """
-    now = utcnow()
+    now = lease_now(session)
     result = session.execute(
         update(Job)
         .where(
@@ -81,7 +88,9 @@ def fenced(job_id: str, owner: str):  # noqa: ANN201
 
 def heartbeat(session: Session, job_id: str, owner: str) -> bool:
     """Refresh the lease; False when the lease is lost."""
-    result = session.execute(update(Job).where(fenced(job_id, owner)).values(heartbeat_at=utcnow()))
+    result = session.execute(
+        update(Job).where(fenced(job_id, owner)).values(heartbeat_at=lease_now(session))
+    )
     session.commit()
     return result.rowcount == 1
 
@@ -150,7 +159,7 @@ def release_stale(session: Session, lease_seconds: float, now: datetime | None =
     Each transition is a conditional UPDATE that re-checks the stale heartbeat and the
     cancel flag, so a heartbeat or a cancel landing after the SELECT is never overridden.
     """
-    now = now or utcnow()
+    now = lease_now(session) if now is None else now
     cutoff = now - timedelta(seconds=lease_seconds)
     stale = session.execute(
         select(Job.id, Job.lease_owner, Job.attempt).where(

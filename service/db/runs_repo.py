@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import and_, case, select, update
 from sqlalchemy.orm import Session
 
-from service.db.jobs_repo import fenced
+from service.db.jobs_repo import fenced, lease_now
 from service.db.models import EpochRow, Job, JobCheckpoint, JobRun, utcnow
 
 
@@ -40,7 +40,7 @@ def save_epochs(
                 "val_loss": records[-1]["val_loss"],
                 **records[-1]["metrics"],
             },
-            heartbeat_at=utcnow(),
+            heartbeat_at=lease_now(session),
             runtime_seconds=runtime_seconds,
         )
     )
@@ -81,7 +81,9 @@ def save_checkpoint(
     attempt: int,
 ) -> bool:
     """Only the checkpoint (its epoch rows are already written), fenced on the lease."""
-    won = session.execute(update(Job).where(fenced(job_id, owner)).values(heartbeat_at=utcnow()))
+    won = session.execute(
+        update(Job).where(fenced(job_id, owner)).values(heartbeat_at=lease_now(session))
+    )
     if won.rowcount != 1:
         session.rollback()
         return False

@@ -236,3 +236,20 @@ def test_reaper_requeues_a_cancelled_job_that_should_keep_a_model(sessions, tena
     with sessions() as s:
         assert jobs_repo.release_stale(s, lease_seconds=60) == [job_id]
     assert status(sessions, job_id).status == "queued"
+
+
+def test_lease_clock_is_the_database_on_postgres(sessions, tenant_id, db_url, monkeypatch):
+    """A reaper on a host whose clock runs 10 minutes ahead: on PostgreSQL leases use the
+    database's clock, so a live job is not requeued; SQLite (one host) uses the host's."""
+    job_id = new_job(sessions, tenant_id)
+    with sessions() as s:
+        assert jobs_repo.claim(s, job_id, "w1")
+        assert jobs_repo.heartbeat(s, job_id, "w1")
+    ahead = utcnow() + timedelta(minutes=10)
+    monkeypatch.setattr(jobs_repo, "utcnow", lambda: ahead)
+    with sessions() as s:
+        requeued = jobs_repo.release_stale(s, lease_seconds=60)
+    if db_url.startswith("postgresql"):
+        assert requeued == [] and status(sessions, job_id).status == "running"
+    else:
+        assert requeued == [job_id]
