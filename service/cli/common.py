@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any, NoReturn, TypeVar
 
 import httpx
 import typer
@@ -23,6 +23,8 @@ from service.client import (
     EventStreamError,
     resolve_url,
 )
+
+T = TypeVar("T")
 
 UrlOpt = Annotated[
     str | None,
@@ -94,6 +96,19 @@ def connect(url: str | None, key: str | None) -> Iterator[BackpropClient]:
         )
     except httpx.HTTPError as exc:
         fail(f"request to {resolve_url(url)} failed: {type(exc).__name__}: {exc}", cause=exc)
+
+
+def fetch(
+    url: str | None, key: str | None, json_out: bool, call: Callable[[BackpropClient], T]
+) -> T | None:
+    """``call`` with a connected client; with ``--json`` its result is printed and None is
+    returned (the command has nothing left to render), else the result is returned."""
+    with connect(url, key) as bp:
+        result = call(bp)
+    if json_out:
+        print_json(result)
+        return None
+    return result
 
 
 def fail(

@@ -16,6 +16,7 @@ from service.cli.common import (
     connect,
     console,
     facts,
+    fetch,
     page_note,
     print_json,
     short_time,
@@ -72,10 +73,8 @@ def list_(
     key: KeyOpt = None,
 ) -> None:
     """Your datasets, newest first."""
-    with connect(url, key) as bp:
-        page = bp.list_datasets(limit=limit, offset=offset)
-    if json_out:
-        print_json(page)
+    page = fetch(url, key, json_out, lambda bp: bp.list_datasets(limit=limit, offset=offset))
+    if page is None:
         return
     table("datasets", COLUMNS, [_row(d) for d in page["items"]], optional=OPTIONAL)
     page_note(page)
@@ -89,11 +88,8 @@ def show(
     key: KeyOpt = None,
 ) -> None:
     """One dataset: shape, task, classes and feature names."""
-    with connect(url, key) as bp:
-        dataset = bp.get_dataset(dataset_id)
-    if json_out:
-        print_json(dataset)
-    else:
+    dataset = fetch(url, key, json_out, lambda bp: bp.get_dataset(dataset_id))
+    if dataset is not None:
         _show(dataset)
 
 

@@ -18,6 +18,7 @@ from service.cli.common import (
     console,
     err_console,
     facts,
+    fetch,
     fmt,
     page_note,
     print_json,
@@ -191,10 +192,10 @@ def list_(
     key: KeyOpt = None,
 ) -> None:
     """Your jobs, newest first."""
-    with connect(url, key) as bp:
-        page = bp.list_jobs(status=status, limit=limit, offset=offset)
-    if json_out:
-        print_json(page)
+    page = fetch(
+        url, key, json_out, lambda bp: bp.list_jobs(status=status, limit=limit, offset=offset)
+    )
+    if page is None:
         return
     rows = []
     for j in page["items"]:
@@ -215,11 +216,8 @@ def show(
     key: KeyOpt = None,
 ) -> None:
     """Status, progress, latest metrics, error and model id of one job."""
-    with connect(url, key) as bp:
-        job = bp.get_job(job_id)
-    if json_out:
-        print_json(job)
-    else:
+    job = fetch(url, key, json_out, lambda bp: bp.get_job(job_id))
+    if job is not None:
         _show(job)
 
 
@@ -254,11 +252,8 @@ def cancel(
     key: KeyOpt = None,
 ) -> None:
     """Cancel a job: a queued one at once, a running one between two mini-batches."""
-    with connect(url, key) as bp:
-        job = bp.cancel_job(job_id)
-    if json_out:
-        print_json(job)
-    else:
+    job = fetch(url, key, json_out, lambda bp: bp.cancel_job(job_id))
+    if job is not None:
         stopping = " (stopping)" if job["status"] == "running" else ""
         console.print(f"job {job_id}: {job['status']}{stopping}", markup=False)
 
@@ -271,10 +266,8 @@ def history(
     key: KeyOpt = None,
 ) -> None:
     """One line per finished epoch: loss, validation loss, metrics, seconds."""
-    with connect(url, key) as bp:
-        hist = bp.history(job_id)
-    if json_out:
-        print_json(hist)
+    hist = fetch(url, key, json_out, lambda bp: bp.history(job_id))
+    if hist is None:
         return
     epochs = hist["epochs"]
     names = sorted({k for e in epochs for k in e["metrics"]})

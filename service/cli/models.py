@@ -16,6 +16,7 @@ from service.cli.common import (
     connect,
     console,
     facts,
+    fetch,
     fmt,
     page_note,
     print_json,
@@ -37,10 +38,8 @@ def list_(
     key: KeyOpt = None,
 ) -> None:
     """Your trained models, newest first."""
-    with connect(url, key) as bp:
-        page = bp.list_models(limit=limit, offset=offset)
-    if json_out:
-        print_json(page)
+    page = fetch(url, key, json_out, lambda bp: bp.list_models(limit=limit, offset=offset))
+    if page is None:
         return
     rows = [
         [m["id"], m["task"], m["num_params"], accuracy(m["metrics"]),
@@ -68,10 +67,8 @@ def show(
     key: KeyOpt = None,
 ) -> None:
     """Layers with shapes and parameter counts, metrics, input schema and classes."""
-    with connect(url, key) as bp:
-        model = bp.get_model(model_id)
-    if json_out:
-        print_json(model)
+    model = fetch(url, key, json_out, lambda bp: bp.get_model(model_id))
+    if model is None:
         return
     schema = model["input_schema"]
     facts(
