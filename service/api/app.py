@@ -47,9 +47,9 @@ def create_app(settings: Settings | None = None, *, embedded_worker: bool | None
             yield
         finally:
             reconciler.stop()
-            close = getattr(app.state.rate_limiter, "aclose", None)
+            close = getattr(app.state.rate_limiter, "close", None)
             if close:
-                await close()
+                close()
             shutdown = getattr(app.state.publisher, "shutdown", None)
             if shutdown:
                 shutdown()

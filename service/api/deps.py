@@ -70,8 +70,10 @@ def _verify(request: Request, token: str, session: Session | None = None) -> Cal
     return caller
 
 
-def _note(request: Request, caller: Caller) -> Caller:
-    """Remember the caller's tenant for the access log."""
+def _admit(request: Request, caller: Caller) -> Caller:
+    """Count the request against the key's rate limit (429 over it; never waits on I/O)
+    and note the tenant for the access log."""
+    request.app.state.rate_limiter.check(caller.key_id)
     request.state.tenant_id = caller.tenant_id
     return caller
 
@@ -87,9 +89,8 @@ def authenticate(
 ) -> tuple[Caller, CallerTenant]:
     """The caller and its tenant; 401 when the key is missing, unknown or revoked; 429 over
     the rate limit. For code that already holds a session."""
-    caller = _verify(request, _token(credentials), session)
-    request.app.state.rate_limiter.check(caller.key_id)
-    return _note(request, caller), caller.tenant
+    caller = _admit(request, _verify(request, _token(credentials), session))
+    return caller, caller.tenant
 
 
 async def get_caller(
@@ -101,8 +102,7 @@ async def get_caller(
     token = _token(credentials)
     cached = request.app.state.auth_cache.get(hash_key(token))
     caller = cached if cached is not None else await run_in_threadpool(_verify, request, token)
-    await request.app.state.rate_limiter.acheck(caller.key_id)
-    return _note(request, caller)
+    return _admit(request, caller)
 
 
 CallerDep = Annotated[Caller, Depends(get_caller)]

@@ -82,10 +82,6 @@ class RateLimiter:
                 raise too_many(self.per_minute, WINDOW_SECONDS - (now - hits[0]))
             hits.append(now)
 
-    async def acheck(self, key_id: str) -> None:
-        """:meth:`check` for the event loop (nothing here blocks)."""
-        self.check(key_id)
-
 
 @dataclass
 class _KeyView:
@@ -157,10 +153,6 @@ class SharedRateLimiter:
                 raise too_many(self.per_minute, (view.wait_ms - waited) / 1000.0)
             view.pending += 1
 
-    async def acheck(self, key_id: str) -> None:
-        """:meth:`check` for the event loop (nothing here blocks)."""
-        self.check(key_id)
-
     def sync(self) -> None:
         """Send every key's new requests to Redis and read its count back (what the
         background thread does every ``sync_seconds``)."""
@@ -212,7 +204,7 @@ class SharedRateLimiter:
             if time.monotonic() >= self._down_until:
                 self.sync()
 
-    async def aclose(self) -> None:
+    def close(self) -> None:
         """Send what is pending, stop the background thread and close the connections."""
         self._stop.set()
         if self._thread is not None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 
 import pytest
@@ -98,4 +97,4 @@ def test_the_sync_thread_shares_counts_without_requests_waiting_for_redis(privat
         assert time.monotonic() < deadline, "b never saw a's requests"
         time.sleep(0.05)
     for limiter in (a, b):
-        asyncio.run(limiter.aclose())
+        limiter.close()
