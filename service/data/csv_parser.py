@@ -24,9 +24,8 @@ import numpy as np
 
 from service.data.dataset import NO_LIMITS, Limits, ParsedDataset
 from service.data.errors import DatasetError
-from service.data.values import MIN_ROWS, non_finite_reason, show
+from service.data.values import F32_MAX, MIN_ROWS, fits_float32, non_finite_reason, show
 
-_F32_MAX = float(np.finfo(np.float32).max)
 BLOCK_CELLS = 1 << 15
 BLOCK_ROWS = 4096
 """A block (rows held as Python strings until converted) has at most this many cells/rows."""
@@ -267,7 +266,7 @@ class _Table:
             except ValueError:
                 pass
             else:
-                if np.isfinite(values).all() and np.abs(values).max() <= _F32_MAX:
+                if fits_float32(values):
                     return values.reshape(len(rows), len(cols)).astype(np.float32)
             cell = _cell_value
         else:
@@ -313,7 +312,7 @@ def _cell_value(cell: str, i: int, name: str) -> float:
         value = float(text)
     except ValueError:
         raise DatasetError(f"{where}: {show(text)} is not a number", row=i, column=name) from None
-    if not math.isfinite(value) or abs(value) > _F32_MAX:
+    if not math.isfinite(value) or abs(value) > F32_MAX:
         raise DatasetError(f"{where}: {non_finite_reason(text)} ({_HINT})", row=i, column=name)
     return value
 

@@ -7,7 +7,6 @@ read-only memory map.
 
 from __future__ import annotations
 
-import math
 import zipfile
 from pathlib import Path
 
@@ -17,10 +16,10 @@ from service.data.dataset import NO_LIMITS, Limits, ParsedDataset
 from service.data.errors import DatasetError
 from service.data.npz_parser import check_labels, raise_first_bad_value, read_members
 from service.data.summary import value_range
+from service.data.values import fits_float32
 from service.data.zip_guard import DEFAULT_MAX_BYTES, ArrayHeader, check_sizes, read_header
 
 CHUNK_BYTES = 64 * 1024 * 1024
-F32_MAX = float(np.finfo(np.float32).max)
 
 
 def import_npz_file(
@@ -80,8 +79,7 @@ def _extract_features(zf: zipfile.ZipFile, header: ArrayHeader, out: Path) -> No
                 raise DatasetError(f"array 'X' ends early: its data stops in row {start}")
             block = np.frombuffer(raw, dtype=dtype).reshape((count, *shape[1:]))
             if dtype != np.float32 and dtype.kind == "f":
-                low, high = float(block.min()), float(block.max())
-                if not (math.isfinite(low) and math.isfinite(high) and max(-low, high) <= F32_MAX):
+                if not fits_float32(block):
                     raise_first_bad_value(block, start)
             target[start : start + count] = block
         target.flush()

@@ -9,7 +9,7 @@ import numpy as np
 
 from service.data.dataset import NO_LIMITS, Limits, ParsedDataset
 from service.data.errors import DatasetError
-from service.data.values import MIN_ROWS
+from service.data.values import F32_MAX, MIN_ROWS, fits_float32
 from service.data.zip_guard import (
     DEFAULT_MAX_BYTES,
     ArrayHeader,
@@ -17,8 +17,6 @@ from service.data.zip_guard import (
     check_sizes,
     open_zip,
 )
-
-_F32_MAX = float(np.finfo(np.float32).max)
 
 
 def parse_npz(
@@ -86,8 +84,7 @@ def check_features(X: np.ndarray) -> np.ndarray:
     """X -> float32 (N, ...), finite, at least 2 dims, >= MIN_ROWS rows, no empty dims."""
     check_feature_header(X.shape, X.dtype)
     if X.dtype.kind == "f":
-        low, high = X.min(), X.max()  # NaN propagates; no temporary arrays on the happy path
-        if not (np.isfinite(low) and np.isfinite(high) and max(-low, high) <= _F32_MAX):
+        if not fits_float32(X):
             raise_first_bad_value(X)
     return X.astype(np.float32)
 
@@ -99,7 +96,7 @@ def raise_first_bad_value(X: np.ndarray, start: int = 0) -> None:
         where = tuple(int(i) for i in np.argwhere(bad)[0])
         value = str(X[where]).lower()
         raise DatasetError(f"X[{_fmt(where, start)}]: {value} is not allowed", row=start + where[0])
-    big = np.abs(X) > _F32_MAX
+    big = np.abs(X) > F32_MAX
     if big.any():
         where = tuple(int(i) for i in np.argwhere(big)[0])
         raise DatasetError(

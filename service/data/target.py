@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from service.data.errors import DatasetError
-from service.data.values import first_bad_text, is_number, show
+from service.data.values import F32_MAX, first_bad_text, is_number, show
 
 TASKS = ("classification", "regression")
 MAX_AUTO_CLASSES = 50
@@ -162,7 +162,7 @@ def _classify(labels: list) -> EncodedTarget:
 
 def _regress(values: np.ndarray) -> EncodedTarget:
     """Finite numbers -> float32; values beyond float32 range are rejected."""
-    big = np.abs(values) > float(np.finfo(np.float32).max) if values.dtype.kind == "f" else None
+    big = np.abs(values) > F32_MAX if values.dtype.kind == "f" else None
     if big is not None and big.any():
         i = int(np.argmax(big))
         raise DatasetError(f"y[{i}]: {float(values[i])!r} is out of range for float32", row=i)

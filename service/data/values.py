@@ -10,7 +10,7 @@ import numpy as np
 
 MIN_ROWS = 2
 _NON_FINITE_WORDS = {"nan", "inf", "infinity"}
-_F32_MAX = float(np.finfo(np.float32).max)
+F32_MAX = float(np.finfo(np.float32).max)
 _BIG_INT_BITS = 512
 
 
@@ -54,9 +54,18 @@ def number_problem(value: object) -> str | None:
         return f"{show(value)} is out of range for float32"
     if math.isnan(f) or math.isinf(f):
         return f"{str(f).lower()} is not allowed"
-    if abs(f) > _F32_MAX:
+    if abs(f) > F32_MAX:
         return f"{show(value)} is out of range for float32"
     return None
+
+
+def fits_float32(a: np.ndarray) -> bool:
+    """Whether every value of the numeric array is finite and within float32's range. Only
+    its min and max are taken (NaN propagates), so the happy path makes no temporaries."""
+    if a.size == 0:
+        return True
+    low, high = float(a.min()), float(a.max())
+    return math.isfinite(low) and math.isfinite(high) and max(-low, high) <= F32_MAX
 
 
 def text_problem(text: str) -> str | None:
