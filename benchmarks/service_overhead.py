@@ -30,8 +30,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from service.engine import build_network, fit  # noqa: E402
-from service.jobs.options import fit_options  # noqa: E402
+from service.engine import fit  # noqa: E402
+from service.jobs.plan import DatasetSummary, plan_job  # noqa: E402
 from service.jobs.prepare import prepare  # noqa: E402
 
 NETWORK = {
@@ -120,16 +120,12 @@ def direct_fit_seconds(
         with threadpool_limits(limits=blas_threads, user_api="blas"):
             return direct_fit_seconds(X, y, training)
     started = time.perf_counter()
-    data = prepare(X, y, "classification", training, network=NETWORK)
-    net = build_network(NETWORK["layers"], tuple(data.X_train.shape[1:]), seed=training["seed"])
-    fit(
-        net,
-        data.X_train,
-        data.y_train,
-        X_val=data.X_val,
-        y_val=data.y_val,
-        **fit_options(training, "classification"),
-    )
+    classes = sorted({int(v) for v in y})
+    dataset = DatasetSummary("classification", tuple(X.shape[1:]), classes, len(X))
+    plan = plan_job({"network": NETWORK, "training": training}, dataset)
+    data = prepare(X, y, plan.data)
+    net = plan.build_network()
+    fit(net, data.X_train, data.y_train, X_val=data.X_val, y_val=data.y_val, **plan.fit_options)
     return time.perf_counter() - started
 
 

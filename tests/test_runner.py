@@ -11,7 +11,7 @@ from service.db.blobs import arrays_to_npz, npz_to_arrays
 from service.db.keys import get_or_create_tenant
 from service.db.models import Dataset, EpochRow, Job, TrainedModel
 from service.db.session import session_factory
-from service.runner import run_training_job
+from service.jobs.runner import run_training_job
 
 SPEC = {
     "network": {
@@ -113,7 +113,7 @@ def test_lease_is_kept_while_preparing(migrated, monkeypatch):
 
     from service.db import jobs_repo
     from service.jobs import prepare
-    from service.runner import run_training_job as run
+    from service.jobs.runner import run_training_job as run
 
     job_id = make_job(migrated)
     migrated.heartbeat_seconds = 0.05
@@ -129,7 +129,7 @@ def test_lease_is_kept_while_preparing(migrated, monkeypatch):
             assert jobs_repo.release_stale(s, lease_seconds=0.3) == []
         return real(*args, **kwargs)
 
-    monkeypatch.setattr("service.runner.fit_inputs", slow_fit_inputs)
+    monkeypatch.setattr("service.jobs.runner.fit_inputs", slow_fit_inputs)
     assert run(job_id, migrated) == "succeeded"
     ((first, later),) = beats
     assert later > first

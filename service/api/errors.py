@@ -12,7 +12,7 @@ from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from service.data import DatasetError
-from service.jobs.validate import SpecMismatch
+from service.jobs.plan_checks import SpecMismatch
 from service.schemas.common import Problem
 from service.schemas.network import LAYER_TAGS
 from service.schemas.training import OPTION_TAGS

@@ -2,56 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import HTTPException
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from service.config import Settings
 from service.db.models import Job
-
-WIDTH_KEYS = ("units", "filters", "output_dim")
-
-
-def check_job_limits(
-    settings: Settings,
-    network: dict[str, Any],
-    training: dict[str, Any],
-    rows: int,
-    num_params: int,
-) -> None:
-    """422 naming the limit when a job is larger than this server allows."""
-    layers = network["layers"]
-    if len(layers) > settings.max_layers:
-        raise HTTPException(
-            422, f"network.layers: {len(layers)} layers; the limit is {settings.max_layers}"
-        )
-    for index, layer in enumerate(layers):
-        for key in WIDTH_KEYS:
-            value = layer.get(key)
-            if isinstance(value, int) and value > settings.max_units:
-                raise HTTPException(
-                    422,
-                    f"network.layers[{index}].{key}: {value} is above the limit of "
-                    f"{settings.max_units}",
-                )
-    if num_params > settings.max_params:
-        raise HTTPException(
-            422, f"network: {num_params} parameters; the limit is {settings.max_params}"
-        )
-    batch = int(training.get("batch_size", 0))
-    if batch > settings.max_batch_size:
-        raise HTTPException(
-            422, f"training.batch_size: {batch} is above the limit of {settings.max_batch_size}"
-        )
-    work = int(training.get("epochs", 0)) * rows
-    if work > settings.max_epoch_rows:
-        raise HTTPException(
-            422,
-            f"training.epochs: {training['epochs']} epochs x {rows} rows = {work} is above "
-            f"the limit of {settings.max_epoch_rows}",
-        )
 
 
 def check_runtime_limit(settings: Settings, seconds: float | None) -> None:

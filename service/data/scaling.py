@@ -74,9 +74,10 @@ class Standardizer:
         return self
 
     def transform(self, X: np.ndarray) -> np.ndarray:
-        """(X - mean) / std as a new float32 array of X's shape."""
+        """(X - mean) / std as a new float32 array of X's shape (also a batch the engine
+        gathers from a read-only memory map: the input is never written)."""
         X = self._check(X)
-        return ((X - self.mean) / self.std).astype(np.float32)
+        return np.divide(np.subtract(X, self.mean, dtype=np.float32), self.std, dtype=np.float32)
 
     def inverse_transform(self, Z: np.ndarray) -> np.ndarray:
         """Z * std + mean as a new float32 array."""

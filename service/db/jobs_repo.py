@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from service.db.models import Job, JobCheckpoint, JobRun, utcnow
+from service.db.models import Job, JobCheckpoint, JobRun, TrainedModel, utcnow
 
 TERMINAL = ("succeeded", "failed", "cancelled")
 STATUSES = ("queued", "running", *TERMINAL)
@@ -107,19 +107,34 @@ def finish(
     status: str,
     *,
     error: str | None = None,
-    model_id: str | None = None,
     metrics: dict[str, Any] | None = None,
+    model: TrainedModel | None = None,
+    last_epoch: int | None = None,
 ) -> bool:
-    """running -> terminal `status`, written once and only by the lease owner."""
+    """running -> terminal `status`, written once and only by the lease owner.
+
+    With `model`, the model row is added in the same transaction; with `last_epoch` (a
+    succeeded job, also when early stopping ended it before its epochs) the progress ends
+    complete at that epoch.
+    """
     assert status in TERMINAL
     values: dict[str, Any] = {"status": status, "finished_at": utcnow(), "error": error}
-    if model_id is not None:
-        values["model_id"] = model_id
+    if model is not None:
+        values["model_id"] = model.id
     if metrics is not None:
         values["metrics"] = metrics
+    if last_epoch is not None:
+        before = session.scalar(select(Job.progress).where(Job.id == job_id))
+        done = {"epoch": last_epoch, "fraction": 1.0, "eta_seconds": 0.0}
+        values["progress"] = {**(before or {}), **done}
     result = session.execute(update(Job).where(fenced(job_id, owner)).values(**values))
+    if result.rowcount != 1:
+        session.rollback()
+        return False
+    if model is not None:
+        session.add(model)
     session.commit()
-    return result.rowcount == 1
+    return True
 
 
 def request_cancel(session: Session, job_id: str, keep_model: bool = False) -> None:

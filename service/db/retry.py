@@ -8,6 +8,9 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.orm import Session
+
+from service.db.session import session_factory
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -44,3 +47,17 @@ def with_db_retry(
             log.warning("%s failed (%s); retrying in %.1fs", what, type(exc).__name__, delay)
             time.sleep(delay)
             delay = min(max_delay, delay * 2)
+
+
+def run_in_session(url: str, work: Callable[[Session], T], *, what: str) -> T:
+    """work(session) in a fresh session for `url`, retried through connection loss.
+
+    The one idiom for job code: `work` is a repository call (or a few), safe to repeat.
+    """
+    sessions = session_factory(url)
+
+    def attempt() -> T:
+        with sessions() as session:
+            return work(session)
+
+    return with_db_retry(attempt, what=what)

@@ -2,30 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from service.db.blobs import arrays_to_npz
 from service.db.models import TrainedModel, new_id
 from service.engine import Network
-from service.jobs.validate import resolve_loss
-
-
-@dataclass
-class JobContext:
-    """What the runner read about a job and its dataset when it claimed it."""
-
-    job_id: str
-    tenant_id: str
-    dataset_id: str
-    attempt: int
-    task: str
-    classes: list[Any] | None
-    network: dict[str, Any]
-    training: dict[str, Any]
-    input_schema: dict[str, Any]
-    max_runtime: float | None
-    runtime_before: float
+from service.jobs.context import JobContext
 
 
 def model_row(
@@ -37,14 +19,14 @@ def model_row(
         tenant_id=ctx.tenant_id,
         job_id=ctx.job_id,
         dataset_id=ctx.dataset_id,
-        task=ctx.task,
-        network=ctx.network,
-        training={**ctx.training, "loss": resolve_loss(ctx.training, ctx.task)},
+        task=ctx.plan.task,
+        network=ctx.plan.network,
+        training=ctx.plan.training_spec(),
         layers=net.summary(),
         num_params=int(net.num_params),
         metrics=metrics,
         input_schema=ctx.input_schema,
-        classes=ctx.classes,
+        classes=ctx.plan.dataset.classes,
         preprocessing=preprocessing,
         weights=arrays_to_npz(net.get_weights()),
     )

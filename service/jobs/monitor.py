@@ -5,10 +5,11 @@ from __future__ import annotations
 import threading
 import time
 
+from sqlalchemy.orm import Session
+
 from service.config import Settings
 from service.db import jobs_repo
-from service.db.retry import with_db_retry
-from service.db.session import session_factory
+from service.db.retry import run_in_session
 
 SHUTDOWN = threading.Event()
 """Set when the process is asked to stop (SIGTERM): running jobs checkpoint and requeue."""
@@ -31,7 +32,6 @@ class JobMonitor:
         shutdown: threading.Event = SHUTDOWN,
     ) -> None:
         self.shutdown = shutdown
-        self.sessions = session_factory(settings.sqlalchemy_url)
         self.settings = settings
         self.job_id = job_id
         self.owner = owner
@@ -63,14 +63,13 @@ class JobMonitor:
         return self.reason is not None
 
     def _poll(self, now: float) -> None:
-        def check() -> tuple[bool, bool]:
-            with self.sessions() as session:
-                alive = True
-                if now - self._last_beat >= self.settings.heartbeat_seconds:
-                    alive = jobs_repo.heartbeat(session, self.job_id, self.owner)
-                return alive, jobs_repo.cancel_requested(session, self.job_id)
+        def check(session: Session) -> tuple[bool, bool]:
+            alive = True
+            if now - self._last_beat >= self.settings.heartbeat_seconds:
+                alive = jobs_repo.heartbeat(session, self.job_id, self.owner)
+            return alive, jobs_repo.cancel_requested(session, self.job_id)
 
-        alive, cancelled = with_db_retry(check, what="heartbeat")
+        alive, cancelled = run_in_session(self.settings.sqlalchemy_url, check, what="heartbeat")
         if now - self._last_beat >= self.settings.heartbeat_seconds:
             self._last_beat = now
         if not alive:

@@ -6,13 +6,14 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from service.config import Settings
 from service.db import runs_repo
 from service.db.blobs import arrays_to_npz
-from service.db.retry import with_db_retry
-from service.db.session import session_factory
+from service.db.retry import run_in_session
 from service.engine import EpochRecord, TrainingState
-from service.jobs.model_row import JobContext
+from service.jobs.context import JobContext
 from service.jobs.monitor import JobMonitor
 
 
@@ -52,8 +53,7 @@ class EpochRecorder:
         self.owner = owner
         self.monitor = monitor
         self.first_epoch = first_epoch
-        self.epochs = int(ctx.training["epochs"])
-        self.sessions = session_factory(settings.sqlalchemy_url)
+        self.epochs = ctx.plan.epochs
         self.latest: TrainingState | None = None
         self._pending: list[EpochRecord] = []
         self._saved: tuple[int, int] = (first_epoch, 0)
@@ -85,7 +85,11 @@ class EpochRecorder:
         if not self._pending and payload is None:
             return True
         records = list(self._pending)
-        ok = with_db_retry(lambda: self._write(records, payload), what="checkpoint")
+        ok = run_in_session(
+            self.settings.sqlalchemy_url,
+            lambda session: self._write(session, records, payload),
+            what="checkpoint",
+        )
         if not ok:
             self.monitor.reason = "lease_lost"
             return False
@@ -96,24 +100,26 @@ class EpochRecorder:
         return True
 
     def _write(
-        self, records: list[EpochRecord], checkpoint: tuple[int, dict[str, Any], bytes] | None
+        self,
+        session: Session,
+        records: list[EpochRecord],
+        checkpoint: tuple[int, dict[str, Any], bytes] | None,
     ) -> bool:
         ctx = self.ctx
-        with self.sessions() as session:
-            if not records:
-                epoch, meta, arrays = checkpoint
-                return runs_repo.save_checkpoint(
-                    session, ctx.job_id, self.owner, epoch, (meta, arrays), ctx.attempt
-                )
-            runtime = self.monitor.runtime
-            latest = records[-1]
-            return runs_repo.save_epochs(
-                session,
-                ctx.job_id,
-                self.owner,
-                [r.to_dict() for r in records],
-                progress(latest, self.epochs, runtime - ctx.runtime_before, self.first_epoch),
-                checkpoint=checkpoint,
-                runtime_seconds=runtime,
-                attempt=ctx.attempt,
+        if not records:
+            epoch, meta, arrays = checkpoint
+            return runs_repo.save_checkpoint(
+                session, ctx.job_id, self.owner, epoch, (meta, arrays), ctx.attempt
             )
+        runtime = self.monitor.runtime
+        latest = records[-1]
+        return runs_repo.save_epochs(
+            session,
+            ctx.job_id,
+            self.owner,
+            [r.to_dict() for r in records],
+            progress(latest, self.epochs, runtime - ctx.runtime_before, self.first_epoch),
+            checkpoint=checkpoint,
+            runtime_seconds=runtime,
+            attempt=ctx.attempt,
+        )

@@ -7,7 +7,7 @@ import threading
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 
 from service.config import Settings
-from service.runner import run_training_job
+from service.jobs.runner import run_training_job
 
 log = logging.getLogger(__name__)
 

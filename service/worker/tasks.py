@@ -6,7 +6,7 @@ from celery.signals import worker_shutting_down
 
 from service.config import get_settings
 from service.jobs.monitor import SHUTDOWN
-from service.runner import run_training_job
+from service.jobs.runner import run_training_job
 from service.worker.celery_app import TRAIN_TASK, celery_app
 from service.worker.publish import CeleryPublisher, publish_job
 

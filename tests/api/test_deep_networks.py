@@ -376,13 +376,13 @@ def test_activation_enums_match_what_the_engine_accepts(app_client):
     ],
 )
 def test_param_estimate_matches_built_network(layers, input_shape):
-    """The pre-queue estimate (on the validated, dumped spec, as the jobs router sees it)
+    """The job plan's count (on the validated, dumped spec, as the jobs router sees it)
     equals the engine's count for non-square pools, use_bias false and every layer kind."""
-    from service.api.param_estimate import estimate_params
     from service.engine import build_network
+    from service.jobs.plan import plan_layers
     from service.schemas.network import NetworkSpec
 
     dumped = NetworkSpec.model_validate({"layers": layers}).model_dump()["layers"]
     expected = build_network(layers, input_shape).num_params
-    assert estimate_params(dumped, input_shape) == expected
-    assert estimate_params(layers, input_shape) == expected
+    assert sum(p.n_params for p in plan_layers(dumped, tuple(input_shape))[0]) == expected
+    assert sum(p.n_params for p in plan_layers(layers, tuple(input_shape))[0]) == expected

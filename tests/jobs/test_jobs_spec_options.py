@@ -1,4 +1,4 @@
-"""Job spec -> engine: every schema option reaches fit() through fit_options, validation
+"""Job spec -> engine: every schema option reaches fit() through the job plan, the plan
 names layers and shapes, and data preparation leaves token ids alone."""
 
 from __future__ import annotations
@@ -8,11 +8,34 @@ import pytest
 
 from service.data import Standardizer
 from service.engine import build_network, fit
-from service.jobs.options import fit_options
+from service.jobs.plan import DatasetSummary, data_plan, plan_job
+from service.jobs.plan_checks import SpecMismatch
 from service.jobs.prepare import prepare
-from service.jobs.validate import SpecMismatch, check_job_spec
 from service.schemas.network import LAYER_MODELS, LAYER_TAGS, NetworkSpec
 from service.schemas.training import TrainingSpec
+
+
+def fit_options(training, task):
+    """The plan's fit options for `training` (on a network and dataset that suit the task)."""
+    layers = [{"type": "dense", "units": 1 if task == "regression" else 2}]
+    if task == "classification":
+        layers[0]["activation"] = "softmax"
+    classes = [0, 1] if task == "classification" else None
+    dataset = DatasetSummary(task, (3,), classes, rows=10)
+    return plan_job({"network": {"layers": layers}, "training": training}, dataset).fit_options
+
+
+def check_job_spec(network, training, *, input_shape, task, classes, value_range=None):
+    """Plan the job (raising SpecMismatch as POST /v1/jobs would answer 422)."""
+    dataset = DatasetSummary(task, tuple(input_shape), classes, rows=10, value_range=value_range)
+    plan_job({"network": network, "training": training}, dataset)
+
+
+def prepare_for(X, y, task, training, network=None):
+    """prepare() with the data plan the job plan makes from `training` and `network`."""
+    layers = (network or {"layers": [{"type": "dense", "units": 1}]})["layers"]
+    return prepare(X, y, data_plan(layers, training, task))
+
 
 SCHEDULES = [
     {"type": "step", "step_size": 2, "gamma": 0.5},
@@ -220,7 +243,7 @@ def test_check_job_spec_accepts_deep_networks():
 def test_prepare_standardises_images_per_channel():
     rng = np.random.default_rng(0)
     X = rng.normal(size=(50, 4, 4, 2)).astype(np.float32) * [1, 10] + [0, 5]
-    data = prepare(X, np.arange(50) % 2, "classification", {"validation_split": 0.2})
+    data = prepare_for(X, np.arange(50) % 2, "classification", {"validation_split": 0.2})
     flat = data.X_train.reshape(-1, 2)
     np.testing.assert_allclose(flat.mean(0), 0, atol=1e-5)
     np.testing.assert_allclose(flat.std(0), 1, atol=1e-4)
@@ -231,7 +254,7 @@ def test_prepare_leaves_token_ids_alone_and_predict_path_agrees():
     rng = np.random.default_rng(0)
     X = rng.integers(0, 20, (40, 6)).astype(np.float32)
     network = {"layers": [{"type": "embedding", "input_dim": 20, "output_dim": 4}]}
-    data = prepare(
+    data = prepare_for(
         X, np.arange(40) % 2, "classification", {"validation_split": 0.25}, network=network
     )
     assert data.preprocessing["scale_inputs"] is False
@@ -240,13 +263,13 @@ def test_prepare_leaves_token_ids_alone_and_predict_path_agrees():
     scaler = Standardizer.from_dict(data.preprocessing["standardizer"])
     np.testing.assert_array_equal(scaler.transform(X), X)
     with pytest.raises(ValueError, match=r"integer token ids in \[0, 9\]"):
-        prepare(
+        prepare_for(
             X,
             np.arange(40) % 2,
             "classification",
             {},
             network={"layers": [{"type": "embedding", "input_dim": 10, "output_dim": 4}]},
         )
-    plain = prepare(X, np.arange(40) % 2, "classification", {"input_scaling": "none"})
+    plain = prepare_for(X, np.arange(40) % 2, "classification", {"input_scaling": "none"})
     np.testing.assert_array_equal(plain.X_train, X)  # no validation split: every row, unscaled
     assert plain.preprocessing["scale_inputs"] is False

@@ -9,14 +9,14 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from service.api.deps import PageDep, PublisherDep, SessionDep, SettingsDep, TenantDep
-from service.api.limits import check_concurrent_jobs, check_job_limits, check_runtime_limit
+from service.api.limits import check_concurrent_jobs, check_runtime_limit
 from service.api.ownership import get_owned
 from service.api.pagination import paginate
-from service.api.param_estimate import estimate_params
 from service.api.routers.datasets import get_owned_dataset
 from service.db import jobs_repo
 from service.db.models import EpochRow, Job
-from service.jobs.validate import check_job_spec
+from service.jobs.plan import DatasetSummary, plan_job
+from service.jobs.plan_checks import JobLimits
 from service.schemas.common import Page
 from service.schemas.jobs import CancelRequest, EpochOut, HistoryOut, JobCreate, JobOut
 from service.worker.publish import publish_job
@@ -73,17 +73,8 @@ def create_job(
             return _replay(existing, body, spec, response)
     dataset = get_owned_dataset(session, tenant.id, body.dataset_id)
     check_concurrent_jobs(session, settings, tenant.id)
-    params = estimate_params(spec["network"]["layers"], dataset.input_shape)
-    check_job_limits(settings, spec["network"], spec["training"], dataset.rows, params)
     check_runtime_limit(settings, body.max_runtime_seconds)
-    check_job_spec(
-        spec["network"],
-        spec["training"],
-        input_shape=dataset.input_shape,
-        task=dataset.task,
-        classes=dataset.classes,
-        value_range=dataset.value_range,
-    )
+    plan_job(spec, DatasetSummary.of(dataset), JobLimits.of(settings))  # 422 if it cannot train
     job = jobs_repo.create_job(session, tenant.id, dataset.id, spec, settings.max_attempts)
     job.max_runtime_seconds = body.max_runtime_seconds
     job.idempotency_key = idempotency_key

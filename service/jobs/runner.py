@@ -15,20 +15,22 @@ import threading
 import uuid
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from service import dataset_files
 from service.config import Settings, get_settings
 from service.db import jobs_repo, runs_repo
 from service.db.blobs import npz_to_arrays
 from service.db.models import Dataset, Job
-from service.db.retry import with_db_retry
-from service.db.session import session_factory
-from service.engine import TrainingDiverged, TrainingState, build_network, fit
+from service.db.retry import run_in_session
+from service.engine import TrainingDiverged, TrainingState, fit
 from service.jobs.blas import blas_threads
+from service.jobs.context import JobContext
 from service.jobs.lease_keeper import lease_kept
-from service.jobs.model_row import JobContext
 from service.jobs.monitor import SHUTDOWN, JobMonitor
-from service.jobs.options import fit_options
 from service.jobs.outcomes import LeaseLost, finish, keep_model_on_cancel, release, save_model
+from service.jobs.plan import DatasetSummary, plan_job
+from service.jobs.plan_checks import SpecMismatch
 from service.jobs.prepare import fit_inputs
 from service.jobs.recorder import EpochRecorder
 from service.observability import bind_log_context, with_job_log_context
@@ -55,13 +57,8 @@ def run_training_job(
     """
     settings = settings or get_settings()
     owner = worker_identity()
-    sessions = session_factory(settings.sqlalchemy_url)
-
-    def claim() -> bool:
-        with sessions() as session:
-            return jobs_repo.claim(session, job_id, owner)
-
-    if not with_db_retry(claim, what="claim"):
+    url = settings.sqlalchemy_url
+    if not run_in_session(url, lambda s: jobs_repo.claim(s, job_id, owner), what="claim"):
         log.info("job %s not claimed (already taken, finished or cancelled)", job_id)
         return "skipped"
     ctx: JobContext | None = None
@@ -84,59 +81,58 @@ def run_training_job(
     finally:
         if ctx is not None:
             attempt = ctx.attempt
-
-            def end() -> None:
-                with sessions() as session:
-                    runs_repo.end_run(session, job_id, attempt, owner, outcome)
-
-            with_db_retry(end, what="end run")
+            run_in_session(
+                url,
+                lambda s: runs_repo.end_run(s, job_id, attempt, owner, outcome),
+                what="end run",
+            )
     return outcome
 
 
 def _load(settings: Settings, job_id: str) -> tuple[JobContext, dict[str, Any]]:
-    """Read the job, its dataset and its checkpoint; record the run."""
+    """Read the job, plan it against its dataset, load the arrays and the checkpoint."""
 
-    def read() -> tuple[JobContext, dict[str, Any]]:
-        with session_factory(settings.sqlalchemy_url)() as session:
-            job = session.get(Job, job_id)
-            dataset = session.get(Dataset, job.dataset_id)
-            if dataset is None:
-                raise DatasetGone()
-            checkpoint = runs_repo.load_checkpoint(session, job_id)
-            ctx = JobContext(
-                job_id=job.id,
-                tenant_id=job.tenant_id,
-                dataset_id=dataset.id,
-                attempt=job.attempt,
-                task=dataset.task,
-                classes=dataset.classes,
-                network=job.spec["network"],
-                training=job.spec["training"],
-                input_schema={
-                    "features": dataset.features,
-                    "input_shape": dataset.input_shape,
-                    "feature_names": dataset.feature_names,
-                    "target": dataset.target,
-                },
-                max_runtime=min(
-                    job.max_runtime_seconds or settings.max_runtime_seconds,
-                    settings.max_runtime_seconds,
-                ),
-                runtime_before=(
-                    float(checkpoint.meta.get("service_runtime_seconds", job.runtime_seconds))
-                    if checkpoint is not None
-                    else 0.0
-                ),
-            )
-            if dataset.storage == "file":
-                data = dataset_files.open_arrays(settings, dataset.id)
-            else:
-                data = npz_to_arrays(dataset.arrays)
-            if checkpoint is not None:
-                data["checkpoint"] = (npz_to_arrays(checkpoint.arrays), checkpoint.meta)
-            return ctx, data
+    def read(session: Session) -> tuple[JobContext, dict[str, Any]]:
+        job = session.get(Job, job_id)
+        dataset = session.get(Dataset, job.dataset_id)
+        if dataset is None:
+            raise DatasetGone()
+        checkpoint = runs_repo.load_checkpoint(session, job_id)
+        try:
+            plan = plan_job(job.spec, DatasetSummary.of(dataset))
+        except SpecMismatch as exc:  # checked at POST; a dataset stored before a check existed
+            raise DataMismatch(str(exc)) from exc
+        ctx = JobContext(
+            job_id=job.id,
+            tenant_id=job.tenant_id,
+            dataset_id=dataset.id,
+            attempt=job.attempt,
+            plan=plan,
+            input_schema={
+                "features": dataset.features,
+                "input_shape": dataset.input_shape,
+                "feature_names": dataset.feature_names,
+                "target": dataset.target,
+            },
+            max_runtime=min(
+                job.max_runtime_seconds or settings.max_runtime_seconds,
+                settings.max_runtime_seconds,
+            ),
+            runtime_before=(
+                float(checkpoint.meta.get("service_runtime_seconds", job.runtime_seconds))
+                if checkpoint is not None
+                else 0.0
+            ),
+        )
+        if dataset.storage == "file":
+            data = dataset_files.open_arrays(settings, dataset.id)
+        else:
+            data = npz_to_arrays(dataset.arrays)
+        if checkpoint is not None:
+            data["checkpoint"] = (npz_to_arrays(checkpoint.arrays), checkpoint.meta)
+        return ctx, data
 
-    return with_db_retry(read, what="load job")
+    return run_in_session(settings.sqlalchemy_url, read, what="load job")
 
 
 class DataMismatch(Exception):
@@ -157,28 +153,22 @@ def _train(
     owner: str,
     shutdown: threading.Event,
 ) -> str:
-    sessions = session_factory(settings.sqlalchemy_url)
-    training = ctx.training
+    plan = ctx.plan
     try:
         with lease_kept(settings, ctx.job_id, owner):
-            inputs, preprocessing = fit_inputs(
-                arrays["X"], arrays["y"], ctx.task, training, network=ctx.network
-            )
+            inputs, preprocessing = fit_inputs(arrays["X"], arrays["y"], plan.data)
     except ValueError as exc:  # the data does not suit the network (e.g. non-integer token ids)
         raise DataMismatch(str(exc)) from exc
-    net = build_network(
-        ctx.network["layers"], tuple(inputs["X"].shape[1:]), seed=int(training["seed"])
-    )
+    net = plan.build_network()
     resume = None
     if "checkpoint" in arrays:
         resume = TrainingState.from_payload(*arrays["checkpoint"])
     first_epoch = resume.epoch if resume is not None else 0
-
-    def start() -> None:
-        with sessions() as session:
-            runs_repo.start_run(session, ctx.job_id, ctx.attempt, owner, first_epoch)
-
-    with_db_retry(start, what="start run")
+    run_in_session(
+        settings.sqlalchemy_url,
+        lambda s: runs_repo.start_run(s, ctx.job_id, ctx.attempt, owner, first_epoch),
+        what="start run",
+    )
     monitor = JobMonitor(
         settings,
         ctx.job_id,
@@ -201,7 +191,7 @@ def _train(
             checkpoint_seconds=settings.checkpoint_seconds or None,
             target_scale=(preprocessing.get("target_scaler") or {}).get("std"),
             keep_epoch_weights=True,  # a cancelled job's model is a finished epoch's
-            **fit_options(training, ctx.task),
+            **plan.fit_options,
         )
     reason = monitor.reason
     if reason == "lease_lost":

@@ -1,0 +1,209 @@
+"""One reading of a job spec: the JobPlan, built once from the stored spec and the dataset's
+summary.
+
+POST /v1/jobs builds it to validate a job before it is queued (with the server's limits);
+the runner builds it again from the stored spec to train, and the model row takes its
+resolved training spec from it. Nothing else interprets a spec: the resolved loss, the
+input-scaling decision, every layer's shapes and parameter count and the engine's fit
+options all live here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from service.engine import Network, SpecError, build_network
+from service.jobs.plan_checks import (
+    JobLimits,
+    SpecMismatch,
+    check_layer_count,
+    check_output,
+    check_size,
+    check_token_input,
+    check_widths,
+)
+
+DEFAULT_LOSS = {"classification": "cross_entropy", "regression": "mse"}
+
+
+@dataclass(frozen=True)
+class DatasetSummary:
+    """What a plan needs to know of a dataset (never its arrays)."""
+
+    task: str
+    input_shape: tuple[int, ...]
+    classes: list[Any] | None
+    rows: int
+    value_range: dict[str, Any] | None = None
+
+    @classmethod
+    def of(cls, dataset: Any) -> DatasetSummary:
+        """From a stored Dataset row."""
+        return cls(
+            task=dataset.task,
+            input_shape=tuple(int(d) for d in dataset.input_shape),
+            classes=dataset.classes,
+            rows=int(dataset.rows),
+            value_range=dataset.value_range,
+        )
+
+
+@dataclass(frozen=True)
+class LayerPlan:
+    """One layer on this dataset: per-sample shapes and trainable parameter count."""
+
+    index: int
+    type: str
+    input_shape: tuple[int, ...]
+    output_shape: tuple[int, ...]
+    n_params: int
+
+
+@dataclass(frozen=True)
+class DataPlan:
+    """How the stored arrays become the engine's inputs (see service.jobs.prepare)."""
+
+    task: str
+    validation_split: float
+    seed: int
+    scale_inputs: bool
+    token_vocab: int | None
+    """input_dim of a first embedding layer: X must hold integer ids in [0, token_vocab)."""
+
+
+@dataclass(frozen=True)
+class JobPlan:
+    """A job's spec read once against its dataset: valid by construction."""
+
+    network: dict[str, Any]
+    training: dict[str, Any]
+    dataset: DatasetSummary
+    loss: str | dict[str, Any]
+    data: DataPlan
+    layers: tuple[LayerPlan, ...]
+    final_activation: str
+    fit_options: dict[str, Any]
+    """Keyword options of service.engine.fit (everything but data and callbacks)."""
+
+    @property
+    def task(self) -> str:
+        return self.dataset.task
+
+    @property
+    def num_params(self) -> int:
+        return sum(layer.n_params for layer in self.layers)
+
+    @property
+    def epochs(self) -> int:
+        return int(self.fit_options["epochs"])
+
+    @property
+    def output_shape(self) -> tuple[int, ...]:
+        return self.layers[-1].output_shape
+
+    def training_spec(self) -> dict[str, Any]:
+        """The stored training spec with the loss that was used filled in."""
+        return {**self.training, "loss": self.loss}
+
+    def build_network(self) -> Network:
+        """The network, initialised from the training seed (allocates its weights)."""
+        return build_network(self.network["layers"], self.dataset.input_shape, seed=self.data.seed)
+
+
+def resolve_loss(training: Mapping[str, Any], task: str) -> str | dict[str, Any]:
+    """The loss in the spec (a name or {"type": "huber", "delta": ...}), or the task's
+    default name."""
+    return training.get("loss") or DEFAULT_LOSS[task]
+
+
+def plan_job(
+    spec: Mapping[str, Any], dataset: DatasetSummary, limits: JobLimits | None = None
+) -> JobPlan:
+    """Read a stored job spec ({"network": ..., "training": ...}) against `dataset`.
+
+    Raises SpecMismatch (the field, layer index and shapes) when the network cannot train on
+    this dataset, or, given `limits`, when it is larger than the server allows. Specs stored
+    before an option existed lack its key; the default applies.
+    """
+    network, training = dict(spec["network"]), dict(spec["training"])
+    layers = network["layers"]
+    if limits is not None:
+        check_layer_count(limits, layers)
+    planned, final_activation = plan_layers(layers, dataset.input_shape)
+    if limits is not None:
+        check_widths(limits, layers, planned)
+        check_size(limits, sum(p.n_params for p in planned), training, dataset.rows)
+    loss = resolve_loss(training, dataset.task)
+    check_token_input(layers[0], training, dataset.value_range)
+    check_output(
+        layers, planned[-1].output_shape, final_activation, loss, dataset.task, dataset.classes
+    )
+    return JobPlan(
+        network=network,
+        training=training,
+        dataset=dataset,
+        loss=loss,
+        data=data_plan(layers, training, dataset.task),
+        layers=tuple(planned),
+        final_activation=final_activation,
+        fit_options=_fit_options(training, dataset.task, loss),
+    )
+
+
+def plan_layers(
+    layers: list[dict[str, Any]], input_shape: tuple[int, ...]
+) -> tuple[list[LayerPlan], str]:
+    """Per-layer shapes and parameter counts, and the activation applied last (dropout and
+    flatten pass through); SpecMismatch at the layer that does not fit."""
+    try:
+        net = build_network(layers, input_shape, seed=0)
+    except SpecError as exc:
+        index = exc.layer_index if exc.layer_index is not None else len(layers) - 1
+        raise SpecMismatch(str(exc), ("network", "layers", index)) from exc
+    planned = [
+        LayerPlan(i, layer.type_name, layer.input_shape, layer.output_shape, int(layer.num_params))
+        for i, layer in enumerate(net.layers)
+    ]
+    final = "linear"
+    for layer in reversed(net.layers):
+        if layer.activation_name is not None:
+            final = layer.activation_name
+            break
+        if layer.type_name not in ("dropout", "flatten"):
+            break
+    return planned, final
+
+
+def data_plan(layers: list[dict[str, Any]], training: Mapping[str, Any], task: str) -> DataPlan:
+    """Input scaling: "standardize" / "none", or "auto" (the default): standardise unless
+    the network starts with an embedding (its inputs are token ids)."""
+    first_embedding = layers[0]["type"] == "embedding"
+    mode = training.get("input_scaling", "auto")
+    scale = (not first_embedding) if mode == "auto" else mode == "standardize"
+    return DataPlan(
+        task=task,
+        validation_split=float(training.get("validation_split", 0.0)),
+        seed=int(training.get("seed", 0)),
+        scale_inputs=scale,
+        token_vocab=int(layers[0]["input_dim"]) if first_embedding else None,
+    )
+
+
+def _fit_options(
+    training: Mapping[str, Any], task: str, loss: str | dict[str, Any]
+) -> dict[str, Any]:
+    return {
+        "loss": loss,
+        "optimizer": training["optimizer"],
+        "epochs": int(training["epochs"]),
+        "batch_size": int(training["batch_size"]),
+        "task": task,
+        "seed": int(training["seed"]),
+        "shuffle": bool(training.get("shuffle", True)),
+        "early_stopping": training.get("early_stopping"),
+        "regularization": training.get("regularization"),
+        "gradient_clip_norm": training.get("gradient_clip_norm"),
+        "lr_schedule": training.get("lr_schedule"),
+    }
