@@ -1,0 +1,1 @@
+"""Serving trained models: predictions and portable exports (ONNX)."""
