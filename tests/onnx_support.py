@@ -75,3 +75,14 @@ def run_onnx(data: bytes, X: np.ndarray) -> dict[str, np.ndarray]:
     session = ort.InferenceSession(data, providers=["CPUExecutionProvider"])
     names = [o.name for o in session.get_outputs()]
     return dict(zip(names, session.run(None, {"input": X}), strict=True))
+
+
+def assert_agrees(predicted: dict[str, Any], out: dict[str, np.ndarray], tol: float = 1e-5) -> None:
+    """The exported model's outputs match predict's answer: probabilities within ``tol``
+    and the same labels; regression values within ``tol`` relative (and absolute)."""
+    if "probabilities" in predicted:
+        np.testing.assert_allclose(out["probabilities"], predicted["probabilities"], atol=tol)
+        assert out["predictions"].tolist() == predicted["predictions"]
+    else:
+        assert set(out) == {"predictions"}
+        np.testing.assert_allclose(out["predictions"], predicted["predictions"], rtol=tol, atol=tol)
