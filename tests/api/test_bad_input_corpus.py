@@ -150,6 +150,11 @@ def test_barrage_of_bad_requests(app_client, stored):
         assert_problem(app_client.get(path, params={"offset": 2**63}), 422)
         assert_problem(app_client.get(f"{path}/a%00b"), 404)
     assert_problem(app_client.get("/v1/jobs/a%00b/events"), 404)
+    assert_problem(app_client.get("/v1/models/a%00b/export"), 404)
+    for fmt in ("pmml", "", "ONNX", "onnx\u0000", "x" * 5000):
+        r = app_client.get(f"/v1/models/{model}/export", params={"format": fmt})
+        assert_problem(r, 422)
+        assert "formats: onnx" in r.json()["detail"], r.text
     r = app_client.get(f"/v1/jobs/{ds}/events", headers={"Last-Event-ID": "9" * 30})
     assert_problem(r, 404, 422)
     r = app_client.post("/v1/datasets", json={"X": [[1.0], [2.0]], "y": [10**30, 2]})
@@ -176,6 +181,7 @@ def test_barrage_of_bad_requests(app_client, stored):
     assert app_client.get(f"/v1/datasets/{ds}").json()["rows"] == 40
     r = app_client.post(url, json={"instances": [[1.0, 2.0], [3.0, 4.0]]})
     assert r.status_code == 200 and len(r.json()["predictions"]) == 2
+    assert app_client.get(f"/v1/models/{model}/export").status_code == 200
     job = app_client.post(
         "/v1/jobs", json={"dataset_id": ds, "network": NETWORK, "training": {"epochs": 2}}
     ).json()

@@ -33,6 +33,7 @@ def routes(ids: dict[str, str]) -> list[tuple[str, str, dict | None]]:
         ("GET", f"/v1/models/{m}", None),
         ("GET", f"/v1/models/{m}/weights", None),
         ("POST", f"/v1/models/{m}/predict", {"instances": [[1, 2]]}),
+        ("GET", f"/v1/models/{m}/export?format=onnx", None),
         ("DELETE", f"/v1/models/{m}", None),
         ("POST", "/v1/jobs", {"dataset_id": d, "network": NETWORK}),
     ]
