@@ -280,7 +280,17 @@ class BackpropClient:
 
     def download_weights(self, model_id: str, path: str | Path | None = None) -> bytes:
         """The weights .npz; also written to `path` when given."""
-        data = self._request("GET", f"/v1/models/{model_id}/weights").content
+        return self._download(f"/v1/models/{model_id}/weights", path)
+
+    def export_model(
+        self, model_id: str, format: str = "onnx", path: str | Path | None = None
+    ) -> bytes:
+        """The model as a portable file (ONNX: input `input`, outputs `predictions` and
+        `probabilities`); also written to `path` when given."""
+        return self._download(f"/v1/models/{model_id}/export", path, params={"format": format})
+
+    def _download(self, url: str, path: str | Path | None, **kwargs: Any) -> bytes:
+        data = self._request("GET", url, **kwargs).content
         if path is not None:
             Path(path).write_bytes(data)
         return data

@@ -156,3 +156,25 @@ def test_non_json_errors_and_key_resolution(tmp_path, monkeypatch):
     assert info.value.status == 502 and info.value.detail == "bad gateway"
     monkeypatch.setenv("BACKPROP_API_KEY", "from-env")
     assert resolve_key() == "from-env" and resolve_key("given") == "given"
+
+
+def test_export_model_writes_an_onnx_file_that_agrees_with_predict(app_client, tmp_path):
+    from onnx_support import assert_agrees, run_onnx
+
+    bp = make_client(app_client)
+    names, X, X_te, y, _, labels = wine_split()
+    csv_file = tmp_path / "wine.csv"
+    csv_file.write_bytes(wine_csv(names, X, y))
+    dataset = bp.upload_dataset(csv_file, target="cultivar")
+    spec = {"dataset_id": dataset["id"], "network": WINE_NETWORK, "training": {"epochs": 3}}
+    model_id = bp.wait(bp.submit_job(spec)["id"], timeout=60)["model_id"]
+    path = tmp_path / "wine.onnx"
+    data = bp.export_model(model_id, path=path)
+    assert path.read_bytes() == data
+    out = run_onnx(data, X_te.astype(np.float32))
+    assert_agrees(bp.predict(model_id, X_te.tolist()), out)
+    assert set(out["predictions"]) <= set(labels)
+    with pytest.raises(BackpropError) as info:
+        bp.export_model(model_id, format="pmml", path=tmp_path / "x.pmml")
+    assert info.value.status == 422 and "formats: onnx" in info.value.detail
+    assert not (tmp_path / "x.pmml").exists()

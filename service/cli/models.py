@@ -1,4 +1,4 @@
-"""`backprop models list|show|predict|download|delete`."""
+"""`backprop models list|show|predict|download|export|delete`."""
 
 from __future__ import annotations
 
@@ -192,6 +192,24 @@ def download(
     output = output or Path(f"model-{model_id}.npz")
     with connect(url, key) as bp:
         data = bp.download_weights(model_id, output)
+    console.print(f"saved {len(data)} bytes to {output}", markup=False)
+
+
+@app.command("export")
+def export(
+    model_id: Annotated[str, typer.Argument(help="Model id.")],
+    format: Annotated[str, typer.Option("--format", help="File format: onnx.")] = "onnx",
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="File (default model-<id>.<format>).")
+    ] = None,
+    url: UrlOpt = None,
+    key: KeyOpt = None,
+) -> None:
+    """Save the model as a portable file: ONNX with the input scaling inside, input
+    `input`, outputs `predictions` and (classifiers) `probabilities`."""
+    output = output or Path(f"model-{model_id}.{format}")
+    with connect(url, key) as bp:
+        data = bp.export_model(model_id, format, output)
     console.print(f"saved {len(data)} bytes to {output}", markup=False)
 
 
