@@ -198,7 +198,7 @@ def download(
 @app.command("export")
 def export(
     model_id: Annotated[str, typer.Argument(help="Model id.")],
-    format: Annotated[str, typer.Option("--format", help="File format: onnx.")] = "onnx",
+    file_format: Annotated[str, typer.Option("--format", help="File format: onnx.")] = "onnx",
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="File (default model-<id>.<format>).")
     ] = None,
@@ -207,9 +207,9 @@ def export(
 ) -> None:
     """Save the model as a portable file: ONNX with the input scaling inside, input
     `input`, outputs `predictions` and (classifiers) `probabilities`."""
-    output = output or Path(f"model-{model_id}.{format}")
+    output = output or Path(f"model-{model_id}.{file_format}")
     with connect(url, key) as bp:
-        data = bp.export_model(model_id, format, output)
+        data = bp.export_model(model_id, file_format, output)
     console.print(f"saved {len(data)} bytes to {output}", markup=False)
 
 

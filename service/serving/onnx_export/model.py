@@ -103,15 +103,13 @@ def _value(name: str, elem_type: int, shape: tuple[int, ...] | list[Any]) -> Any
 
 
 def _scaled_input(g: GraphBuilder, scaler: Standardizer, ids: bool) -> str:
-    """``(input - mean) / std`` over the last axis, skipped for an identity scaler; token
-    ids pass through unchanged (input_scaling never standardises them)."""
+    """``(input - mean) / std`` over the last axis, skipped for an identity scaler. Token
+    ids pass unchanged: the job plan never standardises the input of an embedding."""
     assert scaler.mean is not None and scaler.std is not None
-    if not (np.any(scaler.mean != 0) or np.any(scaler.std != 1)):
+    if ids or not (np.any(scaler.mean != 0) or np.any(scaler.std != 1)):
         return "input"
-    x = g.op("Cast", ["input"], "input_scaling", to=TensorProto.FLOAT) if ids else "input"
-    x = g.op("Sub", [x, g.const("input_scaling/mean", scaler.mean)], "input_scaling")
-    x = g.op("Div", [x, g.const("input_scaling/std", scaler.std)], "input_scaling")
-    return g.op("Cast", [x], "input_scaling", to=TensorProto.INT64) if ids else x
+    x = g.op("Sub", ["input", g.const("input_scaling/mean", scaler.mean)], "input_scaling")
+    return g.op("Div", [x, g.const("input_scaling/std", scaler.std)], "input_scaling")
 
 
 def _outputs(g: GraphBuilder, net: Network, x: str, src: ExportSource) -> list[Any]:
@@ -132,8 +130,8 @@ def _outputs(g: GraphBuilder, net: Network, x: str, src: ExportSource) -> list[A
         g.op("Identity", [x], "probabilities", output="probabilities")
     best = g.op("ArgMax", ["probabilities"], "predictions", axis=1, keepdims=0)
     labels, elem_type = _labels(classes)
-    g.op("Gather", [g.const("classes", labels, labels.dtype), best], "predictions",
-         output="predictions", axis=0)  # fmt: skip
+    classes_const = g.const("classes", labels, labels.dtype)
+    g.op("Gather", [classes_const, best], "predictions", output="predictions", axis=0)
     return [
         _value("probabilities", TensorProto.FLOAT, [len(classes)]),
         _value("predictions", elem_type, []),
