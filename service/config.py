@@ -69,6 +69,8 @@ class Settings(BaseSettings):
     max_dataset_rows: int = 10_000_000
     max_dataset_columns: int = 1_000_000
     """Features per row (for images: H x W x C)."""
+    max_categories: int = 100
+    """Levels of one categorical column; a column with more is refused (ignore= it)."""
     max_concurrent_jobs: int = 100
     """Queued plus running jobs per tenant; more is 429 with Retry-After."""
     auth_cache_seconds: float = 5.0

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from fastapi import HTTPException, Request, UploadFile
@@ -17,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 
 from service.config import Settings
 from service.data import ParsedDataset, parse_csv, parse_json, parse_npz
+from service.data.columns import parse_name_list
 from service.data.dataset import Limits
 from service.data.errors import DatasetTooLarge
 from service.data.npz_file import import_npz_file
@@ -128,7 +130,14 @@ async def _read_upload(request: Request, settings: Settings, dataset_id: str) ->
             "target": body.target,
         }
         del buffer
-        parsed = await run_in_threadpool(parse_json, content, limits)
+        parsed = await run_in_threadpool(
+            parse_json,
+            content,
+            limits,
+            categorical=body.categorical,
+            ignore=body.ignore,
+            impute=body.impute,
+        )
         return Upload(parsed, clean_name(body.name), "json", body.task, "db")
     if not ctype.startswith("multipart/form-data"):
         raise HTTPException(
@@ -170,9 +179,27 @@ async def _read_upload(request: Request, settings: Settings, dataset_id: str) ->
         if impute is not None and impute not in ("mean", "median"):
             raise HTTPException(422, "field 'impute' must be 'mean' or 'median'")
         parsed = await run_in_threadpool(
-            parse_csv, scratch.read_bytes(), str(target), impute, limits
+            partial(
+                parse_csv,
+                categorical=parse_name_list(_text_field(form, "categorical"), "categorical"),
+                ignore=parse_name_list(_text_field(form, "ignore"), "ignore"),
+            ),
+            scratch.read_bytes(),
+            str(target),
+            impute,
+            limits,
         )
         return Upload(parsed, name, "csv", task, "db")
     finally:
         if scratch.exists():
             os.unlink(scratch)
+
+
+def _text_field(form: object, name: str) -> str | None:
+    """A short text form field (column lists); 422 when it is a file or too long."""
+    value = form.get(name)  # type: ignore[attr-defined]
+    if value is None:
+        return None
+    if not isinstance(value, str) or len(value) > 100_000:
+        raise HTTPException(422, f"field '{name}' must be a comma-separated list of column names")
+    return value

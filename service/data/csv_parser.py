@@ -16,36 +16,36 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import itertools
-import math
 from collections.abc import Iterator
 
-import numpy as np
-
+from service.data.columns import drop_constant
+from service.data.csv_table import CsvTable
 from service.data.dataset import NO_LIMITS, Limits, ParsedDataset
 from service.data.errors import DatasetError
-from service.data.values import F32_MAX, MIN_ROWS, fits_float32, non_finite_reason, show
-
-BLOCK_CELLS = 1 << 15
-BLOCK_ROWS = 4096
-"""A block (rows held as Python strings until converted) has at most this many cells/rows."""
-_HINT = "upload with impute=mean or impute=median to fill missing values"
-MISSING = {"", "na", "n/a", "nan", "null", "none", "?", "inf", "-inf", "+inf", "infinity"}
+from service.data.values import MIN_ROWS, show
 
 
 def parse_csv(
-    data: bytes, target: str, impute: str | None = None, limits: Limits = NO_LIMITS
+    data: bytes,
+    target: str,
+    impute: str | None = None,
+    limits: Limits = NO_LIMITS,
+    *,
+    categorical: list[str] | tuple[str, ...] = (),
+    ignore: list[str] | tuple[str, ...] = (),
 ) -> ParsedDataset:
     """Parse a comma-separated file with a header row.
 
-    ``target`` names the label column (any position); every other column must be numeric.
-    Returns X float32 (N, F), y_raw the N labels (an int64 or float64 array when all are
-    numbers, else a list of str), feature_names the F other header names. A UTF-8 BOM,
-    CRLF line endings and blank trailing lines are accepted. Raises DatasetError on any
-    problem, for the earliest row that has one.
+    ``target`` names the label column (any position). Each other column is numeric, or
+    categorical when a non-empty cell is not a number or when it is named in
+    ``categorical``; columns named in ``ignore`` are left out, and a column with one value
+    in every row is dropped with a note. Returns X float32 (N, F) with categorical columns
+    as level codes, y_raw the N labels (an int64 or float64 array when all are numbers,
+    else a list of str), the F feature names and their columns. A UTF-8 BOM, CRLF line
+    endings and blank trailing lines are accepted. Raises DatasetError on any problem.
 
-    impute: None refuses missing or non-finite feature cells; "mean" or "median" fills
-    empty, NA, nan and inf cells with the column's statistic (labels must be present).
+    impute: None refuses missing or non-finite numeric cells; "mean" or "median" keeps them
+    as NaN, to be filled from the training rows when a job trains (labels must be present).
     """
     target = target.strip()
     if impute not in (None, "mean", "median"):
@@ -53,9 +53,22 @@ def parse_csv(
     data = _check_text(data)
     records = _records(data)
     header = _read_header(records, target)
+    _check_named(header, target, categorical, "categorical")
+    _check_named(header, target, ignore, "ignore")
     t, width = header.index(target), len(header)
-    limits.check_columns(width - 1)
-    table = _Table(data, header, t, impute, _capacity(data, width - 1, limits))
+    features = width - 1 - len(set(ignore))
+    if features < 1:
+        raise DatasetError("no feature columns left: every column but the target is ignored")
+    limits.check_columns(features)
+    table = CsvTable(
+        lambda: _records(data),
+        header,
+        t,
+        impute,
+        _capacity(data, features, limits),
+        set(categorical),
+        set(ignore),
+    )
     blank = 0
     for i, row in enumerate(records, start=1):
         if len(row) != width or not row[t].strip():  # rare: blank, ragged or unlabelled
@@ -68,13 +81,41 @@ def parse_csv(
             table.fail(DatasetError(f"row {blank} is blank", row=blank))
         if i > table.capacity:
             table.flush()
-            limits.check_rows(i, width - 1, at_row=i)
+            limits.check_rows(i, features, at_row=i)
             raise AssertionError(f"row {i}: more CSV records than line breaks")
         table.add(row)
     if table.rows < MIN_ROWS:
         raise DatasetError(f"need at least {MIN_ROWS} data rows after the header, got {table.rows}")
-    X, y = table.finish()
-    return ParsedDataset(X=X, y_raw=y, feature_names=table.names, target=target)
+    X, y, columns = table.finish()
+    X, columns, notes = drop_constant(X, columns)
+    return ParsedDataset(
+        X=X,
+        y_raw=y,
+        feature_names=[c.name for c in columns],
+        target=target,
+        columns=columns,
+        impute=impute,
+        notes=notes,
+    )
+
+
+def _check_named(
+    header: list[str], target: str, names: list[str] | tuple[str, ...], field: str
+) -> None:
+    """Every column named in an upload option exists and is not the target."""
+    for name in names:
+        if name not in header:
+            listing = ", ".join(show(n) for n in header)
+            raise DatasetError(
+                f"{field}: no column named {show(name)}; the columns are: {listing}", column=name
+            )
+        if name == target:
+            raise DatasetError(
+                f"{field}: {show(name)} is the target column; it cannot be {field}d"
+                if field == "ignore"
+                else f"{field}: {show(name)} is the target column, not a feature",
+                column=name,
+            )
 
 
 def _check_text(data: bytes) -> bytes:
@@ -166,161 +207,3 @@ def _is_float(text: str) -> bool:
     except ValueError:
         return False
     return True
-
-
-class _Table:
-    """Rows -> float32 X and the labels, converted and checked a block at a time.
-
-    Labels are int64 while every label is an integer, float64 while every label is a
-    number, else (from the first that is not) all text: the labels before it are then read
-    again from the file, and each distinct string is kept once.
-    """
-
-    def __init__(self, data: bytes, header: list[str], t: int, impute: str | None, rows: int):
-        self.data, self.t, self.target, self.impute = data, t, header[t], impute
-        self.cols = [j for j in range(len(header)) if j != t]
-        self.names = [header[j] for j in self.cols]
-        self.capacity = rows
-        self.block_rows = max(1, min(BLOCK_ROWS, BLOCK_CELLS // len(self.cols)))
-        self.X = np.empty((rows, len(self.cols)), dtype=np.float32)
-        self.y = np.empty(rows, dtype=np.int64)
-        self.texts: list[str] | None = None
-        self.seen: dict[str, str] = {}
-        self.filled = 0
-        self.pending: list[list[str]] = []
-
-    @property
-    def rows(self) -> int:
-        return self.filled + len(self.pending)
-
-    def add(self, row: list[str]) -> None:
-        self.pending.append(row)
-        if len(self.pending) >= self.block_rows:
-            self.flush()
-
-    def fail(self, error: DatasetError) -> None:
-        """Raise `error`, unless a row before it (still pending) has a problem."""
-        self.flush()
-        raise error
-
-    def flush(self) -> None:
-        rows, self.pending = self.pending, []
-        if not rows:
-            return
-        first, end = self.filled + 1, self.filled + len(rows)
-        labels = [row[self.t].strip() for row in rows]
-        if not all(labels):
-            k = labels.index("")
-            self._features(rows[: k + 1], first)  # a bad cell before it comes first
-            where = f"row {first + k}, column {show(self.target)}"
-            raise DatasetError(f"{where}: empty target value", row=first + k, column=self.target)
-        self.X[self.filled : end] = self._features(rows, first)
-        self._labels(labels, self.filled, end)
-        self.filled = end
-
-    def finish(self) -> tuple[np.ndarray, np.ndarray | list[str]]:
-        self.flush()
-        n = self.filled
-        X = self.X[:n] if n > self.capacity // 2 else self.X[:n].copy()
-        if self.impute is not None:
-            impute_missing(X, self.names, self.impute)
-        if self.texts is not None:
-            return X, self.texts
-        y = self.y[:n]
-        bad = ~np.isfinite(y) if y.dtype.kind == "f" else None
-        if bad is not None and bad.any():
-            i = int(np.argmax(bad))
-            text = next(itertools.islice(_label_texts(self.data, self.t), i, None))
-            raise DatasetError(
-                f"row {i + 1}, column {show(self.target)}: {non_finite_reason(text)}",
-                row=i + 1,
-                column=self.target,
-            )
-        return X, y
-
-    def _labels(self, labels: list[str], start: int, end: int) -> None:
-        if self.texts is None and self.y.dtype == np.int64:
-            try:
-                self.y[start:end] = [int(label) for label in labels]
-                return
-            except (ValueError, OverflowError):
-                earlier = self.y[:start].copy()
-                self.y = self.y.view(np.float64)  # same buffer, now for floats
-                self.y[:start] = earlier
-        if self.texts is None:
-            try:
-                self.y[start:end] = [float(label) for label in labels]
-                return
-            except ValueError:
-                earlier = itertools.islice(_label_texts(self.data, self.t), start)
-                self.texts = [self.seen.setdefault(text, text) for text in earlier]
-                self.y = np.empty(0)
-        self.texts.extend(self.seen.setdefault(label, label) for label in labels)
-
-    def _features(self, rows: list[list[str]], first: int) -> np.ndarray:
-        """Rows -> float32 block; a row-major scan raises for the earliest bad cell."""
-        cols, names = self.cols, self.names
-        if self.impute is None:
-            try:
-                values = np.array([float(row[j]) for row in rows for j in cols], np.float64)
-            except ValueError:
-                pass
-            else:
-                if fits_float32(values):
-                    return values.reshape(len(rows), len(cols)).astype(np.float32)
-            cell = _cell_value
-        else:
-            cell = _missing_or_value
-        return np.array(
-            [
-                [cell(row[j], first + k, name) for j, name in zip(cols, names, strict=True)]
-                for k, row in enumerate(rows)
-            ],
-            dtype=np.float32,
-        )
-
-
-def impute_missing(X: np.ndarray, names: list[str], strategy: str) -> np.ndarray:
-    """Fill NaN cells of float32 (N, F) X in place with each column's mean or median
-    (computed in float64); returns X."""
-    if strategy not in ("mean", "median"):
-        raise DatasetError(f"impute must be 'mean' or 'median', got {show(strategy)}")
-    missing = np.isnan(X)
-    for k in np.flatnonzero(missing.any(axis=0)):
-        present = X[~missing[:, k], k].astype(np.float64)
-        if present.size == 0:
-            raise DatasetError(
-                f"column {show(names[k])} has no values to impute from", column=names[k]
-            )
-        X[missing[:, k], k] = np.mean(present) if strategy == "mean" else np.median(present)
-    return X
-
-
-def _missing_or_value(cell: str, i: int, name: str) -> float:
-    """NaN for a missing cell (see MISSING), else the checked value."""
-    text = cell.strip()
-    return math.nan if text.lower() in MISSING else _cell_value(text, i, name)
-
-
-def _cell_value(cell: str, i: int, name: str) -> float:
-    """``cell`` (row i, column name) as a float; DatasetError unless finite in float32."""
-    text = cell.strip()
-    where = f"row {i}, column {show(name)}"
-    if not text:
-        raise DatasetError(f"{where}: empty cell ({_HINT})", row=i, column=name)
-    try:
-        value = float(text)
-    except ValueError:
-        raise DatasetError(f"{where}: {show(text)} is not a number", row=i, column=name) from None
-    if not math.isfinite(value) or abs(value) > F32_MAX:
-        raise DatasetError(f"{where}: {non_finite_reason(text)} ({_HINT})", row=i, column=name)
-    return value
-
-
-def _label_texts(data: bytes, t: int) -> Iterator[str]:
-    """The target column again, stripped, for every non-blank data row."""
-    records = _records(data)
-    next(records, None)
-    for row in records:
-        if any(cell.strip() for cell in row):
-            yield row[t].strip()

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from service.data.columns import Column
 from service.data.errors import DatasetError, DatasetTooLarge
 
 
@@ -27,6 +28,12 @@ class ParsedDataset:
     target: str = "y"
     value_range: dict | None = None
     """{"min", "max", "integral"} of X when the parser already scanned it (large files)."""
+    columns: list[Column] | None = None
+    """Kinds of the F columns of a table (CSV, JSON); None: all numeric (NPZ, images)."""
+    impute: str | None = None
+    """"mean" or "median": numeric gaps (NaN in X) are filled from the training rows."""
+    notes: list[str] = field(default_factory=list)
+    """What the parser did that the user should know (e.g. a constant column left out)."""
 
     @property
     def n_samples(self) -> int:

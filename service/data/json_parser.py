@@ -11,6 +11,8 @@ import numbers
 
 import numpy as np
 
+from service.data.columns import drop_constant
+from service.data.csv_table import CsvTable
 from service.data.dataset import NO_LIMITS, Limits, ParsedDataset
 from service.data.errors import DatasetError
 from service.data.values import MIN_ROWS, is_number, number_problem, show, text_problem
@@ -19,12 +21,22 @@ MAX_DIMS = 64
 """Deepest X accepted: NumPy's limit on dimensions."""
 
 
-def parse_json(obj: dict, limits: Limits = NO_LIMITS) -> ParsedDataset:
-    """Validate a JSON dataset. X: nested lists, rectangular, at least 2-D (N, F...),
-    numbers only (bool is not a number), finite -> float32. y: N labels, each a string or
-    a finite number (returned as a list). feature_names: F unique strings for 2-D X
-    (default ["x0", ...]); [] for higher-dimensional X. target defaults to "y".
+def parse_json(
+    obj: dict,
+    limits: Limits = NO_LIMITS,
+    *,
+    categorical: list[str] | tuple[str, ...] = (),
+    ignore: list[str] | tuple[str, ...] = (),
+    impute: str | None = None,
+) -> ParsedDataset:
+    """Validate a JSON dataset. X: nested lists, rectangular, at least 2-D (N, F...) ->
+    float32. y: N labels, each a string or a finite number (returned as a list).
+    feature_names: F unique strings for 2-D X (default ["x0", ...]); [] for
+    higher-dimensional X. target defaults to "y".
 
+    Rows of a table (2-D X) may hold text, booleans and null: such columns are read as a
+    CSV's are (categorical, gaps, impute, ``categorical`` and ``ignore`` by feature name;
+    see service.data.csv_table). Deeper X holds finite numbers only (bool is not a number).
     The shape implied by X's first elements is checked against ``limits`` before the
     values are read."""
     if not isinstance(obj, dict):
@@ -32,16 +44,32 @@ def parse_json(obj: dict, limits: Limits = NO_LIMITS) -> ParsedDataset:
     for key in ("X", "y"):
         if key not in obj:
             raise DatasetError(f"missing field {key!r}; the object has: {sorted(map(str, obj))}")
-    X = _parse_X(obj["X"], limits)
-    y = _parse_y(obj["y"], X.shape[0])
-    names = _parse_feature_names(obj.get("feature_names"), X)
     target = obj.get("target", "y")
     if not isinstance(target, str) or not target.strip():
         raise DatasetError(f"target must be a non-empty string, got {show(target)}")
     problem = text_problem(target)
     if problem:
         raise DatasetError(f"target: {problem}")
+    if impute not in (None, "mean", "median"):
+        raise DatasetError(f"impute must be 'mean' or 'median', got {show(impute)}")
+    if _is_table(obj["X"]):
+        return parse_json_table(obj, target, limits, categorical, ignore, impute)
+    if categorical or ignore or impute:
+        raise DatasetError("categorical, ignore and impute apply to tables (X as rows of values)")
+    X = _parse_X(obj["X"], limits)
+    y = _parse_y(obj["y"], X.shape[0])
+    names = _parse_feature_names(obj.get("feature_names"), X)
     return ParsedDataset(X=X, y_raw=y, feature_names=names, target=target)
+
+
+def _is_table(X: object) -> bool:
+    """Rows (lists) of scalars: a table, whose columns may hold text and gaps."""
+    return (
+        isinstance(X, list)
+        and len(X) > 0
+        and isinstance(X[0], list)
+        and not any(isinstance(v, list) for v in X[0])
+    )
 
 
 def _parse_X(X: object, limits: Limits) -> np.ndarray:
@@ -134,3 +162,93 @@ def _parse_feature_names(names: object, X: np.ndarray) -> list[str]:
         dup = next(s for s in names if names.count(s) > 1)
         raise DatasetError(f"feature_names: duplicate name {dup!r}")
     return list(names)
+
+
+def parse_json_table(
+    obj: dict,
+    target: str,
+    limits: Limits,
+    categorical: list[str] | tuple[str, ...],
+    ignore: list[str] | tuple[str, ...],
+    impute: str | None,
+) -> ParsedDataset:
+    """A table's rows read like CSV records (numbers, text, booleans and null cells), with
+    0-based ``X[i]`` paths in errors."""
+    X = obj["X"]
+    if len(X) < MIN_ROWS:
+        raise DatasetError(f"X needs at least {MIN_ROWS} rows, got {len(X)}")
+    width = len(X[0])
+    limits.check_shape((len(X), width))
+    for i, row in enumerate(X):
+        if not isinstance(row, list) or len(row) != width:
+            if not isinstance(row, list):
+                raise DatasetError(
+                    f"X[{i}]: expected a list of {width} values, got {show(row)}", row=i
+                )
+            raise DatasetError(f"X[{i}]: expected {width} values, got {len(row)}", row=i)
+    if width == 0:
+        raise DatasetError("X[0]: must not be empty", row=0)
+    names = _table_names(obj.get("feature_names"), width)
+    if target in names:
+        raise DatasetError(f"target {show(target)} is also a feature name")
+    header = [*names, target]
+    for field, listed in (("categorical", categorical), ("ignore", ignore)):
+        for name in listed:
+            if name not in names:
+                raise DatasetError(f"{field}: no feature named {show(name)}", column=name)
+    if len(set(ignore)) >= width:
+        raise DatasetError("no feature columns left: every feature is ignored")
+    y = _parse_y(obj["y"], len(X))
+
+    def records():  # noqa: ANN202 - the rows as text, the header first
+        yield header
+        for i, row in enumerate(X):
+            yield [*(_cell_text(v, i, j) for j, v in enumerate(row)), "0"]
+
+    table = CsvTable(records, header, width, impute, len(X), set(categorical), set(ignore))
+    try:
+        rows = records()
+        next(rows)
+        for row in rows:
+            table.add(row)
+        features, _, columns = table.finish()
+    except DatasetError as exc:
+        raise _json_path(exc, names) from None
+    features, columns, notes = drop_constant(features, columns)
+    return ParsedDataset(
+        X=features,
+        y_raw=y,
+        feature_names=[c.name for c in columns],
+        target=target,
+        columns=columns,
+        impute=impute,
+        notes=notes,
+    )
+
+
+def _table_names(names: object, width: int) -> list[str]:
+    if names is None:
+        return [f"x{j}" for j in range(width)]
+    return _parse_feature_names(names, np.empty((0, width)))
+
+
+def _json_path(exc: DatasetError, names: list[str]) -> DatasetError:
+    """A table error located as CSV does ("row 3, column 'x': ...") with JSON's 0-based
+    path instead ("X[2][0]: ...")."""
+    prefix = f"row {exc.row}, column {show(exc.column)}"
+    if exc.row is None or exc.column not in names or not exc.message.startswith(prefix):
+        return exc
+    path = f"X[{exc.row - 1}][{names.index(exc.column)}]"
+    return DatasetError(path + exc.message[len(prefix) :], row=exc.row - 1, column=exc.column)
+
+
+def _cell_text(value: object, i: int, j: int) -> str:
+    """A JSON cell as CSV text: numbers as written, booleans as true/false, null empty."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    problem = text_problem(value) if isinstance(value, str) else number_problem(value)
+    if problem:
+        raise DatasetError(f"X[{i}][{j}]: {problem}", row=i)
+    return value if isinstance(value, str) else repr(value)

@@ -81,6 +81,12 @@ class Dataset(Base):
     storage: Mapped[str] = mapped_column(String(10), default="db", server_default="db")
     value_range: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     """{"min", "max", "integral"} of X, so specs can be checked against the values."""
+    columns: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
+    """Kinds of a table's feature columns (service.data.columns); None: all numeric."""
+    impute: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    """"mean" or "median": numeric gaps (NaN in X) are filled from each job's training rows."""
+    notes: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
+    """What the parser did that the user should know (e.g. a constant column left out)."""
     """"db": `arrays` holds the data; "file": X.npy and y.npy under the data dir (mmap)."""
     arrays: Mapped[bytes | None] = deferred(mapped_column(LargeBinary, nullable=True))
     """NPZ bytes (no pickle) holding X (float32) and y (int64 class ids or float32 targets)."""

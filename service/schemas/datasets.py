@@ -32,6 +32,45 @@ class DatasetJSON(StrictModel):
     feature_names: list[str] | None = None
     target: str = Field(default="y", max_length=200)
     task: Literal["classification", "regression"] | None = None
+    categorical: list[str] = Field(
+        default_factory=list,
+        description="Feature names to read as categories even when they hold numbers.",
+    )
+    ignore: list[str] = Field(default_factory=list, description="Feature names to leave out.")
+    impute: Literal["mean", "median"] | None = Field(
+        default=None,
+        description="Fill missing numbers (null) from each job's training rows (default: "
+        "refuse them).",
+    )
+
+
+class ColumnOut(BaseModel):
+    """One feature column of a table: its kind and what it holds."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "island",
+                    "kind": "categorical",
+                    "missing": 0,
+                    "distinct": 3,
+                    "levels": ["Biscoe", "Dream", "Torgersen"],
+                    "more_levels": 0,
+                }
+            ]
+        }
+    )
+    name: str
+    kind: Literal["numeric", "categorical"]
+    missing: int = Field(description="Empty cells.")
+    distinct: int = Field(description="Distinct present values.")
+    levels: list[str | None] | None = Field(
+        default=None,
+        description="Categorical: the first 50 levels in encoding order (null is the "
+        "missing level).",
+    )
+    more_levels: int | None = Field(default=None, description="Levels not listed.")
 
 
 class DatasetOut(BaseModel):
@@ -49,3 +88,8 @@ class DatasetOut(BaseModel):
     classes: list[Any] | None
     size_bytes: int
     created_at: Timestamp
+    columns: list[ColumnOut] | None = Field(
+        default=None, description="Tables (CSV, JSON): each feature column's kind."
+    )
+    impute: Literal["mean", "median"] | None = None
+    notes: list[str] = Field(default_factory=list, description="What the parser changed.")

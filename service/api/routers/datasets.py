@@ -18,6 +18,7 @@ from service.data import (
     DatasetError,
     encode_target,
 )
+from service.data.columns import check_cardinality, columns_from_json
 from service.data.summary import value_range
 from service.data.values import first_bad_text
 from service.db.blobs import arrays_to_npz
@@ -50,8 +51,18 @@ UPLOAD_DOC = {
                         "impute": {
                             "type": "string",
                             "enum": ["mean", "median"],
-                            "description": "CSV only: fill missing or non-finite feature "
-                            "cells with the column's mean or median (default: refuse them)",
+                            "description": "CSV only: fill missing or non-finite numeric "
+                            "cells with the mean or median of each job's training rows "
+                            "(default: refuse them)",
+                        },
+                        "categorical": {
+                            "type": "string",
+                            "description": "CSV only: comma-separated columns to read as "
+                            "categories even when they hold numbers (zip codes, level ids)",
+                        },
+                        "ignore": {
+                            "type": "string",
+                            "description": "CSV only: comma-separated columns to leave out",
                         },
                     },
                 },
@@ -70,7 +81,7 @@ UPLOAD_DOC = {
 def _dataset_out(row: Dataset) -> DatasetOut:
     """The response for a row. Text that is not valid Unicode (possible in rows stored
     before labels were checked) is shown escaped, so one such row can't break a listing."""
-    out = DatasetOut.model_validate(row, from_attributes=True)
+    out = _out(row)
     classes = [c for c in out.classes or [] if isinstance(c, str)]
     if first_bad_text([out.name, out.target, *out.feature_names, *classes]) is None:
         return out
@@ -86,6 +97,18 @@ def _dataset_out(row: Dataset) -> DatasetOut:
     )
 
 
+def _out(row: Dataset) -> DatasetOut:
+    """The row as stored, with each column's levels cut to the first few."""
+    columns = columns_from_json(row.columns)
+    return DatasetOut.model_validate(
+        {
+            **{name: getattr(row, name) for name in DatasetOut.model_fields},
+            "columns": None if columns is None else [c.summary() for c in columns],
+            "notes": row.notes or [],
+        }
+    )
+
+
 def _escaped(text: str) -> str:
     return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
@@ -93,7 +116,7 @@ def _escaped(text: str) -> str:
 def _response(row: Dataset) -> DatasetOut:
     """The upload's response, serialised once before the commit: a value JSON can't carry
     (e.g. an unpaired surrogate) is then a 422 with nothing stored, not a 500 after it."""
-    out = DatasetOut.model_validate(row, from_attributes=True)
+    out = _out(row)
     try:
         out.model_dump_json()
     except PydanticSerializationError as exc:
@@ -135,6 +158,8 @@ def _store(upload: Upload, dataset_id: str, tenant_id: str, settings: Settings) 
     parsed = upload.parsed
     rows, features = int(parsed.X.shape[0]), int(np.prod(parsed.X.shape[1:]))
     check_dataset_limits(settings, rows, features)
+    for column in parsed.columns or []:
+        check_cardinality(column, rows, settings.max_categories)
     encoded = encode_target(parsed.y_raw, upload.task)
     if rows != len(encoded.y):
         raise DatasetError(f"X has {rows} rows but y has {len(encoded.y)} labels")
@@ -160,6 +185,9 @@ def _store(upload: Upload, dataset_id: str, tenant_id: str, settings: Settings) 
         size_bytes=size,
         storage=upload.storage,
         value_range=parsed.value_range or value_range(parsed.X),
+        columns=None if parsed.columns is None else [c.to_dict() for c in parsed.columns],
+        impute=parsed.impute,
+        notes=parsed.notes or None,
         arrays=blob,
     )
 
