@@ -11,9 +11,11 @@ from typing import Any
 import numpy as np
 
 from service.data import DatasetError, Standardizer, TargetScaler, format_instances
+from service.data.encoding import TableEncoding
 from service.db.blobs import npz_to_arrays
 from service.db.models import TrainedModel
 from service.engine import Network, build_network
+from service.serving.table_rows import needs_table_rows, table_rows
 
 
 @dataclass
@@ -26,8 +28,11 @@ class LoadedModel:
     target_scaler: TargetScaler | None
     classes: list[Any] | None
     task: str
-    n_features: int
     input_shape: tuple[int, ...]
+    encoding: TableEncoding | None = None
+    """A table's columns: instances are records or raw rows, encoded before scaling."""
+    skipped: frozenset[str] = frozenset()
+    """Names predict accepts and ignores in records: the target and left-out columns."""
     checked_at: float = field(default_factory=time.monotonic)
     """When the database last confirmed the model exists (time.monotonic())."""
 
@@ -46,8 +51,9 @@ def load_model(row: TrainedModel) -> LoadedModel:
         target_scaler=scaler,
         classes=row.classes,
         task=row.task,
-        n_features=int(row.input_schema["features"]),
         input_shape=input_shape,
+        encoding=TableEncoding.from_dict(pre["encoding"]) if "encoding" in pre else None,
+        skipped=frozenset([row.input_schema.get("target"), *row.input_schema.get("ignored", [])]),
     )
 
 
@@ -80,14 +86,21 @@ class ModelCache:
 
 def predict(model: LoadedModel, instances: list[Any]) -> dict[str, Any]:
     """{"predictions": [...], "probabilities": [[...]] | None} for a list of feature rows."""
-    X = format_instances(instances, model.input_shape)
+    warnings: list[dict[str, Any]] = []
+    if model.encoding is not None and needs_table_rows(instances, model.encoding):
+        rows = table_rows(instances, model.encoding, set(model.skipped))
+        X, warnings = model.encoding.transform(rows.X), rows.warnings
+    else:
+        X = format_instances(instances, model.input_shape)
     try:
         out = model.network.predict(model.standardizer.transform(X))
     except ValueError as exc:  # inputs the network cannot take, e.g. unknown token ids
         raise DatasetError(f"instances: {exc}") from None
+    extra = {"warnings": warnings} if warnings else {}
     if model.task == "regression":
         values = model.target_scaler.inverse_transform(out) if model.target_scaler else out
-        return {"predictions": [float(v) for v in np.asarray(values).reshape(len(X), -1)[:, 0]]}
+        values = np.asarray(values).reshape(len(X), -1)[:, 0]
+        return {"predictions": [float(v) for v in values], **extra}
     classes = model.classes or []
     if out.shape[-1] == 1:  # one sigmoid unit: P(class 1)
         p1 = out[:, 0].astype(np.float64)
@@ -95,4 +108,4 @@ def predict(model: LoadedModel, instances: list[Any]) -> dict[str, Any]:
     else:
         probs = out.astype(np.float64)
     labels = [classes[i] for i in probs.argmax(axis=1)]
-    return {"predictions": labels, "probabilities": np.round(probs, 6).tolist()}
+    return {"predictions": labels, "probabilities": np.round(probs, 6).tolist(), **extra}

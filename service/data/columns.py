@@ -138,17 +138,17 @@ def parse_name_list(value: str | None, field: str) -> list[str]:
 
 def drop_constant(
     X: np.ndarray, columns: list[Column]
-) -> tuple[np.ndarray, list[Column], list[str]]:
+) -> tuple[np.ndarray, list[Column], list[str], list[str]]:
     """Leave out columns with one value in every row (nothing to learn from), with a note
-    for each. A table whose every column is constant is kept as it is (a synthetic or
-    placeholder table; the note says so)."""
+    for each; returns (X, columns, notes, names left out). A table whose every column is
+    constant is kept as it is (a synthetic or placeholder table; the note says so)."""
     keep = [k for k, c in enumerate(columns) if c.distinct > 1 or c.missing > 0]
     if len(keep) == len(columns):
-        return X, columns, []
+        return X, columns, [], []
     dropped = [c.name for k, c in enumerate(columns) if k not in keep]
     if not keep:
-        return X, columns, ["every feature column holds one value in every row"]
+        return X, columns, ["every feature column holds one value in every row"], []
     notes = [
         f"column {show(name)} holds one value in every row and was left out" for name in dropped
     ]
-    return X[:, keep], [columns[k] for k in keep], notes
+    return X[:, keep], [columns[k] for k in keep], notes, dropped

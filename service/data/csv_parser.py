@@ -87,7 +87,7 @@ def parse_csv(
     if table.rows < MIN_ROWS:
         raise DatasetError(f"need at least {MIN_ROWS} data rows after the header, got {table.rows}")
     X, y, columns = table.finish()
-    X, columns, notes = drop_constant(X, columns)
+    X, columns, notes, dropped = drop_constant(X, columns)
     return ParsedDataset(
         X=X,
         y_raw=y,
@@ -96,6 +96,7 @@ def parse_csv(
         columns=columns,
         impute=impute,
         notes=notes,
+        ignored=[*ignore, *dropped],
     )
 
 

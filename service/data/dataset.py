@@ -34,6 +34,8 @@ class ParsedDataset:
     """"mean" or "median": numeric gaps (NaN in X) are filled from the training rows."""
     notes: list[str] = field(default_factory=list)
     """What the parser did that the user should know (e.g. a constant column left out)."""
+    ignored: list[str] = field(default_factory=list)
+    """Columns left out (ignore=, constant): predict accepts and skips them by name."""
 
     @property
     def n_samples(self) -> int:

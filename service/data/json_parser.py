@@ -214,7 +214,7 @@ def parse_json_table(
         features, _, columns = table.finish()
     except DatasetError as exc:
         raise _json_path(exc, names) from None
-    features, columns, notes = drop_constant(features, columns)
+    features, columns, notes, dropped = drop_constant(features, columns)
     return ParsedDataset(
         X=features,
         y_raw=y,
@@ -223,6 +223,7 @@ def parse_json_table(
         columns=columns,
         impute=impute,
         notes=notes,
+        ignored=[*ignore, *dropped],
     )
 
 

@@ -87,6 +87,8 @@ class Dataset(Base):
     """"mean" or "median": numeric gaps (NaN in X) are filled from each job's training rows."""
     notes: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
     """What the parser did that the user should know (e.g. a constant column left out)."""
+    ignored: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
+    """Columns of the upload left out (ignore=, constant): predict accepts and skips them."""
     """"db": `arrays` holds the data; "file": X.npy and y.npy under the data dir (mmap)."""
     arrays: Mapped[bytes | None] = deferred(mapped_column(LargeBinary, nullable=True))
     """NPZ bytes (no pickle) holding X (float32) and y (int64 class ids or float32 targets)."""

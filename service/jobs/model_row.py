@@ -25,11 +25,17 @@ def model_row(
         layers=net.summary(),
         num_params=int(net.num_params),
         metrics=metrics,
-        input_schema=ctx.input_schema,
+        input_schema=input_schema(ctx.input_schema, preprocessing),
         classes=ctx.plan.dataset.classes,
         preprocessing=preprocessing,
         weights=arrays_to_npz(net.get_weights()),
     )
+
+
+def input_schema(base: dict[str, Any], preprocessing: dict[str, Any]) -> dict[str, Any]:
+    """What predict takes: a table's columns with kind, levels and imputation values."""
+    encoding = preprocessing.get("encoding")
+    return base if encoding is None else {**base, "columns": encoding["columns"]}
 
 
 def final_metrics(history: list[Any], best_epoch: int | None) -> dict[str, Any]:

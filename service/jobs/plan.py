@@ -14,6 +14,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from service.data.columns import (
+    CATEGORICAL,
+    Column,
+    columns_from_json,
+    describe_inputs,
+    encoded_width,
+)
 from service.engine import Network, SpecError, build_network
 from service.jobs.plan_checks import (
     JobLimits,
@@ -37,17 +44,34 @@ class DatasetSummary:
     classes: list[Any] | None
     rows: int
     value_range: dict[str, Any] | None = None
+    columns: tuple[Column, ...] | None = None
+    """A table's columns (kinds, levels); input_shape is then the encoded width."""
+    impute: str | None = None
 
     @classmethod
     def of(cls, dataset: Any) -> DatasetSummary:
-        """From a stored Dataset row."""
+        """From a stored Dataset row: a table's input is its encoded width (numeric
+        columns 1 each, categorical ones a one-hot input per level)."""
+        columns = columns_from_json(getattr(dataset, "columns", None))
+        shape = tuple(int(d) for d in dataset.input_shape)
+        if columns is not None:
+            shape = (encoded_width(columns),)
         return cls(
             task=dataset.task,
-            input_shape=tuple(int(d) for d in dataset.input_shape),
+            input_shape=shape,
             classes=dataset.classes,
             rows=int(dataset.rows),
             value_range=dataset.value_range,
+            columns=None if columns is None else tuple(columns),
+            impute=getattr(dataset, "impute", None),
         )
+
+    def describe_inputs(self) -> str | None:
+        """ "13 features: 8 numeric + 5 one-hot levels of island and sex" for a table with
+        categorical columns; None otherwise."""
+        if not self.columns or all(c.kind != CATEGORICAL for c in self.columns):
+            return None
+        return describe_inputs(list(self.columns))
 
 
 @dataclass(frozen=True)
@@ -71,6 +95,10 @@ class DataPlan:
     scale_inputs: bool
     token_vocab: int | None
     """input_dim of a first embedding layer: X must hold integer ids in [0, token_vocab)."""
+    columns: tuple[Column, ...] | None = None
+    """A table's columns: X holds values and level codes, encoded before scaling."""
+    impute: str | None = None
+    """"mean" or "median": numeric gaps are filled from the training rows."""
 
 
 @dataclass(frozen=True)
@@ -131,7 +159,13 @@ def plan_job(
     layers = network["layers"]
     if limits is not None:
         check_layer_count(limits, layers)
-    planned, final_activation = plan_layers(layers, dataset.input_shape)
+    try:
+        planned, final_activation = plan_layers(layers, dataset.input_shape)
+    except SpecMismatch as exc:
+        inputs = dataset.describe_inputs()
+        if inputs is None:
+            raise
+        raise SpecMismatch(f"{exc.message} (the input has {inputs})", exc.loc) from exc
     if limits is not None:
         check_widths(limits, layers, planned)
         check_size(limits, sum(p.n_params for p in planned), training, dataset.rows)
@@ -145,7 +179,7 @@ def plan_job(
         training=training,
         dataset=dataset,
         loss=loss,
-        data=data_plan(layers, training, dataset.task),
+        data=data_plan(layers, training, dataset.task, dataset),
         layers=tuple(planned),
         final_activation=final_activation,
         fit_options=_fit_options(training, dataset.task, loss),
@@ -176,9 +210,15 @@ def plan_layers(
     return planned, final
 
 
-def data_plan(layers: list[dict[str, Any]], training: Mapping[str, Any], task: str) -> DataPlan:
+def data_plan(
+    layers: list[dict[str, Any]],
+    training: Mapping[str, Any],
+    task: str,
+    dataset: DatasetSummary | None = None,
+) -> DataPlan:
     """Input scaling: "standardize" / "none", or "auto" (the default): standardise unless
-    the network starts with an embedding (its inputs are token ids)."""
+    the network starts with an embedding (its inputs are token ids). A table's columns are
+    encoded first."""
     first_embedding = layers[0]["type"] == "embedding"
     mode = training.get("input_scaling", "auto")
     scale = (not first_embedding) if mode == "auto" else mode == "standardize"
@@ -188,6 +228,8 @@ def data_plan(layers: list[dict[str, Any]], training: Mapping[str, Any], task: s
         seed=int(training.get("seed", 0)),
         scale_inputs=scale,
         token_vocab=int(layers[0]["input_dim"]) if first_embedding else None,
+        columns=dataset.columns if dataset is not None else None,
+        impute=dataset.impute if dataset is not None else None,
     )
 
 

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from service.data import Standardizer, TargetScaler, train_val_split
+from service.data.encoding import TableEncoding
 from service.jobs.plan import DataPlan
 
 
@@ -42,20 +43,24 @@ class IndexedData:
 
 @dataclass
 class _Fitted:
-    """What both preparations share: the split, the fitted scaler, every row's target."""
+    """What both preparations share: the split, the (encoded) features, the fitted scaler,
+    every row's target."""
 
     train_idx: np.ndarray
     val_idx: np.ndarray
+    X: np.ndarray
     scaler: Standardizer
     targets: np.ndarray
     preprocessing: dict[str, Any]
 
 
 def _fit(X: np.ndarray, y: np.ndarray, plan: DataPlan, *, blockwise: bool) -> _Fitted:
-    """Split by validation_split and seed (stratified for classes), check token ids, fit the
-    scaler (block by block over the training rows with `blockwise`) and the target scaler
-    on the training rows only. The preprocessing always has a "standardizer" (an identity
-    one when inputs are not scaled) and "scale_inputs"."""
+    """Split by validation_split and seed (stratified for classes), check token ids, encode
+    a table's columns (gaps filled from the training rows, categories one-hot), fit the
+    scaler (block by block over the training rows with `blockwise`; one-hot inputs are left
+    as they are) and the target scaler on the training rows only. The preprocessing always
+    has a "standardizer" (an identity one when inputs are not scaled) and "scale_inputs",
+    and "encoding" for a table."""
     train_idx, val_idx = train_val_split(
         len(y),
         plan.validation_split,
@@ -63,23 +68,29 @@ def _fit(X: np.ndarray, y: np.ndarray, plan: DataPlan, *, blockwise: bool) -> _F
         stratify=y if plan.task == "classification" else None,
     )
     check_token_ids(X, plan.token_vocab)
+    preprocessing: dict[str, Any] = {"scale_inputs": plan.scale_inputs}
+    one_hot = None
+    if plan.columns is not None:
+        encoding = TableEncoding.fit(X, train_idx, list(plan.columns), plan.impute)
+        X = encoding.transform(X)
+        one_hot = encoding.one_hot
+        preprocessing["encoding"] = encoding.to_dict()
     if not plan.scale_inputs:
         scaler = identity_standardizer(X.shape[-1])
     elif blockwise:
         scaler = Standardizer().fit_rows(X, train_idx)
     else:
         scaler = Standardizer().fit(X[train_idx])
-    preprocessing: dict[str, Any] = {
-        "standardizer": scaler.to_dict(),
-        "scale_inputs": plan.scale_inputs,
-    }
+    if one_hot is not None and one_hot.any():
+        scaler.mean[one_hot], scaler.std[one_hot] = 0.0, 1.0
+    preprocessing["standardizer"] = scaler.to_dict()
     targets = y
     if plan.task == "regression":
         y2 = y.astype(np.float32).reshape(len(y), -1)
         target_scaler = TargetScaler().fit(y2[train_idx])
         preprocessing["target_scaler"] = target_scaler.to_dict()
         targets = target_scaler.transform(y2)
-    return _Fitted(train_idx, val_idx, scaler, targets, preprocessing)
+    return _Fitted(train_idx, val_idx, X, scaler, targets, preprocessing)
 
 
 def prepare(X: np.ndarray, y: np.ndarray, plan: DataPlan) -> PreparedData:
@@ -87,9 +98,9 @@ def prepare(X: np.ndarray, y: np.ndarray, plan: DataPlan) -> PreparedData:
     f = _fit(X, y, plan, blockwise=False)
     has_val = len(f.val_idx) > 0
     return PreparedData(
-        f.scaler.transform(X[f.train_idx]),
+        f.scaler.transform(f.X[f.train_idx]),
         f.targets[f.train_idx],
-        f.scaler.transform(X[f.val_idx]) if has_val else None,
+        f.scaler.transform(f.X[f.val_idx]) if has_val else None,
         f.targets[f.val_idx] if has_val else None,
         f.preprocessing,
     )
@@ -100,7 +111,7 @@ def prepare_indexed(X: np.ndarray, y: np.ndarray, plan: DataPlan) -> IndexedData
     fitted block by block on the training rows and applied to each batch by the engine."""
     f = _fit(X, y, plan, blockwise=True)
     return IndexedData(
-        X,
+        f.X,
         f.targets,
         f.train_idx,
         f.val_idx if len(f.val_idx) else None,

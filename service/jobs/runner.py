@@ -110,9 +110,10 @@ def _load(settings: Settings, job_id: str) -> tuple[JobContext, dict[str, Any]]:
             plan=plan,
             input_schema={
                 "features": dataset.features,
-                "input_shape": dataset.input_shape,
+                "input_shape": list(plan.dataset.input_shape),
                 "feature_names": dataset.feature_names,
                 "target": dataset.target,
+                "ignored": dataset.ignored or [],
             },
             max_runtime=min(
                 job.max_runtime_seconds or settings.max_runtime_seconds,

@@ -39,13 +39,32 @@ class PredictRequest(StrictModel):
     """Rows to predict, each a list of numbers in the dataset's feature order."""
 
     model_config = ConfigDict(
-        extra="forbid", json_schema_extra={"examples": [{"instances": [[5.1, 3.5, 1.4, 0.2]]}]}
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"instances": [[5.1, 3.5, 1.4, 0.2]]},
+                {
+                    "instances": [
+                        {
+                            "island": "Biscoe",
+                            "sex": None,
+                            "bill_length_mm": 49.9,
+                            "bill_depth_mm": 16.1,
+                            "flipper_length_mm": 213,
+                            "body_mass_g": 5400,
+                        }
+                    ]
+                },
+            ]
+        },
     )
     instances: list[Any] = Field(
         min_length=1,
         max_length=10000,
-        description="List of rows: each a flat list of the features in the dataset's order, "
-        "or (images, sequences) nested lists in the input's shape, e.g. H x W x C.",
+        description="List of rows: each a flat list of the features in the dataset's order "
+        "(text in categorical columns), (images, sequences) nested lists in the input's "
+        "shape, e.g. H x W x C, or for a table an object by column name (an absent key or "
+        "null is a gap).",
     )
 
 
@@ -54,3 +73,7 @@ class PredictResponse(BaseModel):
 
     predictions: list[Any]
     probabilities: list[list[float]] | None = None
+    warnings: list[dict[str, Any]] | None = Field(
+        default=None,
+        description="Values the model has not seen (row, column, value): encoded as no level.",
+    )

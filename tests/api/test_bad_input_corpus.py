@@ -44,6 +44,10 @@ def npz_member(array: np.ndarray) -> bytes:
     return buf.getvalue()
 
 
+MANY_LEVELS = b"a,c,t\n" + b"".join(b"%d,L%d,%d\n" % (i % 7, i, i % 2) for i in range(10**6))
+MIXED = csv_bytes(
+    ["a", "m", "t"], [[i % 3, "abc" if i == 150 else i * 1.5, i % 2] for i in range(300)]
+)
 GOOD_CSV = csv_bytes(["a", "b", "t"], [[i, (i * 7) % 5, i % 2] for i in range(40)])
 
 UPLOADS = [
@@ -57,6 +61,13 @@ UPLOADS = [
     ("header only", b"a,b,t\n", {"target": "t"}),
     ("duplicate columns", b"a,a,t\n1,2,x\n3,4,y\n", {"target": "t"}),
     ("bad impute", GOOD_CSV, {"target": "t", "impute": "zero"}),
+    ("10 kB category", b"a,c,t\n1," + b"x" * 10240 + b",p\n2,y,q\n3,y,p\n", {"target": "t"}),
+    ("a million distinct levels", MANY_LEVELS, {"target": "t"}),
+    ("numbers mixed with text", MIXED, {"target": "t"}),
+    ("ignore the target", GOOD_CSV, {"target": "t", "ignore": "t"}),
+    ("ignore a column that is not there", GOOD_CSV, {"target": "t", "ignore": "zz"}),
+    ("categorical column that is not there", GOOD_CSV, {"target": "t", "categorical": "q"}),
+    ("every feature ignored", GOOD_CSV, {"target": "t", "ignore": "a,b"}),
     ("bad task", GOOD_CSV, {"target": "t", "task": "clustering"}),
 ]
 NPZ_UPLOADS = [

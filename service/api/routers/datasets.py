@@ -188,6 +188,7 @@ def _store(upload: Upload, dataset_id: str, tenant_id: str, settings: Settings) 
         columns=None if parsed.columns is None else [c.to_dict() for c in parsed.columns],
         impute=parsed.impute,
         notes=parsed.notes or None,
+        ignored=parsed.ignored or None,
         arrays=blob,
     )
 

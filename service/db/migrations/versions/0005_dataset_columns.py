@@ -1,4 +1,4 @@
-"""dataset column kinds, impute strategy and parser notes
+"""dataset column kinds, impute strategy, parser notes and ignored columns
 
 Revision ID: 0005
 Revises: 0004
@@ -18,10 +18,12 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("columns", sa.JSON(), nullable=True))
         batch_op.add_column(sa.Column("impute", sa.String(length=10), nullable=True))
         batch_op.add_column(sa.Column("notes", sa.JSON(), nullable=True))
+        batch_op.add_column(sa.Column("ignored", sa.JSON(), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("datasets", schema=None) as batch_op:
+        batch_op.drop_column("ignored")
         batch_op.drop_column("notes")
         batch_op.drop_column("impute")
         batch_op.drop_column("columns")
