@@ -11,6 +11,9 @@ from sklearn.model_selection import train_test_split
 
 from service.engine import (
     EpochRecord,
+    FitData,
+    FitHooks,
+    FitOptions,
     FitResult,
     SpecError,
     TrainingDiverged,
@@ -37,16 +40,14 @@ def _blobs(n: int = 120, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
 def _train(seed: int, fit_seed: int, epochs: int = 5):
     X, y = _blobs()
     net = build_network(MLP, (2,), seed=seed)
-    fit(
-        net,
-        X,
-        y,
+    options = FitOptions(
         loss="cross_entropy",
         optimizer={"type": "adam", "learning_rate": 0.01},
         epochs=epochs,
         batch_size=16,
         seed=fit_seed,
     )
+    fit(net, FitData(X, y), options)
     return net.get_weights()
 
 
@@ -66,12 +67,13 @@ def test_resume_is_bit_identical():
     """Two fit calls (start_epoch) on the same net + optimizer == one uninterrupted fit."""
     X, y = _blobs()
     full = build_network(MLP, (2,), seed=1)
-    fit(full, X, y, loss="cross_entropy", optimizer={"type": "adam"}, epochs=4, batch_size=16)
+    ce = {"loss": "cross_entropy", "batch_size": 16}
+    fit(full, FitData(X, y), FitOptions(optimizer={"type": "adam"}, epochs=4, **ce))
 
     net = build_network(MLP, (2,), seed=1)
     opt = build_optimizer({"type": "adam"})
-    r1 = fit(net, X, y, loss="cross_entropy", optimizer=opt, epochs=2, batch_size=16)
-    r2 = fit(net, X, y, loss="cross_entropy", optimizer=opt, epochs=4, batch_size=16, start_epoch=2)
+    r1 = fit(net, FitData(X, y), FitOptions(optimizer=opt, epochs=2, **ce))
+    r2 = fit(net, FitData(X, y), FitOptions(optimizer=opt, epochs=4, start_epoch=2, **ce))
     assert [r.epoch for r in r1.history + r2.history] == [1, 2, 3, 4]
     a, b = full.get_weights(), net.get_weights()
     assert all(np.array_equal(a[k], b[k]) for k in a)
@@ -90,12 +92,13 @@ def test_learns_xor_bce():
     )
     res = fit(
         net,
-        X,
-        y,
-        loss="binary_cross_entropy",
-        optimizer={"type": "adam", "learning_rate": 0.05},
-        epochs=400,
-        batch_size=4,
+        FitData(X, y),
+        FitOptions(
+            loss="binary_cross_entropy",
+            optimizer={"type": "adam", "learning_rate": 0.05},
+            epochs=400,
+            batch_size=4,
+        ),
     )
     assert accuracy(net.predict(X), y) == 1.0
     assert res.history[-1].metrics["accuracy"] == 1.0
@@ -115,12 +118,13 @@ def test_learns_xor_softmax_sgd_momentum():
     )
     fit(
         net,
-        X,
-        y,
-        loss="cross_entropy",
-        optimizer={"type": "sgd", "learning_rate": 0.1, "momentum": 0.9, "nesterov": True},
-        epochs=500,
-        batch_size=4,
+        FitData(X, y),
+        FitOptions(
+            loss="cross_entropy",
+            optimizer={"type": "sgd", "learning_rate": 0.1, "momentum": 0.9, "nesterov": True},
+            epochs=500,
+            batch_size=4,
+        ),
     )
     assert accuracy(net.predict(X), y) == 1.0
 
@@ -141,14 +145,13 @@ def test_wine_above_90_percent():
     )
     res = fit(
         net,
-        X_tr,
-        y_tr,
-        loss="cross_entropy",
-        optimizer={"type": "adam", "learning_rate": 0.01},
-        epochs=60,
-        batch_size=16,
-        X_val=X_te,
-        y_val=y_te,
+        FitData(X_tr, y_tr, X_val=X_te, y_val=y_te),
+        FitOptions(
+            loss="cross_entropy",
+            optimizer={"type": "adam", "learning_rate": 0.01},
+            epochs=60,
+            batch_size=16,
+        ),
     )
     test_acc = accuracy(net.predict(X_te), y_te)
     assert test_acc > 0.9
@@ -162,12 +165,13 @@ def test_one_hot_targets_and_mse_classification():
     net = build_network(MLP, (2,), seed=0)
     res = fit(
         net,
-        X,
-        onehot,
-        loss="cross_entropy",
-        optimizer={"type": "adam", "learning_rate": 0.02},
-        epochs=30,
-        batch_size=16,
+        FitData(X, onehot),
+        FitOptions(
+            loss="cross_entropy",
+            optimizer={"type": "adam", "learning_rate": 0.02},
+            epochs=30,
+            batch_size=16,
+        ),
     )
     assert res.history[-1].metrics["accuracy"] > 0.9
 
@@ -183,15 +187,14 @@ def test_regression_linear_function():
     )
     res = fit(
         net,
-        X[:300],
-        y[:300],
-        loss="mse",
-        optimizer={"type": "adam", "learning_rate": 0.01},
-        epochs=60,
-        batch_size=32,
-        X_val=X[300:],
-        y_val=y[300:],
-        task="regression",
+        FitData(X[:300], y[:300], X_val=X[300:], y_val=y[300:]),
+        FitOptions(
+            loss="mse",
+            optimizer={"type": "adam", "learning_rate": 0.01},
+            epochs=60,
+            batch_size=32,
+            task="regression",
+        ),
     )
     last = res.history[-1]
     assert set(last.metrics) == {"r2", "mae", "val_r2", "val_mae"}
@@ -207,13 +210,14 @@ def test_regression_mae_loss_linear_model():
     net = build_network([{"type": "dense", "units": 2}], (2,), seed=0)
     res = fit(
         net,
-        X,
-        y,
-        loss="mae",
-        optimizer={"type": "sgd", "learning_rate": 0.05},
-        epochs=60,
-        batch_size=20,
-        task="regression",
+        FitData(X, y),
+        FitOptions(
+            loss="mae",
+            optimizer={"type": "sgd", "learning_rate": 0.05},
+            epochs=60,
+            batch_size=20,
+            task="regression",
+        ),
     )
     assert res.history[-1].metrics["r2"] > 0.95
 
@@ -226,13 +230,14 @@ def test_divergence_raises():
     with pytest.raises(TrainingDiverged) as info:
         fit(
             net,
-            X,
-            y,
-            loss="mse",
-            optimizer={"type": "sgd", "learning_rate": 10.0},
-            epochs=5,
-            batch_size=8,
-            task="regression",
+            FitData(X, y),
+            FitOptions(
+                loss="mse",
+                optimizer={"type": "sgd", "learning_rate": 10.0},
+                epochs=5,
+                batch_size=8,
+                task="regression",
+            ),
         )
     msg = str(info.value)
     assert re.fullmatch(r"diverged at epoch \d+: loss is (nan|inf); try a lower learning rate", msg)
@@ -251,13 +256,9 @@ def test_should_stop_cancels_mid_epoch():
 
     res = fit(
         net,
-        X,
-        y,
-        loss="cross_entropy",
-        optimizer=opt,
-        epochs=5,
-        batch_size=10,
-        should_stop=should_stop,
+        FitData(X, y),
+        FitOptions(loss="cross_entropy", optimizer=opt, epochs=5, batch_size=10),
+        FitHooks(should_stop=should_stop),
     )
     assert res.stopped == "cancelled"
     assert res.history == []
@@ -283,16 +284,15 @@ def test_early_stopping_restores_best():
 
     res = fit(
         net,
-        X,
-        y,
-        loss="binary_cross_entropy",
-        optimizer={"type": "adam", "learning_rate": 0.05},
-        epochs=50,
-        batch_size=10,
-        X_val=X,
-        y_val=1 - y,
-        early_stopping={"patience": 2},
-        on_epoch_end=on_epoch_end,
+        FitData(X, y, X_val=X, y_val=1 - y),
+        FitOptions(
+            loss="binary_cross_entropy",
+            optimizer={"type": "adam", "learning_rate": 0.05},
+            epochs=50,
+            batch_size=10,
+            early_stopping={"patience": 2},
+        ),
+        FitHooks(on_epoch_end=on_epoch_end),
     )
     assert isinstance(res, FitResult)
     assert res.stopped == "early_stopping"
@@ -307,13 +307,14 @@ def test_early_stopping_without_restore_and_on_train_loss():
     net = build_network(MLP, (2,), seed=0)
     res = fit(
         net,
-        X,
-        y,
-        loss="cross_entropy",
-        optimizer={"type": "sgd", "learning_rate": 0.05},
-        epochs=8,
-        batch_size=16,
-        early_stopping={"patience": 3, "min_delta": 10.0, "restore_best": False},
+        FitData(X, y),
+        FitOptions(
+            loss="cross_entropy",
+            optimizer={"type": "sgd", "learning_rate": 0.05},
+            epochs=8,
+            batch_size=16,
+            early_stopping={"patience": 3, "min_delta": 10.0, "restore_best": False},
+        ),
     )
     # nothing improves by 10.0 after epoch 1 -> stops after 1 + 3 epochs
     assert res.stopped == "early_stopping"
@@ -325,7 +326,8 @@ def test_early_stopping_without_restore_and_on_train_loss():
 def test_epoch_records():
     X, y = _blobs()
     net = build_network(MLP, (2,), seed=0)
-    res = fit(net, X, y, loss="cross_entropy", optimizer={"type": "adam"}, epochs=3, batch_size=32)
+    options = FitOptions(loss="cross_entropy", optimizer={"type": "adam"}, epochs=3, batch_size=32)
+    res = fit(net, FitData(X, y), options)
     assert res.stopped is None
     assert [r.epoch for r in res.history] == [1, 2, 3]
     rec = res.history[0]
@@ -347,12 +349,13 @@ def test_unfused_paths_train():
     net = build_network(layers, (2,), seed=0)
     res = fit(
         net,
-        X,
-        y,
-        loss="cross_entropy",
-        optimizer={"type": "adam", "learning_rate": 0.02},
-        epochs=30,
-        batch_size=16,
+        FitData(X, y),
+        FitOptions(
+            loss="cross_entropy",
+            optimizer={"type": "adam", "learning_rate": 0.02},
+            epochs=30,
+            batch_size=16,
+        ),
     )
     assert res.history[-1].metrics["accuracy"] > 0.9
 
@@ -383,6 +386,6 @@ def test_bad_fit_arguments(kwargs):
         "y": np.array([0, 1, 2]),
     }
     args.update(kwargs)
-    y = args.pop("y")
+    data = {key: args.pop(key) for key in ("y", "X_val") if key in args}
     with pytest.raises(SpecError):
-        fit(net, np.zeros((3, 2)), y, **args)
+        fit(net, FitData(np.zeros((3, 2)), **data), FitOptions(**args))

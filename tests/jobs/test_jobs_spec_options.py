@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from service.data import Standardizer
-from service.engine import build_network, fit
+from service.engine import FitData, FitOptions, build_network, fit
 from service.jobs.plan import DatasetSummary, data_plan, plan_job
 from service.jobs.plan_checks import SpecMismatch
 from service.jobs.prepare import prepare
@@ -83,7 +83,7 @@ def test_every_training_option_reaches_fit(i):
         }
     ).model_dump()["layers"]
     net = build_network(layers, (4, 4, 1), seed=0)
-    res = fit(net, X, y, X_val=X[:8], y_val=y[:8], **opts)
+    res = fit(net, FitData(X, y, X_val=X[:8], y_val=y[:8]), FitOptions(**opts))
     assert 1 <= len(res.history) <= 3
 
 
@@ -102,7 +102,7 @@ def test_huber_loss_spec_maps_and_trains():
     assert opts["loss"] == {"type": "huber", "delta": 0.5}
     net = build_network([{"type": "dense", "units": 1}], (3,), seed=0)
     rng = np.random.default_rng(0)
-    fit(net, rng.normal(size=(20, 3)), rng.normal(size=20), **opts)
+    fit(net, FitData(rng.normal(size=(20, 3)), rng.normal(size=20)), FitOptions(**opts))
     check_job_spec(
         {"layers": [{"type": "dense", "units": 1}]},
         training,
