@@ -13,6 +13,7 @@ import os
 import socket
 import threading
 import uuid
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -23,7 +24,7 @@ from service.db import jobs_repo, runs_repo
 from service.db.blobs import npz_to_arrays
 from service.db.models import Dataset, Job
 from service.db.retry import run_in_session
-from service.engine import FitData, FitHooks, FitOptions, TrainingDiverged, TrainingState, fit
+from service.engine import FitData, FitHooks, TrainingDiverged, TrainingState, fit
 from service.jobs.blas import blas_threads
 from service.jobs.context import JobContext
 from service.jobs.lease_keeper import lease_kept
@@ -182,8 +183,8 @@ def _train(
         result = fit(
             net,
             FitData(**inputs),
-            FitOptions(
-                **plan.fit_options,
+            replace(
+                plan.fit_options,
                 checkpoint_seconds=settings.checkpoint_seconds or None,
                 target_scale=(preprocessing.get("target_scaler") or {}).get("std"),
                 keep_epoch_weights=True,  # a cancelled job's model is a finished epoch's
