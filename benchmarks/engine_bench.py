@@ -38,7 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from engine_cases import Case, floor_step, make_cases, torch_twin  # noqa: E402
 
-from service.engine import build_optimizer, fit  # noqa: E402
+from service.engine import FitData, FitOptions, build_optimizer, fit  # noqa: E402
 from service.engine.metrics import accuracy  # noqa: E402
 
 
@@ -69,12 +69,14 @@ def timed(fn) -> float:
 
 def engine_trainer(case: Case):
     net, opt, state = case.engine_net(), build_optimizer({"type": "adam"}), {"epoch": 0}
+    data = FitData(case.X, case.y)
 
     def epoch() -> None:
         state["epoch"] += 1
         e = state["epoch"]
-        fit(net, case.X, case.y, loss="cross_entropy", optimizer=opt, epochs=e,
-            start_epoch=e - 1, batch_size=case.batch)  # fmt: skip
+        options = FitOptions(loss="cross_entropy", optimizer=opt, epochs=e, start_epoch=e - 1,
+                             batch_size=case.batch)  # fmt: skip
+        fit(net, data, options)
 
     return net, epoch, lambda: accuracy(net.predict(case.X_test), case.y_test)
 

@@ -30,7 +30,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from service.engine import fit  # noqa: E402
+from service.engine import FitData, fit  # noqa: E402
 from service.jobs.plan import DatasetSummary, plan_job  # noqa: E402
 from service.jobs.prepare import prepare  # noqa: E402
 
@@ -125,7 +125,8 @@ def direct_fit_seconds(
     plan = plan_job({"network": NETWORK, "training": training}, dataset)
     data = prepare(X, y, plan.data)
     net = plan.build_network()
-    fit(net, data.X_train, data.y_train, X_val=data.X_val, y_val=data.y_val, **plan.fit_options)
+    data = FitData(data.X_train, data.y_train, X_val=data.X_val, y_val=data.y_val)
+    fit(net, data, plan.fit_options)
     return time.perf_counter() - started
 
 

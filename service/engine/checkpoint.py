@@ -1,4 +1,5 @@
-"""TrainingState: everything ``fit`` needs to continue a run bit-identically.
+"""TrainingState: everything ``fit`` needs to continue a run bit-identically; taking one
+from a run and putting one back (:class:`TrainingParts`), and when (:class:`Checkpointer`).
 
 Serialised with :meth:`TrainingState.to_payload` as named arrays (weights incl. batchnorm
 running statistics, optimizer slots, early-stopping best weights) plus JSON metadata
@@ -8,11 +9,21 @@ state, history). Array names: "weights/<name>", "optimizer/<slot>/<group>", "bes
 
 from __future__ import annotations
 
+import copy
 import math
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+
+from .early_stopping import EarlyStopping
+from .errors import SpecError
+from .network import Network
+from .optimizers import Optimizer
+from .records import EpochRecord, FitResult
+from .schedules import Schedule
 
 FORMAT_VERSION = 1
 _BIG = 2**53
@@ -127,3 +138,91 @@ class TrainingState:
             batch=int(meta.get("batch", 0)),
             partial=meta.get("partial"),
         )
+
+
+@dataclass
+class TrainingParts:
+    """The stateful parts of one fit run, which a :class:`TrainingState` captures."""
+
+    net: Network
+    optimizer: Optimizer
+    stopper: EarlyStopping | None
+    schedule: Schedule | None
+    result: FitResult
+
+    def snapshot(
+        self, epoch: int, batch: int = 0, partial: dict[str, Any] | None = None
+    ) -> TrainingState:
+        """The state after ``epoch`` finished epochs and ``batch`` mini-batches of the next
+        (whose running sums are ``partial``); arrays are copies."""
+        stopper, schedule, result = self.stopper, self.schedule, self.result
+        return TrainingState(
+            batch=batch,
+            partial=partial,
+            epoch=epoch,
+            weights=self.net.get_weights(),
+            optimizer=self.optimizer.state_dict(),
+            rng_state=copy.deepcopy(self.net.rng.bit_generator.state),
+            early_stopping=stopper.state_dict() if stopper is not None else None,
+            schedule=schedule.state_dict() if schedule is not None else None,
+            history=[r.to_dict() for r in result.history],
+            best_epoch=result.best_epoch,
+            stopped=result.stopped,
+        )
+
+    def restore(self, state: TrainingState) -> int:
+        """Load ``state`` into the parts; returns the number of completed epochs."""
+        try:
+            self.net.set_weights(state.weights)
+            self.optimizer.load_state_dict(state.optimizer)
+        except ValueError as exc:
+            raise SpecError(
+                f"cannot resume: the saved state does not fit this run ({exc})"
+            ) from None
+        self.net.rng.bit_generator.state = copy.deepcopy(state.rng_state)
+        if self.stopper is not None and state.early_stopping is not None:
+            self.stopper.load_state_dict(state.early_stopping)
+        if self.schedule is not None and state.schedule is not None:
+            self.schedule.load_state_dict(state.schedule)
+        result = self.result
+        result.history = [EpochRecord(**d) for d in state.history]
+        result.best_epoch = state.best_epoch
+        result.stopped = state.stopped if state.stopped == "early_stopping" else None
+        return int(state.epoch)
+
+
+class Checkpointer:
+    """Hands snapshots of ``parts`` to ``on_checkpoint`` (when given).
+
+    ``seconds`` None: after every epoch. A number: at most that often (after an epoch or
+    between two mini-batches, see :meth:`due`), and always after the last epoch and when
+    a stop ends the run."""
+
+    def __init__(
+        self,
+        parts: TrainingParts,
+        on_checkpoint: Callable[[TrainingState], None] | None,
+        seconds: float | None,
+    ) -> None:
+        self.parts, self.on_checkpoint, self.seconds = parts, on_checkpoint, seconds
+        self.throttled = seconds is not None and on_checkpoint is not None
+        self.last = time.perf_counter()
+
+    def due(self) -> bool:
+        """Throttled and ``seconds`` have passed since the last checkpoint."""
+        return self.throttled and time.perf_counter() - self.last >= self.seconds
+
+    def save(self, epoch: int, batch: int = 0, partial: dict[str, Any] | None = None) -> None:
+        """A checkpoint now (``on_checkpoint`` must be set)."""
+        self.last = time.perf_counter()
+        self.on_checkpoint(self.parts.snapshot(epoch, batch, partial))
+
+    def after_epoch(self, epoch: int, final: bool) -> None:
+        """After finished epoch ``epoch``; ``final``: no epoch follows."""
+        if self.on_checkpoint is not None and (not self.throttled or final or self.due()):
+            self.save(epoch)
+
+    def on_stop(self, epoch: int, batch: int, partial: dict[str, Any]) -> None:
+        """A stop ends the run at ``batch`` of epoch ``epoch + 1`` (throttled only)."""
+        if self.throttled:
+            self.save(epoch, batch, partial)

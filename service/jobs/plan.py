@@ -21,7 +21,7 @@ from service.data.columns import (
     describe_inputs,
     encoded_width,
 )
-from service.engine import Network, SpecError, build_network
+from service.engine import FitOptions, Network, SpecError, build_network, resolve_loss
 from service.jobs.plan_checks import (
     JobLimits,
     SpecMismatch,
@@ -31,8 +31,6 @@ from service.jobs.plan_checks import (
     check_token_input,
     check_widths,
 )
-
-DEFAULT_LOSS = {"classification": "cross_entropy", "regression": "mse"}
 
 
 @dataclass(frozen=True)
@@ -112,8 +110,8 @@ class JobPlan:
     data: DataPlan
     layers: tuple[LayerPlan, ...]
     final_activation: str
-    fit_options: dict[str, Any]
-    """Keyword options of service.engine.fit (everything but data and callbacks)."""
+    fit_options: FitOptions
+    """The engine's training options (everything but data and callbacks)."""
 
     @property
     def task(self) -> str:
@@ -125,7 +123,7 @@ class JobPlan:
 
     @property
     def epochs(self) -> int:
-        return int(self.fit_options["epochs"])
+        return self.fit_options.epochs
 
     @property
     def output_shape(self) -> tuple[int, ...]:
@@ -138,12 +136,6 @@ class JobPlan:
     def build_network(self) -> Network:
         """The network, initialised from the training seed (allocates its weights)."""
         return build_network(self.network["layers"], self.dataset.input_shape, seed=self.data.seed)
-
-
-def resolve_loss(training: Mapping[str, Any], task: str) -> str | dict[str, Any]:
-    """The loss in the spec (a name or {"type": "huber", "delta": ...}), or the task's
-    default name."""
-    return training.get("loss") or DEFAULT_LOSS[task]
 
 
 def plan_job(
@@ -169,7 +161,7 @@ def plan_job(
     if limits is not None:
         check_widths(limits, layers, planned)
         check_size(limits, sum(p.n_params for p in planned), training, dataset.rows)
-    loss = resolve_loss(training, dataset.task)
+    loss = resolve_loss(training.get("loss"), dataset.task)
     check_token_input(layers[0], training, dataset.value_range)
     check_output(
         layers, planned[-1].output_shape, final_activation, loss, dataset.task, dataset.classes
@@ -182,7 +174,7 @@ def plan_job(
         data=data_plan(layers, training, dataset.task, dataset),
         layers=tuple(planned),
         final_activation=final_activation,
-        fit_options=_fit_options(training, dataset.task, loss),
+        fit_options=_fit_options(training, dataset.task),
     )
 
 
@@ -233,19 +225,12 @@ def data_plan(
     )
 
 
-def _fit_options(
-    training: Mapping[str, Any], task: str, loss: str | dict[str, Any]
-) -> dict[str, Any]:
-    return {
-        "loss": loss,
-        "optimizer": training["optimizer"],
-        "epochs": int(training["epochs"]),
-        "batch_size": int(training["batch_size"]),
-        "task": task,
-        "seed": int(training["seed"]),
-        "shuffle": bool(training.get("shuffle", True)),
-        "early_stopping": training.get("early_stopping"),
-        "regularization": training.get("regularization"),
-        "gradient_clip_norm": training.get("gradient_clip_norm"),
-        "lr_schedule": training.get("lr_schedule"),
-    }
+def _fit_options(training: Mapping[str, Any], task: str) -> FitOptions:
+    """The engine's options for the spec; SpecMismatch at the training field the engine
+    rejects (one the schema let through)."""
+    try:
+        return FitOptions.from_training_spec(training, task)
+    except SpecError as exc:
+        field = str(exc).split(" ", 1)[0].rstrip(":")
+        loc = ("training", field) if field in training else ("training",)
+        raise SpecMismatch(str(exc), loc) from exc

@@ -13,6 +13,7 @@ import os
 import socket
 import threading
 import uuid
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -23,7 +24,7 @@ from service.db import jobs_repo, runs_repo
 from service.db.blobs import npz_to_arrays
 from service.db.models import Dataset, Job
 from service.db.retry import run_in_session
-from service.engine import TrainingDiverged, TrainingState, fit
+from service.engine import FitData, FitHooks, TrainingDiverged, TrainingState, fit
 from service.jobs.blas import blas_threads
 from service.jobs.context import JobContext
 from service.jobs.lease_keeper import lease_kept
@@ -182,17 +183,19 @@ def _train(
     with blas_threads(settings.blas_threads):
         result = fit(
             net,
-            inputs.pop("X"),
-            inputs.pop("y"),
-            **inputs,
-            on_epoch_end=recorder.on_epoch_end,
-            should_stop=monitor.should_stop,
+            FitData(**inputs),
+            replace(
+                plan.fit_options,
+                checkpoint_seconds=settings.checkpoint_seconds or None,
+                target_scale=(preprocessing.get("target_scaler") or {}).get("std"),
+                keep_epoch_weights=True,  # a cancelled job's model is a finished epoch's
+            ),
+            FitHooks(
+                on_epoch_end=recorder.on_epoch_end,
+                should_stop=monitor.should_stop,
+                on_checkpoint=recorder.on_checkpoint,
+            ),
             resume=resume,
-            on_checkpoint=recorder.on_checkpoint,
-            checkpoint_seconds=settings.checkpoint_seconds or None,
-            target_scale=(preprocessing.get("target_scaler") or {}).get("std"),
-            keep_epoch_weights=True,  # a cancelled job's model is a finished epoch's
-            **plan.fit_options,
         )
     reason = monitor.reason
     if reason == "lease_lost":

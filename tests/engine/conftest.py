@@ -1,8 +1,10 @@
-"""Shared helpers for engine tests: finite-difference gradient checking (float64)."""
+"""Shared helpers for engine tests: finite-difference gradient checking (float64), and a
+small classification problem (three 2-D blobs) with a network for it."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pytest
@@ -53,3 +55,22 @@ def gradcheck() -> GradCheck:
 @pytest.fixture
 def rng() -> np.random.Generator:
     return np.random.default_rng(1234)
+
+
+@pytest.fixture
+def blobs() -> tuple[np.ndarray, np.ndarray]:
+    """X (120, 2): three Gaussian blobs (std 0.5); y (120,): their labels 0..2."""
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 3, 120)
+    centers = np.array([[2.0, 0.0], [-2.0, 0.0], [0.0, 2.5]])
+    return centers[y] + rng.standard_normal((120, 2)) * 0.5, y
+
+
+@pytest.fixture
+def blob_mlp() -> list[dict[str, Any]]:
+    """Layers of a classifier for the blobs: dense 16 relu, dropout 0.2, dense 3 softmax."""
+    return [
+        {"type": "dense", "units": 16, "activation": "relu"},
+        {"type": "dropout", "rate": 0.2},
+        {"type": "dense", "units": 3, "activation": "softmax"},
+    ]

@@ -8,7 +8,7 @@ import json
 import numpy as np
 import pytest
 
-from service.engine import TrainingState, build_network, fit
+from service.engine import FitData, FitHooks, FitOptions, TrainingState, build_network, fit
 
 LAYERS = [
     {"type": "dense", "units": 16, "activation": "relu"},
@@ -30,6 +30,7 @@ def _data():
 
 
 def _kwargs(schedule, optimizer):
+    """FitOptions keyword arguments."""
     return {
         "loss": "cross_entropy",
         "optimizer": optimizer,
@@ -81,11 +82,11 @@ def _same_history(a, b):
 )
 def test_resume_is_bit_identical(schedule, optimizer, k):
     X, y, Xv, yv = _data()
-    kw = _kwargs(schedule, optimizer)
+    data, options = FitData(X, y, X_val=Xv, y_val=yv), FitOptions(**_kwargs(schedule, optimizer))
 
     full = build_network(LAYERS, (4,), seed=7)
     states: list[TrainingState] = []
-    ref = fit(full, X, y, X_val=Xv, y_val=yv, on_checkpoint=states.append, **kw)
+    ref = fit(full, data, options, FitHooks(on_checkpoint=states.append))
     assert [s.epoch for s in states] == [r.epoch for r in ref.history]
 
     saved: dict[str, tuple[bytes, str]] = {}
@@ -97,19 +98,16 @@ def test_resume_is_bit_identical(schedule, optimizer, k):
 
     first = build_network(LAYERS, (4,), seed=7)
     with pytest.raises(Interrupted):
-        fit(first, X, y, X_val=Xv, y_val=yv, on_checkpoint=on_checkpoint, **kw)
+        fit(first, data, options, FitHooks(on_checkpoint=on_checkpoint))
 
     fresh = build_network(LAYERS, (4,), seed=7)
     seen = []
     res = fit(
         fresh,
-        X,
-        y,
-        X_val=Xv,
-        y_val=yv,
+        data,
+        options,
+        FitHooks(on_epoch_end=lambda r: seen.append(r.epoch)),
         resume=_load(*saved["last"]),
-        on_epoch_end=lambda r: seen.append(r.epoch),
-        **kw,
     )
     assert seen == [r.epoch for r in ref.history][k:]
     _same_history(ref.history, res.history)
@@ -123,12 +121,13 @@ def test_resume_after_early_stop_only_restores_best():
     X, y, _, _ = _data()
     kw = _kwargs(None, {"type": "sgd", "learning_rate": 0.05})
     kw["early_stopping"] = {"patience": 1, "min_delta": 100.0}
+    options = FitOptions(**kw)
     states: list[TrainingState] = []
     net = build_network(LAYERS, (4,), seed=1)
-    ref = fit(net, X, y, on_checkpoint=states.append, **kw)
+    ref = fit(net, FitData(X, y), options, FitHooks(on_checkpoint=states.append))
     assert ref.stopped == "early_stopping" and len(states) == 2
     fresh = build_network(LAYERS, (4,), seed=1)
-    res = fit(fresh, X, y, resume=_load(*_store(states[-1])), **kw)
+    res = fit(fresh, FitData(X, y), options, resume=_load(*_store(states[-1])))
     assert res.stopped == "early_stopping" and len(res.history) == 2
     a, b = net.get_weights(), fresh.get_weights()
     assert all(np.array_equal(a[n], b[n]) for n in a)
@@ -139,10 +138,9 @@ def test_payload_is_json_and_arrays():
     states: list[TrainingState] = []
     fit(
         build_network(LAYERS, (4,), seed=1),
-        X,
-        y,
-        on_checkpoint=states.append,
-        **_kwargs({"type": "step"}, {"type": "adam"}) | {"epochs": 1},
+        FitData(X, y),
+        FitOptions(**_kwargs({"type": "step"}, {"type": "adam"}) | {"epochs": 1}),
+        FitHooks(on_checkpoint=states.append),
     )
     arrays, meta = states[0].to_payload()
     assert all(isinstance(v, np.ndarray) for v in arrays.values())
@@ -165,8 +163,9 @@ def test_mid_epoch_checkpoint_resumes_at_its_batch(task, interrupt_at):
         "loss": "cross_entropy" if task == "classification" else "mse",
         "task": task,
     }
+    data, options = FitData(X, y, X_val=Xv, y_val=yv), FitOptions(**kw)
     ref_net = build_network(layers, (4,), seed=7)
-    ref = fit(ref_net, X, y, X_val=Xv, y_val=yv, **kw)
+    ref = fit(ref_net, data, options)
 
     states: list[TrainingState] = []
 
@@ -179,17 +178,13 @@ def test_mid_epoch_checkpoint_resumes_at_its_batch(task, interrupt_at):
     with pytest.raises(Interrupted):
         fit(
             first,
-            X,
-            y,
-            X_val=Xv,
-            y_val=yv,
-            on_checkpoint=on_checkpoint,
-            checkpoint_seconds=0.0,
-            **kw,
+            data,
+            FitOptions(**kw, checkpoint_seconds=0.0),
+            FitHooks(on_checkpoint=on_checkpoint),
         )
     assert states[-1].batch > 0  # a mid-epoch state
     fresh = build_network(layers, (4,), seed=7)
-    res = fit(fresh, X, y, X_val=Xv, y_val=yv, resume=states[-1], **kw)
+    res = fit(fresh, data, options, resume=states[-1])
     _same_history(ref.history, res.history)
     a, b = ref_net.get_weights(), fresh.get_weights()
     assert all(np.array_equal(a[n], b[n]) for n in a)
@@ -200,8 +195,9 @@ def _stopped_then_resumed(X, y, Xv, yv, stop_at_call: int):
     saved state; checks the resumed run equals an uninterrupted one. Returns (result of the
     stopped fit, its last state)."""
     kw = _kwargs(None, {"type": "adam", "learning_rate": 0.02})
+    data, options = FitData(X, y, X_val=Xv, y_val=yv), FitOptions(**kw)
     ref_net = build_network(LAYERS, (4,), seed=7)
-    ref = fit(ref_net, X, y, X_val=Xv, y_val=yv, **kw)
+    ref = fit(ref_net, data, options)
     calls = {"n": 0}
 
     def should_stop() -> bool:
@@ -211,17 +207,12 @@ def _stopped_then_resumed(X, y, Xv, yv, stop_at_call: int):
     states: list[TrainingState] = []
     out = fit(
         build_network(LAYERS, (4,), seed=7),
-        X,
-        y,
-        X_val=Xv,
-        y_val=yv,
-        should_stop=should_stop,
-        on_checkpoint=states.append,
-        checkpoint_seconds=3600.0,
-        **kw,
+        data,
+        FitOptions(**kw, checkpoint_seconds=3600.0),
+        FitHooks(should_stop=should_stop, on_checkpoint=states.append),
     )
     fresh = build_network(LAYERS, (4,), seed=7)
-    res = fit(fresh, X, y, X_val=Xv, y_val=yv, resume=_load(*_store(states[-1])), **kw)
+    res = fit(fresh, data, options, resume=_load(*_store(states[-1])))
     _same_history(ref.history, res.history)
     a, b = ref_net.get_weights(), fresh.get_weights()
     assert all(np.array_equal(a[n], b[n]) for n in a)
@@ -264,16 +255,13 @@ def test_a_stop_mid_epoch_rolls_back_to_a_finished_epoch(early_stopping):
     states: list[TrainingState] = []
     out = fit(
         net,
-        X,
-        y,
-        X_val=Xv,
-        y_val=yv,
-        should_stop=stop_in_epoch_four,
-        on_epoch_end=lambda r: snapshots.__setitem__(r.epoch, net.get_weights()),
-        on_checkpoint=states.append,
-        checkpoint_seconds=3600.0,
-        keep_epoch_weights=True,
-        **kw,
+        FitData(X, y, X_val=Xv, y_val=yv),
+        FitOptions(**kw, checkpoint_seconds=3600.0, keep_epoch_weights=True),
+        FitHooks(
+            should_stop=stop_in_epoch_four,
+            on_epoch_end=lambda r: snapshots.__setitem__(r.epoch, net.get_weights()),
+            on_checkpoint=states.append,
+        ),
     )
     assert out.stopped == "cancelled" and [r.epoch for r in out.history] == [1, 2, 3]
     expected = 3 if early_stopping is None else out.best_epoch

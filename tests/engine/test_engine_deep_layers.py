@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from service.engine import SpecError, build_network, fit
+from service.engine import FitData, FitOptions, SpecError, build_network, fit
 from service.engine.metrics import accuracy
 
 CNN = [
@@ -178,12 +178,13 @@ def test_cnn_learns_digits():
     net = build_network(layers, (8, 8, 1), seed=0)
     fit(
         net,
-        Xtr,
-        ytr,
-        loss="cross_entropy",
-        optimizer={"type": "adam", "learning_rate": 0.005},
-        epochs=8,
-        batch_size=32,
+        FitData(Xtr, ytr),
+        FitOptions(
+            loss="cross_entropy",
+            optimizer={"type": "adam", "learning_rate": 0.005},
+            epochs=8,
+            batch_size=32,
+        ),
     )
     assert accuracy(net.predict(Xte), yte) >= 0.95
 
@@ -205,12 +206,13 @@ def test_recurrent_learns_running_sum(kind):
     )
     fit(
         net,
-        X[:1200],
-        y[:1200],
-        loss="cross_entropy",
-        optimizer={"type": "adam", "learning_rate": 0.01},
-        epochs=6,
-        batch_size=32,
+        FitData(X[:1200], y[:1200]),
+        FitOptions(
+            loss="cross_entropy",
+            optimizer={"type": "adam", "learning_rate": 0.01},
+            epochs=6,
+            batch_size=32,
+        ),
     )
     assert accuracy(net.predict(X[1200:]), y[1200:]) >= 0.95
 
@@ -298,7 +300,11 @@ def test_batchnorm_single_row_batch_keeps_running_statistics():
     layers = [{"type": "batchnorm"}, {"type": "dense", "units": 2, "activation": "softmax"}]
     net = build_network(layers, (2,), seed=0)
     opt = {"type": "sgd", "learning_rate": 0.01}
-    fit(net, X, y, loss="cross_entropy", optimizer=opt, epochs=40, batch_size=32)
+    fit(
+        net,
+        FitData(X, y),
+        FitOptions(loss="cross_entropy", optimizer=opt, epochs=40, batch_size=32),
+    )
     state = net.layers[0].state
     # with batch variance 0 in every second step the old update converged to ~0.47 * var
     np.testing.assert_allclose(state["running_var"], X.var(axis=0, ddof=1), rtol=0.1)

@@ -8,7 +8,15 @@ import tracemalloc
 import numpy as np
 import pytest
 
-from service.engine import SpecError, TrainingState, build_network, fit
+from service.engine import (
+    FitData,
+    FitHooks,
+    FitOptions,
+    SpecError,
+    TrainingState,
+    build_network,
+    fit,
+)
 
 SPEC = [
     {"type": "dense", "units": 16, "activation": "relu"},
@@ -50,11 +58,10 @@ def test_memmap_index_transform_equals_materialised(tmp_path, dtype):
         return (batch - mu) / sd
 
     a = build_network(SPEC, (5,), seed=3)
-    ra = fit(a, Xm, y, train_index=tr, val_index=va, batch_transform=scale, epochs=4,
-             batch_size=16, seed=5, **OPTS)  # fmt: skip
+    options = FitOptions(epochs=4, batch_size=16, seed=5, **OPTS)
+    ra = fit(a, FitData(Xm, y, train_index=tr, val_index=va, batch_transform=scale), options)
     b = build_network(SPEC, (5,), seed=3)
-    rb = fit(b, scale(X[tr]), y[tr], X_val=scale(X[va]), y_val=y[va], epochs=4, batch_size=16,
-             seed=5, **OPTS)  # fmt: skip
+    rb = fit(b, FitData(scale(X[tr]), y[tr], X_val=scale(X[va]), y_val=y[va]), options)
     wa, wb = a.get_weights(), b.get_weights()
     assert all(np.array_equal(wa[k], wb[k]) for k in wa)
     assert [r.loss for r in ra.history] == [r.loss for r in rb.history]
@@ -67,8 +74,9 @@ def test_index_without_transform_and_no_shuffle():
     X, y = _dataset(120, 4)
     tr, va = _split(len(y))
     a, b = build_network(SPEC, (4,), seed=1), build_network(SPEC, (4,), seed=1)
-    fit(a, X, y, train_index=tr, val_index=va, epochs=2, batch_size=10, shuffle=False, **OPTS)
-    fit(b, X[tr], y[tr], X_val=X[va], y_val=y[va], epochs=2, batch_size=10, shuffle=False, **OPTS)
+    options = FitOptions(epochs=2, batch_size=10, shuffle=False, **OPTS)
+    fit(a, FitData(X, y, train_index=tr, val_index=va), options)
+    fit(b, FitData(X[tr], y[tr], X_val=X[va], y_val=y[va]), options)
     wa, wb = a.get_weights(), b.get_weights()
     assert all(np.array_equal(wa[k], wb[k]) for k in wa)
 
@@ -83,8 +91,11 @@ def test_batches_do_not_copy_the_dataset(tmp_path):
     net = build_network(SPEC, (f,), seed=0)
     tracemalloc.start()
     try:
-        fit(net, Xm, y, train_index=tr, val_index=va, batch_transform=lambda b: (b - mu) / sd,
-            epochs=1, batch_size=64, **OPTS)  # fmt: skip
+        fit(
+            net,
+            FitData(Xm, y, train_index=tr, val_index=va, batch_transform=lambda b: (b - mu) / sd),
+            FitOptions(epochs=1, batch_size=64, **OPTS),
+        )
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
@@ -94,15 +105,16 @@ def test_batches_do_not_copy_the_dataset(tmp_path):
 def test_resume_with_index_is_bit_identical():
     X, y = _dataset(200, 4)
     tr, va = _split(len(y))
-    kw = {"train_index": tr, "val_index": va, "batch_size": 16, "seed": 2, **OPTS}
+    data = FitData(X, y, train_index=tr, val_index=va)
+    options = FitOptions(epochs=4, batch_size=16, seed=2, **OPTS)
     full = build_network(SPEC, (4,), seed=0)
-    fit(full, X, y, epochs=4, **kw)
+    fit(full, data, options)
     states: list[TrainingState] = []
     part = build_network(SPEC, (4,), seed=0)
-    fit(part, X, y, epochs=4, should_stop=lambda: len(states) == 2, on_checkpoint=states.append,
-        **kw)  # fmt: skip
+    fit(part, data, options, FitHooks(should_stop=lambda: len(states) == 2,
+        on_checkpoint=states.append))  # fmt: skip
     resumed = build_network(SPEC, (4,), seed=9)
-    res = fit(resumed, X, y, epochs=4, resume=states[-1], **kw)
+    res = fit(resumed, data, options, resume=states[-1])
     assert [r.epoch for r in res.history] == [1, 2, 3, 4]
     wa, wb = full.get_weights(), resumed.get_weights()
     assert all(np.array_equal(wa[k], wb[k]) for k in wa)
@@ -123,7 +135,7 @@ def test_bad_index_arguments(kwargs, message):
     X, y = _dataset(50, 4)
     net = build_network(SPEC, (4,), seed=0)
     with pytest.raises(SpecError, match=message):
-        fit(net, X, y, epochs=1, batch_size=8, **OPTS, **kwargs)
+        fit(net, FitData(X, y, **kwargs), FitOptions(epochs=1, batch_size=8, **OPTS))
 
 
 def test_predict_is_fresh_and_matches_forward():

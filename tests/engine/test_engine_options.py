@@ -181,16 +181,20 @@ def test_bad_schedules(spec):
     ],
 )
 def test_bad_fit_options(kwargs):
-    from service.engine import fit
+    from service.engine import FitData, FitOptions, fit
 
     net = build_network([{"type": "dense", "units": 1}], (2,), seed=0)
     args = {"loss": "mse", "optimizer": {"type": "sgd"}, "epochs": 1, "batch_size": 2}
     with pytest.raises(SpecError):
-        fit(net, np.zeros((3, 2)), np.zeros(3), task="regression", **(args | kwargs))
+        fit(
+            net,
+            FitData(np.zeros((3, 2)), np.zeros(3)),
+            FitOptions(task="regression", **(args | kwargs)),
+        )
 
 
 def test_schedule_uses_the_configured_rate_across_fit_calls():
-    from service.engine import fit
+    from service.engine import FitData, FitOptions, fit
 
     net = build_network([{"type": "dense", "units": 1}], (2,), seed=0)
     opt = build_optimizer({"type": "sgd", "learning_rate": 0.1})
@@ -202,7 +206,7 @@ def test_schedule_uses_the_configured_rate_across_fit_calls():
         "lr_schedule": {"type": "exponential", "gamma": 0.5},
     }
     X, y = np.ones((4, 2)), np.ones(4)
-    fit(net, X, y, epochs=2, **kw)
+    fit(net, FitData(X, y), FitOptions(epochs=2, **kw))
     assert opt.learning_rate == pytest.approx(0.05)
-    fit(net, X, y, epochs=3, start_epoch=2, **kw)
+    fit(net, FitData(X, y), FitOptions(epochs=3, start_epoch=2, **kw))
     assert opt.learning_rate == pytest.approx(0.025)

@@ -1,8 +1,6 @@
-"""fit(): learning, determinism, divergence, cancellation, early stopping, callbacks."""
+"""fit(): learning and determinism (run control and bad arguments: test_engine_fit_control)."""
 
 from __future__ import annotations
-
-import re
 
 import numpy as np
 import pytest
@@ -10,68 +8,52 @@ from sklearn.datasets import load_wine
 from sklearn.model_selection import train_test_split
 
 from service.engine import (
-    EpochRecord,
-    FitResult,
-    SpecError,
-    TrainingDiverged,
+    FitData,
+    FitOptions,
     build_network,
     build_optimizer,
     fit,
 )
 from service.engine.metrics import accuracy, r2_score
 
-MLP = [
-    {"type": "dense", "units": 16, "activation": "relu"},
-    {"type": "dropout", "rate": 0.2},
-    {"type": "dense", "units": 3, "activation": "softmax"},
-]
 
-
-def _blobs(n: int = 120, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    rng = np.random.default_rng(seed)
-    y = rng.integers(0, 3, n)
-    centers = np.array([[2.0, 0.0], [-2.0, 0.0], [0.0, 2.5]])
-    return centers[y] + rng.standard_normal((n, 2)) * 0.5, y
-
-
-def _train(seed: int, fit_seed: int, epochs: int = 5):
-    X, y = _blobs()
-    net = build_network(MLP, (2,), seed=seed)
-    fit(
-        net,
-        X,
-        y,
+def _train(blobs, blob_mlp, seed: int, fit_seed: int, epochs: int = 5):
+    X, y = blobs
+    net = build_network(blob_mlp, (2,), seed=seed)
+    options = FitOptions(
         loss="cross_entropy",
         optimizer={"type": "adam", "learning_rate": 0.01},
         epochs=epochs,
         batch_size=16,
         seed=fit_seed,
     )
+    fit(net, FitData(X, y), options)
     return net.get_weights()
 
 
-def test_same_seed_bit_identical():
-    a, b = _train(1, 2), _train(1, 2)
+def test_same_seed_bit_identical(blobs, blob_mlp):
+    a, b = _train(blobs, blob_mlp, 1, 2), _train(blobs, blob_mlp, 1, 2)
     assert all(np.array_equal(a[k], b[k]) for k in a)
     assert all(v.dtype == np.float32 for v in a.values())
 
 
 @pytest.mark.parametrize("seeds", [(3, 2), (1, 4)])
-def test_different_seed_differs(seeds):
-    a, b = _train(1, 2), _train(*seeds)
+def test_different_seed_differs(seeds, blobs, blob_mlp):
+    a, b = _train(blobs, blob_mlp, 1, 2), _train(blobs, blob_mlp, *seeds)
     assert not all(np.array_equal(a[k], b[k]) for k in a)
 
 
-def test_resume_is_bit_identical():
+def test_resume_is_bit_identical(blobs, blob_mlp):
     """Two fit calls (start_epoch) on the same net + optimizer == one uninterrupted fit."""
-    X, y = _blobs()
-    full = build_network(MLP, (2,), seed=1)
-    fit(full, X, y, loss="cross_entropy", optimizer={"type": "adam"}, epochs=4, batch_size=16)
+    X, y = blobs
+    full = build_network(blob_mlp, (2,), seed=1)
+    ce = {"loss": "cross_entropy", "batch_size": 16}
+    fit(full, FitData(X, y), FitOptions(optimizer={"type": "adam"}, epochs=4, **ce))
 
-    net = build_network(MLP, (2,), seed=1)
+    net = build_network(blob_mlp, (2,), seed=1)
     opt = build_optimizer({"type": "adam"})
-    r1 = fit(net, X, y, loss="cross_entropy", optimizer=opt, epochs=2, batch_size=16)
-    r2 = fit(net, X, y, loss="cross_entropy", optimizer=opt, epochs=4, batch_size=16, start_epoch=2)
+    r1 = fit(net, FitData(X, y), FitOptions(optimizer=opt, epochs=2, **ce))
+    r2 = fit(net, FitData(X, y), FitOptions(optimizer=opt, epochs=4, start_epoch=2, **ce))
     assert [r.epoch for r in r1.history + r2.history] == [1, 2, 3, 4]
     a, b = full.get_weights(), net.get_weights()
     assert all(np.array_equal(a[k], b[k]) for k in a)
@@ -90,12 +72,13 @@ def test_learns_xor_bce():
     )
     res = fit(
         net,
-        X,
-        y,
-        loss="binary_cross_entropy",
-        optimizer={"type": "adam", "learning_rate": 0.05},
-        epochs=400,
-        batch_size=4,
+        FitData(X, y),
+        FitOptions(
+            loss="binary_cross_entropy",
+            optimizer={"type": "adam", "learning_rate": 0.05},
+            epochs=400,
+            batch_size=4,
+        ),
     )
     assert accuracy(net.predict(X), y) == 1.0
     assert res.history[-1].metrics["accuracy"] == 1.0
@@ -115,12 +98,13 @@ def test_learns_xor_softmax_sgd_momentum():
     )
     fit(
         net,
-        X,
-        y,
-        loss="cross_entropy",
-        optimizer={"type": "sgd", "learning_rate": 0.1, "momentum": 0.9, "nesterov": True},
-        epochs=500,
-        batch_size=4,
+        FitData(X, y),
+        FitOptions(
+            loss="cross_entropy",
+            optimizer={"type": "sgd", "learning_rate": 0.1, "momentum": 0.9, "nesterov": True},
+            epochs=500,
+            batch_size=4,
+        ),
     )
     assert accuracy(net.predict(X), y) == 1.0
 
@@ -141,14 +125,13 @@ def test_wine_above_90_percent():
     )
     res = fit(
         net,
-        X_tr,
-        y_tr,
-        loss="cross_entropy",
-        optimizer={"type": "adam", "learning_rate": 0.01},
-        epochs=60,
-        batch_size=16,
-        X_val=X_te,
-        y_val=y_te,
+        FitData(X_tr, y_tr, X_val=X_te, y_val=y_te),
+        FitOptions(
+            loss="cross_entropy",
+            optimizer={"type": "adam", "learning_rate": 0.01},
+            epochs=60,
+            batch_size=16,
+        ),
     )
     test_acc = accuracy(net.predict(X_te), y_te)
     assert test_acc > 0.9
@@ -156,18 +139,19 @@ def test_wine_above_90_percent():
     assert set(res.history[-1].metrics) == {"accuracy", "val_accuracy"}
 
 
-def test_one_hot_targets_and_mse_classification():
-    X, y = _blobs()
+def test_one_hot_targets_and_mse_classification(blobs, blob_mlp):
+    X, y = blobs
     onehot = np.eye(3)[y]
-    net = build_network(MLP, (2,), seed=0)
+    net = build_network(blob_mlp, (2,), seed=0)
     res = fit(
         net,
-        X,
-        onehot,
-        loss="cross_entropy",
-        optimizer={"type": "adam", "learning_rate": 0.02},
-        epochs=30,
-        batch_size=16,
+        FitData(X, onehot),
+        FitOptions(
+            loss="cross_entropy",
+            optimizer={"type": "adam", "learning_rate": 0.02},
+            epochs=30,
+            batch_size=16,
+        ),
     )
     assert res.history[-1].metrics["accuracy"] > 0.9
 
@@ -183,15 +167,14 @@ def test_regression_linear_function():
     )
     res = fit(
         net,
-        X[:300],
-        y[:300],
-        loss="mse",
-        optimizer={"type": "adam", "learning_rate": 0.01},
-        epochs=60,
-        batch_size=32,
-        X_val=X[300:],
-        y_val=y[300:],
-        task="regression",
+        FitData(X[:300], y[:300], X_val=X[300:], y_val=y[300:]),
+        FitOptions(
+            loss="mse",
+            optimizer={"type": "adam", "learning_rate": 0.01},
+            epochs=60,
+            batch_size=32,
+            task="regression",
+        ),
     )
     last = res.history[-1]
     assert set(last.metrics) == {"r2", "mae", "val_r2", "val_mae"}
@@ -207,137 +190,20 @@ def test_regression_mae_loss_linear_model():
     net = build_network([{"type": "dense", "units": 2}], (2,), seed=0)
     res = fit(
         net,
-        X,
-        y,
-        loss="mae",
-        optimizer={"type": "sgd", "learning_rate": 0.05},
-        epochs=60,
-        batch_size=20,
-        task="regression",
+        FitData(X, y),
+        FitOptions(
+            loss="mae",
+            optimizer={"type": "sgd", "learning_rate": 0.05},
+            epochs=60,
+            batch_size=20,
+            task="regression",
+        ),
     )
     assert res.history[-1].metrics["r2"] > 0.95
 
 
-def test_divergence_raises():
-    rng = np.random.default_rng(0)
-    X = rng.standard_normal((64, 4)) * 1000
-    y = X.sum(1) * 1000
-    net = build_network([{"type": "dense", "units": 8}, {"type": "dense", "units": 1}], (4,))
-    with pytest.raises(TrainingDiverged) as info:
-        fit(
-            net,
-            X,
-            y,
-            loss="mse",
-            optimizer={"type": "sgd", "learning_rate": 10.0},
-            epochs=5,
-            batch_size=8,
-            task="regression",
-        )
-    msg = str(info.value)
-    assert re.fullmatch(r"diverged at epoch \d+: loss is (nan|inf); try a lower learning rate", msg)
-    assert info.value.epoch >= 1
-
-
-def test_should_stop_cancels_mid_epoch():
-    X, y = _blobs()
-    net = build_network(MLP, (2,), seed=0)
-    opt = build_optimizer({"type": "sgd", "learning_rate": 0.1})
-    calls = []
-
-    def should_stop() -> bool:
-        calls.append(1)
-        return len(calls) > 3
-
-    res = fit(
-        net,
-        X,
-        y,
-        loss="cross_entropy",
-        optimizer=opt,
-        epochs=5,
-        batch_size=10,
-        should_stop=should_stop,
-    )
-    assert res.stopped == "cancelled"
-    assert res.history == []
-    assert opt.step_count == 3
-
-
-def test_early_stopping_restores_best():
-    # validation labels are flipped, so val loss gets worse as training improves
-    rng = np.random.default_rng(0)
-    X = rng.standard_normal((100, 2))
-    y = (X[:, 0] > 0).astype(int)
-    layers = [
-        {"type": "dense", "units": 8, "activation": "tanh"},
-        {"type": "dense", "units": 1, "activation": "sigmoid"},
-    ]
-    net = build_network(layers, (2,), seed=0)
-    snapshots: dict[int, dict[str, np.ndarray]] = {}
-    records: list[EpochRecord] = []
-
-    def on_epoch_end(rec: EpochRecord) -> None:
-        records.append(rec)
-        snapshots[rec.epoch] = net.get_weights()
-
-    res = fit(
-        net,
-        X,
-        y,
-        loss="binary_cross_entropy",
-        optimizer={"type": "adam", "learning_rate": 0.05},
-        epochs=50,
-        batch_size=10,
-        X_val=X,
-        y_val=1 - y,
-        early_stopping={"patience": 2},
-        on_epoch_end=on_epoch_end,
-    )
-    assert isinstance(res, FitResult)
-    assert res.stopped == "early_stopping"
-    assert res.best_epoch == 1 and res.restored_epoch == 1
-    assert len(res.history) == 3 and records == res.history
-    best = snapshots[1]
-    assert all(np.array_equal(best[k], v) for k, v in net.get_weights().items())
-
-
-def test_early_stopping_without_restore_and_on_train_loss():
-    X, y = _blobs()
-    net = build_network(MLP, (2,), seed=0)
-    res = fit(
-        net,
-        X,
-        y,
-        loss="cross_entropy",
-        optimizer={"type": "sgd", "learning_rate": 0.05},
-        epochs=8,
-        batch_size=16,
-        early_stopping={"patience": 3, "min_delta": 10.0, "restore_best": False},
-    )
-    # nothing improves by 10.0 after epoch 1 -> stops after 1 + 3 epochs
-    assert res.stopped == "early_stopping"
-    assert res.best_epoch == 1
-    assert res.restored_epoch is None  # the network holds epoch 4's weights
-    assert len(res.history) == 4
-
-
-def test_epoch_records():
-    X, y = _blobs()
-    net = build_network(MLP, (2,), seed=0)
-    res = fit(net, X, y, loss="cross_entropy", optimizer={"type": "adam"}, epochs=3, batch_size=32)
-    assert res.stopped is None
-    assert [r.epoch for r in res.history] == [1, 2, 3]
-    rec = res.history[0]
-    d = rec.to_dict()
-    assert set(d) == {"epoch", "loss", "val_loss", "metrics", "seconds", "samples_per_second"}
-    assert d["val_loss"] is None and isinstance(d["loss"], float)
-    assert rec.seconds > 0 and rec.samples_per_second > 0
-    assert res.best_epoch is None  # only tracked with early stopping
-
-
-def test_unfused_paths_train():
-    X, y = _blobs()
+def test_unfused_paths_train(blobs):
+    X, y = blobs
     layers = [
         {"type": "dense", "units": 16, "activation": "relu"},
         {"type": "dense", "units": 3},
@@ -347,42 +213,12 @@ def test_unfused_paths_train():
     net = build_network(layers, (2,), seed=0)
     res = fit(
         net,
-        X,
-        y,
-        loss="cross_entropy",
-        optimizer={"type": "adam", "learning_rate": 0.02},
-        epochs=30,
-        batch_size=16,
+        FitData(X, y),
+        FitOptions(
+            loss="cross_entropy",
+            optimizer={"type": "adam", "learning_rate": 0.02},
+            epochs=30,
+            batch_size=16,
+        ),
     )
     assert res.history[-1].metrics["accuracy"] > 0.9
-
-
-@pytest.mark.parametrize(
-    "kwargs",
-    [
-        {"loss": "hinge"},
-        {"optimizer": {"type": "nope"}},
-        {"epochs": 0},
-        {"batch_size": 0},
-        {"task": "ranking"},
-        {"early_stopping": {"patience": 0}},
-        {"early_stopping": {"patience": 2, "monitor": "x"}},
-        {"y": np.array([0, 1, 5])},
-        {"y": np.array([0.5, 1, 2])},
-        {"y": np.array([0, 1])},
-        {"X_val": np.zeros((3, 2))},
-    ],
-)
-def test_bad_fit_arguments(kwargs):
-    net = build_network(MLP, (2,), seed=0)
-    args = {
-        "loss": "cross_entropy",
-        "optimizer": {"type": "sgd"},
-        "epochs": 1,
-        "batch_size": 2,
-        "y": np.array([0, 1, 2]),
-    }
-    args.update(kwargs)
-    y = args.pop("y")
-    with pytest.raises(SpecError):
-        fit(net, np.zeros((3, 2)), y, **args)

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from service.data import Standardizer
-from service.engine import build_network, fit
+from service.engine import FitData, build_network, fit
 from service.jobs.plan import DatasetSummary, data_plan, plan_job
 from service.jobs.plan_checks import SpecMismatch
 from service.jobs.prepare import prepare
@@ -66,9 +66,9 @@ def test_every_training_option_reaches_fit(i):
     }
     training = TrainingSpec.model_validate(body).model_dump()
     opts = fit_options(training, "classification")
-    assert opts["lr_schedule"]["type"] == SCHEDULES[i]["type"]
-    assert opts["regularization"] == {"l1": 0.001, "l2": 0.01}
-    assert opts["gradient_clip_norm"] == 1.0
+    assert opts.lr_schedule["type"] == SCHEDULES[i]["type"]
+    assert opts.regularization == {"l1": 0.001, "l2": 0.01}
+    assert opts.gradient_clip_norm == 1.0
     rng = np.random.default_rng(0)
     X, y = rng.normal(size=(32, 4, 4, 1)), rng.integers(0, 2, 32)
     layers = NetworkSpec.model_validate(
@@ -83,15 +83,34 @@ def test_every_training_option_reaches_fit(i):
         }
     ).model_dump()["layers"]
     net = build_network(layers, (4, 4, 1), seed=0)
-    res = fit(net, X, y, X_val=X[:8], y_val=y[:8], **opts)
+    res = fit(net, FitData(X, y, X_val=X[:8], y_val=y[:8]), opts)
     assert 1 <= len(res.history) <= 3
 
 
 def test_old_specs_without_new_keys_still_map():
     old = {"optimizer": {"type": "adam"}, "epochs": 2, "batch_size": 4, "seed": 0}
     opts = fit_options(old, "regression")
-    assert opts["loss"] == "mse" and opts["lr_schedule"] is None
-    assert opts["regularization"] is None and opts["gradient_clip_norm"] is None
+    assert opts.loss == "mse" and opts.lr_schedule is None
+    assert opts.regularization is None and opts.gradient_clip_norm is None
+
+
+@pytest.mark.parametrize(
+    "change, loc",
+    [
+        ({"optimizer": {"type": "sgd", "learning_rate": -1.0}}, ("training", "optimizer")),
+        ({"gradient_clip_norm": float("inf")}, ("training", "gradient_clip_norm")),
+        ({"lr_schedule": {"type": "step", "gamma": 3}}, ("training", "lr_schedule")),
+        ({"epochs": 0}, ("training", "epochs")),
+    ],
+)
+def test_options_the_engine_rejects_are_spec_mismatches(change, loc):
+    """A stored spec the schema did not check (or checked less strictly) fails in the plan
+    with the training field, not in the middle of training."""
+    training = {"optimizer": {"type": "adam"}, "epochs": 2, "batch_size": 4, "seed": 0}
+    with pytest.raises(SpecMismatch) as info:
+        fit_options(training | change, "regression")
+    assert info.value.loc == loc
+    assert loc[1] in info.value.message
 
 
 def test_huber_loss_spec_maps_and_trains():
@@ -99,10 +118,10 @@ def test_huber_loss_spec_maps_and_trains():
         {"loss": {"type": "huber", "delta": 0.5}, "epochs": 2}
     ).model_dump()
     opts = fit_options(training, "regression")
-    assert opts["loss"] == {"type": "huber", "delta": 0.5}
+    assert opts.loss == {"type": "huber", "delta": 0.5}
     net = build_network([{"type": "dense", "units": 1}], (3,), seed=0)
     rng = np.random.default_rng(0)
-    fit(net, rng.normal(size=(20, 3)), rng.normal(size=20), **opts)
+    fit(net, FitData(rng.normal(size=(20, 3)), rng.normal(size=20)), opts)
     check_job_spec(
         {"layers": [{"type": "dense", "units": 1}]},
         training,
