@@ -95,9 +95,14 @@ def show(
 
 
 def read_instances(
-    instances: str | None, csv_path: Path | None, feature_names: list[str]
+    instances: str | None,
+    csv_path: Path | None,
+    feature_names: list[str],
+    columns: list[dict[str, Any]] | None = None,
 ) -> list[Any]:
-    """Rows from --instances JSON or a CSV file (a header row picks columns by name)."""
+    """Rows from --instances JSON or a CSV file (a header row picks columns by name). For a
+    model trained on a table (`columns` from its input schema) a CSV with a header becomes
+    records by column name: empty cells are gaps, text stays text in categorical columns."""
     if (instances is None) == (csv_path is None):
         raise typer.BadParameter("give exactly one of --instances JSON or --csv FILE")
     if instances is not None:
@@ -107,7 +112,9 @@ def read_instances(
             raise typer.BadParameter(f"--instances is not valid JSON: {exc}") from exc
         if isinstance(rows, dict) and "instances" in rows:
             rows = rows["instances"]
-        if isinstance(rows, list) and rows and not isinstance(rows[0], list):
+        if isinstance(rows, dict):
+            rows = [rows]  # one record
+        elif isinstance(rows, list) and rows and not isinstance(rows[0], list | dict):
             rows = [rows]  # one row
         return rows
     with csv_path.open(newline="") as handle:
@@ -120,11 +127,35 @@ def read_instances(
         if missing:
             raise typer.BadParameter(f"{csv_path}: the header lacks feature columns {missing}")
         order = [header.index(n) for n in feature_names]
+        if columns:
+            return [
+                _record(row, order, columns, csv_path, i) for i, row in enumerate(table_rows[1:], 2)
+            ]
         table_rows = [[row[i] for i in order] for row in table_rows[1:]]
     try:
         return [[float(c) for c in row] for row in table_rows]
     except ValueError as exc:
         raise typer.BadParameter(f"{csv_path}: {exc}") from exc
+
+
+def _record(
+    row: list[str], order: list[int], columns: list[dict[str, Any]], path: Path, line: int
+) -> dict[str, Any]:
+    """One CSV row as {column: value}: "" -> null, numbers for numeric columns."""
+    record: dict[str, Any] = {}
+    for index, column in zip(order, columns, strict=True):
+        text = row[index].strip() if index < len(row) else ""
+        if not text:
+            record[column["name"]] = None
+        elif column["kind"] == "numeric":
+            if not _is_number(text):
+                raise typer.BadParameter(
+                    f"{path}, line {line}: {column['name']}={text!r} is not a number"
+                )
+            record[column["name"]] = float(text)
+        else:
+            record[column["name"]] = text
+    return record
 
 
 def _is_number(text: str) -> bool:
@@ -159,8 +190,9 @@ def predict(
     """Predict labels (with class probabilities) or values for rows of features."""
     with connect(url, key) as bp:
         model = bp.get_model(model_id)
-        names = model["input_schema"].get("feature_names") or []
-        rows = read_instances(instances, csv_path, names)[:limit]
+        schema = model["input_schema"]
+        names = schema.get("feature_names") or []
+        rows = read_instances(instances, csv_path, names, schema.get("columns"))[:limit]
         out = bp.predict(model_id, rows)
     classes = model.get("classes")
     if json_out:
