@@ -12,10 +12,9 @@ from service.predict import LoadedModel, predict
 
 def loaded(layers: list[dict], input_shape: tuple[int, ...], classes: list) -> LoadedModel:
     net = build_network(layers, input_shape, seed=0)
-    n = int(np.prod(input_shape))
     last = input_shape[-1]
     identity = Standardizer(np.zeros(last, np.float32), np.ones(last, np.float32))
-    return LoadedModel("t", net, identity, None, classes, "classification", n, input_shape)
+    return LoadedModel("t", net, identity, None, classes, "classification", input_shape)
 
 
 IMAGE = [
