@@ -31,6 +31,7 @@ class Conv2D(Layer):
         "initializer",
         "use_bias",
     )
+    width_keys = ("filters",)
 
     def __init__(
         self,
@@ -85,9 +86,11 @@ class Conv2D(Layer):
     def activation_name(self) -> str | None:
         return self.activation.name
 
-    def _build(self, input_shape: Shape, rng: np.random.Generator, index: int | None) -> Shape:
+    def _geometry(self, input_shape: Shape, index: int | None) -> tuple[Pair, tuple[Pair, Pair]]:
+        """(H, W, C) -> ((Ho, Wo), ((top, bottom), (left, right)) padding); raises
+        ``SpecError`` when the input is not an image or the kernel does not fit it."""
         self._expect_rank(input_shape, "height, width, channels", index)
-        h, w, c = input_shape
+        h, w, _ = input_shape
         (kh, kw), (sh, sw) = self.kernel, self.stride
         ho, top, bottom = out_size(h, kh, sh, self.padding)
         wo, left, right = out_size(w, kw, sw, self.padding)
@@ -97,7 +100,18 @@ class Conv2D(Layer):
                 f"'{self.padding}'; use a smaller kernel_size or padding 'same'",
                 index,
             )
-        self._pads, self._out_hw = ((top, bottom), (left, right)), (ho, wo)
+        return (ho, wo), ((top, bottom), (left, right))
+
+    def plan(self, input_shape: Shape, index: int | None = None) -> tuple[Shape, int]:
+        """(H, W, C) -> (Ho, Wo, filters); kh * kw * C * filters weights plus filters biases."""
+        (ho, wo), _ = self._geometry(input_shape, index)
+        (kh, kw), c = self.kernel, input_shape[2]
+        n_params = kh * kw * c * self.filters + (self.filters if self.use_bias else 0)
+        return (ho, wo, self.filters), n_params
+
+    def _allocate(self, rng: np.random.Generator) -> None:
+        self._out_hw, self._pads = self._geometry(self.input_shape, None)
+        (kh, kw), c = self.kernel, self.input_shape[2]
         fan_in, fan_out = kh * kw * c, kh * kw * self.filters
         init = INITIALIZERS[self.initializer]
         self.params["W"] = init((kh, kw, c, self.filters), fan_in, fan_out, rng, self.dtype)
@@ -105,7 +119,6 @@ class Conv2D(Layer):
         if self.use_bias:
             self.params["b"] = np.zeros(self.filters, dtype=self.dtype)
             self.grads["b"] = np.zeros_like(self.params["b"])
-        return (ho, wo, self.filters)
 
     def _conv(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         """(N, H, W, C) -> (im2col matrix (N*Ho*Wo, kh*kw*C), activations (N*Ho*Wo, filters),

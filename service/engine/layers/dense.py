@@ -17,6 +17,7 @@ class Dense(Layer):
 
     type_name = "dense"
     spec_keys = ("units", "activation", "initializer", "use_bias")
+    width_keys = ("units",)
 
     def __init__(
         self,
@@ -55,17 +56,22 @@ class Dense(Layer):
     def activation_name(self) -> str | None:
         return self.activation.name
 
-    def _build(self, input_shape: Shape, rng: np.random.Generator, index: int | None) -> Shape:
+    def plan(self, input_shape: Shape, index: int | None = None) -> tuple[Shape, int]:
+        """(..., in) -> (..., units); in * units weights plus units biases."""
         if len(input_shape) < 1:
             raise self._error("input must have at least one feature axis", index)
         fan_in = input_shape[-1]
+        n_params = fan_in * self.units + (self.units if self.use_bias else 0)
+        return (*input_shape[:-1], self.units), n_params
+
+    def _allocate(self, rng: np.random.Generator) -> None:
+        fan_in = self.input_shape[-1]
         init = INITIALIZERS[self.initializer]
         self.params["W"] = init((fan_in, self.units), fan_in, self.units, rng, self.dtype)
         self.grads["W"] = np.zeros_like(self.params["W"])
         if self.use_bias:
             self.params["b"] = np.zeros(self.units, dtype=self.dtype)
             self.grads["b"] = np.zeros_like(self.params["b"])
-        return (*input_shape[:-1], self.units)
 
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
         W = self.params["W"]
