@@ -6,92 +6,17 @@ from __future__ import annotations
 import tracemalloc
 
 import pytest
+from network_cases import PLAN_CASES
 
 from service.engine import LAYER_TYPES, SpecError, build_network, plan_network
 from service.schemas.network import NetworkSpec
 
-CASES = [
-    (
-        [
-            {
-                "type": "conv2d",
-                "filters": 3,
-                "kernel_size": [3, 2],
-                "stride": [2, 1],
-                "padding": "same",
-                "use_bias": False,
-            },
-            {"type": "maxpool2d", "pool_size": [2, 3]},
-            {"type": "batchnorm"},
-            {"type": "conv2d", "filters": 2, "kernel_size": 1},
-            {"type": "avgpool2d", "pool_size": [1, 2], "stride": 1},
-            {"type": "flatten"},
-            {"type": "dense", "units": 4, "use_bias": False},
-        ],
-        [10, 13, 2],
-        "linear",
-    ),
-    (
-        [
-            {"type": "conv2d", "filters": 4, "kernel_size": 3, "use_bias": False},
-            {"type": "avgpool2d", "pool_size": [3, 1]},
-            {"type": "flatten"},
-            {"type": "dropout", "rate": 0.1},
-            {"type": "dense", "units": 3, "activation": "softmax"},
-        ],
-        [9, 8, 1],
-        "softmax",
-    ),
-    (
-        [
-            {"type": "lstm", "units": 4, "return_sequences": True},
-            {"type": "batchnorm"},
-            {"type": "gru", "units": 3, "return_sequences": True},
-            {"type": "simple_rnn", "units": 2},
-            {"type": "dense", "units": 2},
-        ],
-        [5, 3],
-        "linear",
-    ),
-    (
-        [
-            {"type": "embedding", "input_dim": 20, "output_dim": 4},
-            {"type": "gru", "units": 5, "return_sequences": True},
-            {"type": "dense", "units": 3, "use_bias": False},
-            {"type": "flatten"},
-            {"type": "dense", "units": 2, "activation": "softmax"},
-        ],
-        [7],
-        "softmax",
-    ),
-    (
-        [
-            {"type": "dense", "units": 6, "activation": "relu"},
-            {"type": "batchnorm", "momentum": 0.5},
-            {"type": "activation", "activation": "sigmoid"},
-            {"type": "dropout", "rate": 0.3},
-            {"type": "flatten"},
-        ],
-        [3, 5],
-        "sigmoid",
-    ),
-    (
-        [
-            {"type": "conv2d", "filters": 2, "kernel_size": 2, "activation": "tanh"},
-            {"type": "maxpool2d", "pool_size": 2, "stride": 1},
-            {"type": "flatten"},
-        ],
-        [4, 4, 3],
-        "linear",
-    ),
-]
-
 
 def test_cases_cover_every_layer_type():
-    assert {spec["type"] for layers, _, _ in CASES for spec in layers} == set(LAYER_TYPES)
+    assert {spec["type"] for layers, _, _ in PLAN_CASES for spec in layers} == set(LAYER_TYPES)
 
 
-@pytest.mark.parametrize("layers,input_shape,final_activation", CASES)
+@pytest.mark.parametrize("layers,input_shape,final_activation", PLAN_CASES)
 def test_plan_matches_the_built_network(layers, input_shape, final_activation):
     """Per-layer shapes and counts equal the built layers', on the raw spec and on the
     validated, dumped spec (None for absent options) as the jobs router sees it."""
@@ -117,7 +42,7 @@ def test_plan_matches_the_built_network(layers, input_shape, final_activation):
 
 
 def test_widths_name_the_capped_keys():
-    plan = plan_network(CASES[3][0], CASES[3][1])
+    plan = plan_network(PLAN_CASES[3][0], PLAN_CASES[3][1])
     assert [dict(p.widths) for p in plan.layers] == [
         {"output_dim": 4},
         {"units": 5},
@@ -125,7 +50,7 @@ def test_widths_name_the_capped_keys():
         {},
         {"units": 2},
     ]
-    assert dict(plan_network(CASES[1][0], CASES[1][1]).layers[0].widths) == {"filters": 4}
+    assert dict(plan_network(PLAN_CASES[1][0], PLAN_CASES[1][1]).layers[0].widths) == {"filters": 4}
 
 
 BAD = [
