@@ -1,9 +1,10 @@
 """Pure-NumPy neural-network training engine.
 
-Build a network from a JSON layer spec with :func:`build_network` and train it with
-:func:`fit` (data in :class:`FitData`, options in :class:`FitOptions`, callbacks in
-:class:`FitHooks`). Registries (``LAYER_TYPES``, ``ACTIVATIONS``, ``LOSSES``,
-``OPTIMIZERS``) map JSON names to implementations.
+Plan a JSON layer spec on an input shape without allocating with :func:`plan_network`,
+build it with :func:`build_network` and train it with :func:`fit` (data in
+:class:`FitData`, options in :class:`FitOptions`, callbacks in :class:`FitHooks`).
+Registries (``LAYER_TYPES``, ``ACTIVATIONS``, ``LOSSES``, ``OPTIMIZERS``,
+``SCHEDULE_KEYS``) map JSON names to implementations.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from .layers import LAYER_TYPES, Layer
 from .losses import LOSSES, Loss, get_loss, loss_name
 from .network import Network, build_network
 from .optimizers import OPTIMIZERS, Optimizer, build_optimizer
+from .plan import LayerPlan, NetworkPlan, plan_network
 from .records import EpochRecord, FitResult
 from .schedules import SCHEDULE_KEYS, Schedule
 from .training import FitData, FitHooks, fit
@@ -35,8 +37,10 @@ __all__ = [
     "FitOptions",
     "FitResult",
     "Layer",
+    "LayerPlan",
     "Loss",
     "Network",
+    "NetworkPlan",
     "Optimizer",
     "Schedule",
     "SpecError",
@@ -47,5 +51,6 @@ __all__ = [
     "fit",
     "get_loss",
     "loss_name",
+    "plan_network",
     "resolve_loss",
 ]

@@ -42,6 +42,13 @@ class Loss:
 
     name: ClassVar[str] = ""
     fuses_with: ClassVar[str | None] = None
+    #: options a ``{"type": name, ...}`` spec may give besides "type"
+    spec_keys: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    def _from_reader(cls, r: SpecReader) -> Loss:
+        """The loss with the options read by ``r`` (its keys are already checked)."""
+        return cls()
 
     def value(self, y_pred: Array, y_true: Array) -> float:
         raise NotImplementedError
@@ -101,9 +108,14 @@ class Huber(Loss):
     (d = y_pred - y_true); the gradient is d clipped to [-delta, delta]."""
 
     name = "huber"
+    spec_keys = ("delta",)
 
     def __init__(self, delta: float = 1.0) -> None:
         self.delta = float(delta)
+
+    @classmethod
+    def _from_reader(cls, r: SpecReader) -> Huber:
+        return cls(r.number("delta", 1.0, low=0.0, low_inclusive=False))
 
     def value(self, y_pred: Array, y_true: Array) -> float:
         d = np.abs(y_pred - _match(y_true, y_pred))
@@ -226,8 +238,9 @@ def loss_name(spec: str | Mapping[str, Any]) -> str:
 
 
 def get_loss(spec: str | Mapping[str, Any]) -> Loss:
-    """Instantiate a loss from its name or ``{"type": name, ...options}`` (only huber takes
-    an option, ``delta`` > 0). Raises ``SpecError`` for unknown names or options."""
+    """Instantiate a loss from its name or ``{"type": name, ...options}`` (the options are
+    the loss's ``spec_keys``: only huber takes one, ``delta`` > 0). Raises ``SpecError``
+    for unknown names or options."""
     options: Mapping[str, Any] = {}
     name = spec
     if isinstance(spec, Mapping):
@@ -235,8 +248,6 @@ def get_loss(spec: str | Mapping[str, Any]) -> Loss:
     if not isinstance(name, str) or name not in LOSSES:
         raise SpecError(f"unknown loss {name!r}; expected one of {', '.join(LOSSES)}")
     r = SpecReader({"type": name, **options}, None, None, prefix=f"loss ({name}): ")
-    if name == "huber":
-        r.check_keys(("delta",))
-        return Huber(r.number("delta", 1.0, low=0.0, low_inclusive=False))
-    r.check_keys(())
-    return LOSSES[name]()
+    cls = LOSSES[name]
+    r.check_keys(cls.spec_keys)
+    return cls._from_reader(r)

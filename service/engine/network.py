@@ -8,7 +8,8 @@ from typing import Any
 import numpy as np
 
 from .errors import SpecError
-from .layers import LAYER_TYPES, Layer, Shape
+from .layers import Layer, Shape
+from .plan import check_input_shape, read_layers
 
 
 class Network:
@@ -198,48 +199,24 @@ class Network:
         return [layer.config() for layer in self.layers]
 
 
-def _check_input_shape(input_shape: Any) -> Shape:
-    if isinstance(input_shape, int | np.integer) and not isinstance(input_shape, bool):
-        input_shape = (input_shape,)
-    try:
-        shape = tuple(input_shape)
-    except TypeError:
-        raise SpecError("input_shape must be a list of positive integers") from None
-    if not shape or any(
-        isinstance(d, bool) or not isinstance(d, int | np.integer) or d <= 0 for d in shape
-    ):
-        raise SpecError("input_shape must be a non-empty list of positive integers")
-    return tuple(int(d) for d in shape)
-
-
 def build_network(
     layers: Sequence[Mapping[str, Any]],
     input_shape: Sequence[int],
     seed: int = 0,
     dtype=np.float32,
 ) -> Network:
-    """Validate the layer spec list and build a seeded network (raises ``SpecError``)."""
-    shape = _check_input_shape(input_shape)
-    if isinstance(layers, str | bytes) or not isinstance(layers, Sequence) or len(layers) == 0:
-        raise SpecError("layers must be a non-empty list of layer specs")
+    """Validate the layer spec list and build a seeded network (raises ``SpecError``).
+
+    Reads and checks the specs as :func:`~service.engine.plan.plan_network` does (each
+    layer's ``build`` runs its ``plan``), then allocates."""
+    shape = first = check_input_shape(input_shape)
+    specs = read_layers(layers)
     dtype = np.dtype(dtype)
     if dtype not in (np.dtype(np.float32), np.dtype(np.float64)):
         raise SpecError(f"dtype must be float32 or float64, got {dtype}")
     rng = np.random.default_rng(seed)
     built: list[Layer] = []
-    for i, spec in enumerate(layers):
-        if not isinstance(spec, Mapping):
-            raise SpecError("layer spec must be an object", i)
-        kind = spec.get("type")
-        if not isinstance(kind, str) or kind not in LAYER_TYPES:
-            raise SpecError(
-                f"unknown layer type {kind!r}; expected one of {', '.join(LAYER_TYPES)}", i
-            )
-        layer = LAYER_TYPES[kind].from_spec(spec, i)
-        if kind == "embedding" and i > 0:
-            raise SpecError(
-                "must be the first layer: it takes the integer token ids of the input", i, kind
-            )
+    for i, layer in specs:
         shape = layer.build(shape, rng, dtype, i)
         built.append(layer)
-    return Network(built, _check_input_shape(input_shape), rng, dtype)
+    return Network(built, first, rng, dtype)

@@ -22,6 +22,8 @@ from typing import Any
 from .errors import SpecError
 from .spec import SpecReader
 
+SCHEDULE_COMMON_KEYS: tuple[str, ...] = ("warmup_epochs",)
+"""Spec keys every schedule accepts besides "type"."""
 SCHEDULE_KEYS: dict[str, tuple[str, ...]] = {
     "step": ("step_size", "gamma"),
     "exponential": ("gamma",),
@@ -29,6 +31,7 @@ SCHEDULE_KEYS: dict[str, tuple[str, ...]] = {
     "warmup": (),
     "reduce_on_plateau": ("factor", "patience", "min_delta", "min_lr"),
 }
+"""Schedule types and the spec keys each accepts besides "type" and SCHEDULE_COMMON_KEYS."""
 
 
 class Schedule:
@@ -41,7 +44,7 @@ class Schedule:
                 f"lr_schedule: unknown type {kind!r}; expected one of {', '.join(SCHEDULE_KEYS)}"
             )
         r = SpecReader(spec, None, None, prefix=f"lr_schedule ({kind}): ")
-        r.check_keys(("warmup_epochs", *SCHEDULE_KEYS[kind]))
+        r.check_keys((*SCHEDULE_COMMON_KEYS, *SCHEDULE_KEYS[kind]))
         self.kind = kind
         self.base = float(base_lr)
         self.epochs = int(epochs)

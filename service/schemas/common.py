@@ -1,11 +1,15 @@
-"""Shared response shapes: pages, problem details, timestamps."""
+"""Shared shapes: strict request models, unions tagged by `type`, pages, problem details,
+timestamps."""
 
 from __future__ import annotations
 
+import operator
+from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Annotated, Generic, TypeVar
+from functools import reduce
+from typing import Annotated, Any, Generic, TypeVar, get_args
 
-from pydantic import BaseModel, ConfigDict, PlainSerializer
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
 T = TypeVar("T")
 
@@ -29,6 +33,24 @@ class StrictModel(BaseModel):
     Subclasses' ``model_config`` is merged with this one."""
 
     model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
+
+
+def with_examples(*examples: dict[str, Any]) -> ConfigDict:
+    """A request model's config publishing ``examples`` in the OpenAPI document."""
+    return ConfigDict(extra="forbid", json_schema_extra={"examples": list(examples)})
+
+
+def type_tag(model: type[BaseModel]) -> str:
+    """The `type` literal of a union member: DenseLayer -> "dense"."""
+    return get_args(model.model_fields["type"].annotation)[0]
+
+
+def tagged_union(models: Sequence[type[BaseModel]]) -> Any:
+    """``models[0] | models[1] | ...`` discriminated by their `type` field, so one list of
+    models is the whole union (a single model is itself)."""
+    if len(models) == 1:
+        return models[0]
+    return Annotated[reduce(operator.or_, models), Field(discriminator="type")]
 
 
 class Page(BaseModel, Generic[T]):

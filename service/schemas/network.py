@@ -6,34 +6,40 @@ ids for a network that starts with an embedding."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from pydantic import ConfigDict, Field
+from pydantic import Field
 
-from service.schemas.common import StrictModel
+from service.schemas.common import StrictModel, tagged_union, type_tag, with_examples
 
-Activation = Literal[
-    "relu", "leaky_relu", "elu", "gelu", "softplus", "tanh", "sigmoid", "softmax", "linear"
-]
-RecurrentActivation = Literal[
-    "relu", "leaky_relu", "elu", "gelu", "softplus", "tanh", "sigmoid", "linear"
-]
+ACTIVATION_NAMES = (
+    "relu",
+    "leaky_relu",
+    "elu",
+    "gelu",
+    "softplus",
+    "tanh",
+    "sigmoid",
+    "softmax",
+    "linear",
+)
+Activation = Literal[ACTIVATION_NAMES]  # type: ignore[valid-type]
+ELEMENTWISE_ACTIVATION_NAMES = tuple(a for a in ACTIVATION_NAMES if a != "softmax")
+RecurrentActivation = Literal[ELEMENTWISE_ACTIVATION_NAMES]  # type: ignore[valid-type]
 """A simple_rnn state activation: any elementwise activation (softmax is refused)."""
-Initializer = Literal["he", "glorot"]
+INITIALIZER_NAMES = ("he", "glorot")
+Initializer = Literal[INITIALIZER_NAMES]  # type: ignore[valid-type]
+PADDING_MODES = ("valid", "same")
 IntPair = (
     Annotated[int, Field(ge=1, le=4096)]
     | Annotated[list[Annotated[int, Field(ge=1, le=4096)]], Field(min_length=2, max_length=2)]
 )
 
 
-def _examples(*examples: dict[str, Any]) -> ConfigDict:
-    return ConfigDict(extra="forbid", json_schema_extra={"examples": list(examples)})
-
-
 class DenseLayer(StrictModel):
     """Fully connected layer over the last axis: y = activation(x W + b)."""
 
-    model_config = _examples({"type": "dense", "units": 64, "activation": "relu"})
+    model_config = with_examples({"type": "dense", "units": 64, "activation": "relu"})
     type: Literal["dense"]
     units: int = Field(ge=1, le=65536, description="Output width.")
     activation: Activation = "linear"
@@ -46,7 +52,7 @@ class DenseLayer(StrictModel):
 class DropoutLayer(StrictModel):
     """Inverted dropout: zeroes a fraction `rate` of inputs in training; identity at inference."""
 
-    model_config = _examples({"type": "dropout", "rate": 0.1})
+    model_config = with_examples({"type": "dropout", "rate": 0.1})
     type: Literal["dropout"]
     rate: float = Field(ge=0.0, lt=1.0)
 
@@ -54,7 +60,7 @@ class DropoutLayer(StrictModel):
 class ActivationLayer(StrictModel):
     """A standalone activation."""
 
-    model_config = _examples({"type": "activation", "activation": "softmax"})
+    model_config = with_examples({"type": "activation", "activation": "softmax"})
     type: Literal["activation"]
     activation: Activation
 
@@ -62,21 +68,21 @@ class ActivationLayer(StrictModel):
 class FlattenLayer(StrictModel):
     """Reshapes each sample to a vector, e.g. (4, 4, 16) -> (256,)."""
 
-    model_config = _examples({"type": "flatten"})
+    model_config = with_examples({"type": "flatten"})
     type: Literal["flatten"]
 
 
 class Conv2DLayer(StrictModel):
     """2-D convolution over (height, width, channels) images -> (h', w', filters)."""
 
-    model_config = _examples(
+    model_config = with_examples(
         {"type": "conv2d", "filters": 16, "kernel_size": 3, "padding": "same", "activation": "relu"}
     )
     type: Literal["conv2d"]
     filters: int = Field(ge=1, le=4096)
     kernel_size: IntPair = Field(description="k or [kh, kw].")
     stride: IntPair = Field(default=1, description="s or [sh, sw].")
-    padding: Literal["valid", "same"] = Field(
+    padding: Literal[PADDING_MODES] = Field(  # type: ignore[valid-type]
         default="valid", description="valid: no padding; same: output ceil(size / stride)."
     )
     activation: Activation = "linear"
@@ -87,7 +93,7 @@ class Conv2DLayer(StrictModel):
 class MaxPool2DLayer(StrictModel):
     """Maximum over pool_size windows of (height, width, channels) images."""
 
-    model_config = _examples({"type": "maxpool2d", "pool_size": 2})
+    model_config = with_examples({"type": "maxpool2d", "pool_size": 2})
     type: Literal["maxpool2d"]
     pool_size: IntPair = 2
     stride: IntPair | None = Field(default=None, description="Default: pool_size.")
@@ -96,7 +102,7 @@ class MaxPool2DLayer(StrictModel):
 class AvgPool2DLayer(StrictModel):
     """Mean over pool_size windows of (height, width, channels) images."""
 
-    model_config = _examples({"type": "avgpool2d", "pool_size": 2})
+    model_config = with_examples({"type": "avgpool2d", "pool_size": 2})
     type: Literal["avgpool2d"]
     pool_size: IntPair = 2
     stride: IntPair | None = Field(default=None, description="Default: pool_size.")
@@ -106,7 +112,7 @@ class BatchNormLayer(StrictModel):
     """Batch normalisation over the last axis. Running statistics (running = momentum *
     running + (1 - momentum) * batch) are used at inference and saved with the weights."""
 
-    model_config = _examples({"type": "batchnorm", "momentum": 0.9, "epsilon": 1e-5})
+    model_config = with_examples({"type": "batchnorm", "momentum": 0.9, "epsilon": 1e-5})
     type: Literal["batchnorm"]
     momentum: float = Field(default=0.9, ge=0.0, lt=1.0)
     epsilon: float = Field(default=1e-5, gt=0.0, le=1.0)
@@ -116,7 +122,7 @@ class EmbeddingLayer(StrictModel):
     """Integer token ids (timesteps,) -> vectors (timesteps, output_dim). Must come first;
     inputs are then not standardised."""
 
-    model_config = _examples({"type": "embedding", "input_dim": 1000, "output_dim": 32})
+    model_config = with_examples({"type": "embedding", "input_dim": 1000, "output_dim": 32})
     type: Literal["embedding"]
     input_dim: int = Field(ge=1, le=10_000_000, description="Vocabulary size (ids 0..n-1).")
     output_dim: int = Field(ge=1, le=65536)
@@ -125,7 +131,7 @@ class EmbeddingLayer(StrictModel):
 class SimpleRNNLayer(StrictModel):
     """Elman RNN over (timesteps, features): h_t = activation(x_t W + h_{t-1} U + b)."""
 
-    model_config = _examples({"type": "simple_rnn", "units": 32, "return_sequences": False})
+    model_config = with_examples({"type": "simple_rnn", "units": 32, "return_sequences": False})
     type: Literal["simple_rnn"]
     units: int = Field(ge=1, le=8192)
     return_sequences: bool = Field(
@@ -137,7 +143,7 @@ class SimpleRNNLayer(StrictModel):
 class LSTMLayer(StrictModel):
     """Long short-term memory over (timesteps, features); gates i, f, g, o."""
 
-    model_config = _examples({"type": "lstm", "units": 32, "return_sequences": False})
+    model_config = with_examples({"type": "lstm", "units": 32, "return_sequences": False})
     type: Literal["lstm"]
     units: int = Field(ge=1, le=8192)
     return_sequences: bool = False
@@ -146,7 +152,7 @@ class LSTMLayer(StrictModel):
 class GRULayer(StrictModel):
     """Gated recurrent unit over (timesteps, features), PyTorch's formulation."""
 
-    model_config = _examples({"type": "gru", "units": 32, "return_sequences": True})
+    model_config = with_examples({"type": "gru", "units": 32, "return_sequences": True})
     type: Literal["gru"]
     units: int = Field(ge=1, le=8192)
     return_sequences: bool = False
@@ -166,24 +172,11 @@ LAYER_MODELS = (
     LSTMLayer,
     GRULayer,
 )
-LAYER_TAGS = frozenset(m.model_fields["type"].annotation.__args__[0] for m in LAYER_MODELS)
+"""Every layer type's model: the union and the tags are built from this one list."""
+LAYER_TAGS = frozenset(type_tag(m) for m in LAYER_MODELS)
 """Discriminator values of the layer union (they appear in pydantic error paths)."""
 
-Layer = Annotated[
-    DenseLayer
-    | DropoutLayer
-    | ActivationLayer
-    | FlattenLayer
-    | Conv2DLayer
-    | MaxPool2DLayer
-    | AvgPool2DLayer
-    | BatchNormLayer
-    | EmbeddingLayer
-    | SimpleRNNLayer
-    | LSTMLayer
-    | GRULayer,
-    Field(discriminator="type"),
-]
+Layer = tagged_union(LAYER_MODELS)
 
 CNN_EXAMPLE = {
     "layers": [
@@ -213,7 +206,5 @@ RNN_EXAMPLE = {
 class NetworkSpec(StrictModel):
     """Layers in order; the input shape comes from the dataset."""
 
-    model_config = ConfigDict(
-        extra="forbid", json_schema_extra={"examples": [CNN_EXAMPLE, RNN_EXAMPLE]}
-    )
+    model_config = with_examples(CNN_EXAMPLE, RNN_EXAMPLE)
     layers: list[Layer] = Field(min_length=1, max_length=100)

@@ -5,14 +5,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
+from pydantic import BaseModel, Discriminator, Field, Tag
 
-from service.schemas.common import StrictModel
-
-
-def _examples(*examples: dict[str, Any]) -> ConfigDict:
-    return ConfigDict(extra="forbid", json_schema_extra={"examples": list(examples)})
-
+from service.schemas.common import StrictModel, tagged_union, type_tag, with_examples
 
 LearningRate = Annotated[float, Field(gt=0, le=10)]
 
@@ -20,7 +15,7 @@ LearningRate = Annotated[float, Field(gt=0, le=10)]
 class SGDSpec(StrictModel):
     """p -= lr * v with v = momentum * v + g (Nesterov optional)."""
 
-    model_config = _examples({"type": "sgd", "learning_rate": 0.01, "momentum": 0.9})
+    model_config = with_examples({"type": "sgd", "learning_rate": 0.01, "momentum": 0.9})
     type: Literal["sgd"]
     learning_rate: LearningRate = 0.01
     momentum: float = Field(default=0.0, ge=0, lt=1)
@@ -30,7 +25,7 @@ class SGDSpec(StrictModel):
 class AdamSpec(StrictModel):
     """Adam: adaptive moments with bias correction."""
 
-    model_config = _examples({"type": "adam", "learning_rate": 0.001})
+    model_config = with_examples({"type": "adam", "learning_rate": 0.001})
     type: Literal["adam"]
     learning_rate: LearningRate = 0.001
     beta1: float = Field(default=0.9, ge=0, lt=1)
@@ -42,7 +37,7 @@ class AdamWSpec(AdamSpec):
     """Adam with decoupled weight decay (p *= 1 - lr * weight_decay on weights, not biases
     or batchnorm parameters)."""
 
-    model_config = _examples({"type": "adamw", "learning_rate": 0.001, "weight_decay": 0.01})
+    model_config = with_examples({"type": "adamw", "learning_rate": 0.001, "weight_decay": 0.01})
     type: Literal["adamw"]  # type: ignore[assignment]
     weight_decay: float = Field(default=0.01, ge=0, le=1)
 
@@ -50,7 +45,7 @@ class AdamWSpec(AdamSpec):
 class RMSpropSpec(StrictModel):
     """v = rho v + (1 - rho) g^2; p -= lr g / (sqrt(v) + epsilon)."""
 
-    model_config = _examples({"type": "rmsprop", "learning_rate": 0.001, "rho": 0.9})
+    model_config = with_examples({"type": "rmsprop", "learning_rate": 0.001, "rho": 0.9})
     type: Literal["rmsprop"]
     learning_rate: LearningRate = 0.001
     rho: float = Field(default=0.9, ge=0, lt=1)
@@ -60,34 +55,39 @@ class RMSpropSpec(StrictModel):
 class AdagradSpec(StrictModel):
     """s += g^2; p -= lr g / (sqrt(s) + epsilon)."""
 
-    model_config = _examples({"type": "adagrad", "learning_rate": 0.01})
+    model_config = with_examples({"type": "adagrad", "learning_rate": 0.01})
     type: Literal["adagrad"]
     learning_rate: LearningRate = 0.01
     epsilon: float = Field(default=1e-10, gt=0, le=1)
 
 
-Optimizer = Annotated[
-    SGDSpec | AdamSpec | AdamWSpec | RMSpropSpec | AdagradSpec, Field(discriminator="type")
-]
+OPTIMIZER_MODELS = (SGDSpec, AdamSpec, AdamWSpec, RMSpropSpec, AdagradSpec)
+"""Every optimizer's model: the union and the tags are built from this one list."""
+Optimizer = tagged_union(OPTIMIZER_MODELS)
 
 
 class HuberLossSpec(StrictModel):
     """Huber loss: quadratic within `delta` of the target, linear beyond."""
 
-    model_config = _examples({"type": "huber", "delta": 1.0})
+    model_config = with_examples({"type": "huber", "delta": 1.0})
     type: Literal["huber"]
     delta: float = Field(default=1.0, gt=0, le=1e6)
 
 
-LossName = Literal["mse", "mae", "huber", "cross_entropy", "binary_cross_entropy"]
+LOSS_NAMES = ("mse", "mae", "huber", "cross_entropy", "binary_cross_entropy")
+LossName = Literal[LOSS_NAMES]  # type: ignore[valid-type]
+LOSS_SPEC_MODELS = (HuberLossSpec,)
+"""Losses that take options, as {"type": name, ...}."""
+LOSS_NAME_TAG, LOSS_SPEC_TAG = "loss_name", "loss_spec"
 
 
 def _loss_kind(value: Any) -> str:
-    return "loss_spec" if isinstance(value, dict | BaseModel) else "loss_name"
+    return LOSS_SPEC_TAG if isinstance(value, dict | BaseModel) else LOSS_NAME_TAG
 
 
 Loss = Annotated[
-    Annotated[LossName, Tag("loss_name")] | Annotated[HuberLossSpec, Tag("loss_spec")],
+    Annotated[LossName, Tag(LOSS_NAME_TAG)]
+    | Annotated[tagged_union(LOSS_SPEC_MODELS), Tag(LOSS_SPEC_TAG)],
     Discriminator(_loss_kind),
 ]
 
@@ -95,7 +95,7 @@ Loss = Annotated[
 class RegularizationSpec(StrictModel):
     """Penalty l1 * sum|w| + l2 * sum(w^2) over weights (not biases or batchnorm)."""
 
-    model_config = _examples({"l1": 0.0, "l2": 0.0001})
+    model_config = with_examples({"l1": 0.0, "l2": 0.0001})
     l1: float = Field(default=0.0, ge=0, le=10)
     l2: float = Field(default=0.0, ge=0, le=10)
 
@@ -108,7 +108,7 @@ WarmupEpochs = Annotated[
 class StepScheduleSpec(StrictModel):
     """lr * gamma ** (k // step_size), k = epochs since warmup."""
 
-    model_config = _examples({"type": "step", "step_size": 10, "gamma": 0.5})
+    model_config = with_examples({"type": "step", "step_size": 10, "gamma": 0.5})
     type: Literal["step"]
     step_size: int = Field(default=10, ge=1, le=100000)
     gamma: float = Field(default=0.1, gt=0, le=1)
@@ -118,7 +118,7 @@ class StepScheduleSpec(StrictModel):
 class ExponentialScheduleSpec(StrictModel):
     """lr * gamma ** k, k = epochs since warmup."""
 
-    model_config = _examples({"type": "exponential", "gamma": 0.95})
+    model_config = with_examples({"type": "exponential", "gamma": 0.95})
     type: Literal["exponential"]
     gamma: float = Field(default=0.95, gt=0, le=1)
     warmup_epochs: WarmupEpochs = 0
@@ -127,7 +127,7 @@ class ExponentialScheduleSpec(StrictModel):
 class CosineScheduleSpec(StrictModel):
     """Cosine decay from lr to min_lr over the epochs after warmup."""
 
-    model_config = _examples({"type": "cosine", "warmup_epochs": 2, "min_lr": 0.0})
+    model_config = with_examples({"type": "cosine", "warmup_epochs": 2, "min_lr": 0.0})
     type: Literal["cosine"]
     min_lr: float = Field(default=0.0, ge=0, le=10)
     warmup_epochs: WarmupEpochs = 0
@@ -136,7 +136,7 @@ class CosineScheduleSpec(StrictModel):
 class WarmupScheduleSpec(StrictModel):
     """Linear warmup over warmup_epochs, then the constant lr."""
 
-    model_config = _examples({"type": "warmup", "warmup_epochs": 3})
+    model_config = with_examples({"type": "warmup", "warmup_epochs": 3})
     type: Literal["warmup"]
     warmup_epochs: WarmupEpochs = 1
 
@@ -145,7 +145,7 @@ class PlateauScheduleSpec(StrictModel):
     """Multiply lr by factor when the validation loss (train loss without validation) has
     not improved by min_delta for patience epochs; never below min_lr."""
 
-    model_config = _examples({"type": "reduce_on_plateau", "factor": 0.5, "patience": 3})
+    model_config = with_examples({"type": "reduce_on_plateau", "factor": 0.5, "patience": 3})
     type: Literal["reduce_on_plateau"]
     factor: float = Field(default=0.1, gt=0, lt=1)
     patience: int = Field(default=5, ge=1, le=100000)
@@ -154,20 +154,21 @@ class PlateauScheduleSpec(StrictModel):
     warmup_epochs: WarmupEpochs = 0
 
 
-LRSchedule = Annotated[
-    StepScheduleSpec
-    | ExponentialScheduleSpec
-    | CosineScheduleSpec
-    | WarmupScheduleSpec
-    | PlateauScheduleSpec,
-    Field(discriminator="type"),
-]
+SCHEDULE_MODELS = (
+    StepScheduleSpec,
+    ExponentialScheduleSpec,
+    CosineScheduleSpec,
+    WarmupScheduleSpec,
+    PlateauScheduleSpec,
+)
+"""Every learning-rate schedule's model: the union and the tags are built from this list."""
+LRSchedule = tagged_union(SCHEDULE_MODELS)
 
 
 class EarlyStoppingSpec(StrictModel):
     """Stop when the validation loss (train loss without validation) stops improving."""
 
-    model_config = _examples({"patience": 5, "min_delta": 0.0, "restore_best": True})
+    model_config = with_examples({"patience": 5, "min_delta": 0.0, "restore_best": True})
     patience: int = Field(ge=1, le=10000)
     min_delta: float = Field(default=0.0, ge=0)
     restore_best: bool = True
@@ -187,8 +188,7 @@ TRAINING_EXAMPLE = {
 }
 
 OPTION_TAGS = frozenset(
-    {"sgd", "adam", "adamw", "rmsprop", "adagrad", "loss_name", "loss_spec"}
-    | {"step", "exponential", "cosine", "warmup", "reduce_on_plateau"}
+    {type_tag(m) for m in OPTIMIZER_MODELS + SCHEDULE_MODELS} | {LOSS_NAME_TAG, LOSS_SPEC_TAG}
 )
 """Discriminator values of the optimizer / loss / schedule unions (pydantic error paths)."""
 
@@ -196,7 +196,7 @@ OPTION_TAGS = frozenset(
 class TrainingSpec(StrictModel):
     """How to train. The loss defaults to cross_entropy (classification) or mse (regression)."""
 
-    model_config = _examples(TRAINING_EXAMPLE)
+    model_config = with_examples(TRAINING_EXAMPLE)
     loss: Loss | None = Field(
         default=None, description='A name, or {"type": "huber", "delta": 1.0}.'
     )

@@ -7,6 +7,7 @@ import io
 
 import numpy as np
 import pytest
+from network_cases import PLAN_CASES
 from support import wait_for_job
 
 
@@ -321,60 +322,7 @@ def test_activation_enums_match_what_the_engine_accepts(app_client):
     assert r.status_code == 422 and "network.layers[0]" in r.text
 
 
-@pytest.mark.parametrize(
-    "layers,input_shape",
-    [
-        (
-            [
-                {
-                    "type": "conv2d",
-                    "filters": 3,
-                    "kernel_size": [3, 2],
-                    "stride": [2, 1],
-                    "padding": "same",
-                    "use_bias": False,
-                },
-                {"type": "maxpool2d", "pool_size": [2, 3]},
-                {"type": "batchnorm"},
-                {"type": "conv2d", "filters": 2, "kernel_size": 1},
-                {"type": "avgpool2d", "pool_size": [1, 2], "stride": 1},
-                {"type": "flatten"},
-                {"type": "dense", "units": 4, "use_bias": False},
-            ],
-            [10, 13, 2],
-        ),
-        (
-            [
-                {"type": "conv2d", "filters": 4, "kernel_size": 3, "use_bias": False},
-                {"type": "avgpool2d", "pool_size": [3, 1]},
-                {"type": "flatten"},
-                {"type": "dropout", "rate": 0.1},
-                {"type": "dense", "units": 3, "activation": "softmax"},
-            ],
-            [9, 8, 1],
-        ),
-        (
-            [
-                {"type": "lstm", "units": 4, "return_sequences": True},
-                {"type": "batchnorm"},
-                {"type": "gru", "units": 3, "return_sequences": True},
-                {"type": "simple_rnn", "units": 2},
-                {"type": "dense", "units": 2},
-            ],
-            [5, 3],
-        ),
-        (
-            [
-                {"type": "embedding", "input_dim": 20, "output_dim": 4},
-                {"type": "gru", "units": 5, "return_sequences": True},
-                {"type": "dense", "units": 3, "use_bias": False},
-                {"type": "flatten"},
-                {"type": "dense", "units": 2, "activation": "softmax"},
-            ],
-            [7],
-        ),
-    ],
-)
+@pytest.mark.parametrize("layers,input_shape", [(layers, shape) for layers, shape, _ in PLAN_CASES])
 def test_param_estimate_matches_built_network(layers, input_shape):
     """The job plan's count (on the validated, dumped spec, as the jobs router sees it)
     equals the engine's count for non-square pools, use_bias false and every layer kind."""

@@ -1,10 +1,13 @@
 """Layer base class.
 
 A layer is built once for a known per-sample input shape (without the batch dim) and then
-maps ``(N, *input_shape) -> (N, *output_shape)``. Parameters and their gradients live in
-``params`` / ``grads`` dicts with matching keys; ``backward`` overwrites ``grads`` in place so
-optimizers may hold references to those arrays. Non-trainable buffers (batchnorm running
-statistics) live in ``state``: saved with the weights, never touched by optimizers.
+maps ``(N, *input_shape) -> (N, *output_shape)``. :meth:`Layer.plan` is the one place that
+knows a layer's shapes: it checks an input shape and answers the output shape and parameter
+count without allocating anything; ``build`` runs it, then allocates (``_allocate``).
+Parameters and their gradients live in ``params`` / ``grads`` dicts with matching keys;
+``backward`` overwrites ``grads`` in place so optimizers may hold references to those arrays.
+Non-trainable buffers (batchnorm running statistics) live in ``state``: saved with the
+weights, never touched by optimizers.
 
 ``forward`` (in either mode) keeps on the layer what ``backward`` needs, so ``backward`` may
 follow a ``training=False`` forward too (gradients with fixed batchnorm statistics).
@@ -43,6 +46,11 @@ class Layer:
     type_name: ClassVar[str] = "layer"
     #: spec keys accepted besides "type"
     spec_keys: ClassVar[tuple[str, ...]] = ()
+    #: spec keys holding a width (units, filters, ...) that server limits cap
+    width_keys: ClassVar[tuple[str, ...]] = ()
+    #: True when the output is the input masked or rearranged (dropout, flatten), so the
+    #: activation applied before this layer is still the network's last one
+    keeps_activation: ClassVar[bool] = False
 
     def __init__(self) -> None:
         self.params: dict[str, np.ndarray] = {}
@@ -66,18 +74,39 @@ class Layer:
     def _from_reader(cls, reader: SpecReader) -> Layer:
         return cls()
 
+    def plan(self, input_shape: Shape, index: int | None = None) -> tuple[Shape, int]:
+        """(output shape, trainable parameter count) for a per-sample ``input_shape``,
+        allocating nothing; raises ``SpecError`` (layer index, the shape it got, what it
+        needs) when the input does not fit. Default: same shape, no parameters."""
+        return tuple(input_shape), 0
+
     def build(
         self, input_shape: Shape, rng: np.random.Generator, dtype, index: int | None = None
     ) -> Shape:
-        """Allocate parameters for ``input_shape``; returns the output shape."""
+        """Check ``input_shape`` with :meth:`plan`, then allocate parameters for it;
+        returns the output shape."""
         self.input_shape = tuple(input_shape)
+        self.output_shape, num_params = self.plan(self.input_shape, index)
         self.dtype = np.dtype(dtype)
         self.rng = rng
-        self.output_shape = self._build(self.input_shape, rng, index)
+        self._allocate(rng)
+        assert self.num_params == num_params, f"{self.type_name}: plan and build disagree"
         return self.output_shape
 
-    def _build(self, input_shape: Shape, rng: np.random.Generator, index: int | None) -> Shape:
-        return input_shape
+    def _allocate(self, rng: np.random.Generator) -> None:
+        """Create ``params`` / ``grads`` / ``state`` for ``self.input_shape`` (already
+        checked by :meth:`plan`); default: nothing to allocate."""
+
+    @property
+    def widths(self) -> dict[str, int]:
+        """The capped widths of this layer by spec key, e.g. {"units": 64}."""
+        return {key: getattr(self, key) for key in self.width_keys}
+
+    @property
+    def token_vocab(self) -> int | None:
+        """For a layer reading integer token ids (embedding): ids must lie in [0, this).
+        Such a layer must come first. ``None`` for every other layer."""
+        return None
 
     def _error(self, message: str, index: int | None) -> SpecError:
         return SpecError(message, index, self.type_name)

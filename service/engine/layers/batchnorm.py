@@ -53,17 +53,20 @@ class BatchNorm(Layer):
     def decay_keys(self) -> tuple[str, ...]:
         return ()
 
-    def _build(self, input_shape: Shape, rng: np.random.Generator, index: int | None) -> Shape:
+    def plan(self, input_shape: Shape, index: int | None = None) -> tuple[Shape, int]:
+        """(..., C) -> (..., C); gamma and beta of C each (running statistics are state)."""
         if len(input_shape) < 1:
             raise self._error("expects input with a feature axis", index)
-        c = input_shape[-1]
+        return tuple(input_shape), 2 * input_shape[-1]
+
+    def _allocate(self, rng: np.random.Generator) -> None:
+        c = self.input_shape[-1]
         self.params["gamma"] = np.ones(c, dtype=self.dtype)
         self.params["beta"] = np.zeros(c, dtype=self.dtype)
         self.grads["gamma"] = np.zeros(c, dtype=self.dtype)
         self.grads["beta"] = np.zeros(c, dtype=self.dtype)
         self.state["running_mean"] = np.zeros(c, dtype=self.dtype)
         self.state["running_var"] = np.ones(c, dtype=self.dtype)
-        return input_shape
 
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
         """(N, ..., C) -> (N, ..., C); keeps the normalised input for backward."""

@@ -6,31 +6,23 @@ from typing import Any
 
 import numpy as np
 
-from ..activations import ACTIVATIONS, Activation
-from ..initializers import INITIALIZERS, default_initializer
 from ..spec import SpecReader
-from .base import Layer, Shape, activate, fmt_shape
+from .affine import AFFINE_KEYS, Affine
+from .base import Shape, activate, fmt_shape
 from .windows import Pair, out_size, pad_hw, scatter_windows, windows
 
 PADDINGS = ("valid", "same")
 
 
-class Conv2D(Layer):
+class Conv2D(Affine):
     """``a = act(conv(x, W) + b)``; W: (kh, kw, C, filters), b: (filters,).
 
     The windows of the (padded) input are gathered with a strided view into one
     (N*Ho*Wo, kh*kw*C) matrix, so the convolution is a single matrix product."""
 
     type_name = "conv2d"
-    spec_keys = (
-        "filters",
-        "kernel_size",
-        "stride",
-        "padding",
-        "activation",
-        "initializer",
-        "use_bias",
-    )
+    spec_keys = ("filters", "kernel_size", "stride", "padding", *AFFINE_KEYS)
+    width_keys = ("filters",)
 
     def __init__(
         self,
@@ -42,31 +34,23 @@ class Conv2D(Layer):
         initializer: str | None = None,
         use_bias: bool = True,
     ) -> None:
-        super().__init__()
+        super().__init__(activation, initializer, use_bias)
         self.filters = filters
         self.kernel = kernel_size
         self.stride = stride
         self.padding = padding
-        self.activation: Activation = ACTIVATIONS[activation]
-        self.initializer = initializer or default_initializer(activation)
-        self.use_bias = use_bias
         self._cols: np.ndarray | None = None
-        self._a: np.ndarray | None = None
-        self._z: np.ndarray | None = None
         self._pads: tuple[Pair, Pair] = ((0, 0), (0, 0))
         self._out_hw: Pair = (0, 0)
 
     @classmethod
     def _from_reader(cls, r: SpecReader) -> Conv2D:
-        initializer = r.choice("initializer", INITIALIZERS) if r.has("initializer") else None
         return cls(
             r.positive_int("filters"),
             r.int_pair("kernel_size"),
             r.int_pair("stride", 1),
             r.choice("padding", PADDINGS, default="valid"),
-            r.choice("activation", ACTIVATIONS, default="linear"),
-            initializer,
-            r.boolean("use_bias", True),
+            **cls._read_affine(r),
         )
 
     def config(self) -> dict[str, Any]:
@@ -76,18 +60,14 @@ class Conv2D(Layer):
             "kernel_size": list(self.kernel),
             "stride": list(self.stride),
             "padding": self.padding,
-            "activation": self.activation.name,
-            "initializer": self.initializer,
-            "use_bias": self.use_bias,
+            **self._affine_config(),
         }
 
-    @property
-    def activation_name(self) -> str | None:
-        return self.activation.name
-
-    def _build(self, input_shape: Shape, rng: np.random.Generator, index: int | None) -> Shape:
+    def _geometry(self, input_shape: Shape, index: int | None) -> tuple[Pair, tuple[Pair, Pair]]:
+        """(H, W, C) -> ((Ho, Wo), ((top, bottom), (left, right)) padding); raises
+        ``SpecError`` when the input is not an image or the kernel does not fit it."""
         self._expect_rank(input_shape, "height, width, channels", index)
-        h, w, c = input_shape
+        h, w, _ = input_shape
         (kh, kw), (sh, sw) = self.kernel, self.stride
         ho, top, bottom = out_size(h, kh, sh, self.padding)
         wo, left, right = out_size(w, kw, sw, self.padding)
@@ -97,15 +77,19 @@ class Conv2D(Layer):
                 f"'{self.padding}'; use a smaller kernel_size or padding 'same'",
                 index,
             )
-        self._pads, self._out_hw = ((top, bottom), (left, right)), (ho, wo)
+        return (ho, wo), ((top, bottom), (left, right))
+
+    def plan(self, input_shape: Shape, index: int | None = None) -> tuple[Shape, int]:
+        """(H, W, C) -> (Ho, Wo, filters); kh * kw * C * filters weights plus filters biases."""
+        (ho, wo), _ = self._geometry(input_shape, index)
+        kernel = (*self.kernel, input_shape[2], self.filters)
+        return (ho, wo, self.filters), self._affine_params(kernel)
+
+    def _allocate(self, rng: np.random.Generator) -> None:
+        self._out_hw, self._pads = self._geometry(self.input_shape, None)
+        (kh, kw), c = self.kernel, self.input_shape[2]
         fan_in, fan_out = kh * kw * c, kh * kw * self.filters
-        init = INITIALIZERS[self.initializer]
-        self.params["W"] = init((kh, kw, c, self.filters), fan_in, fan_out, rng, self.dtype)
-        self.grads["W"] = np.zeros_like(self.params["W"])
-        if self.use_bias:
-            self.params["b"] = np.zeros(self.filters, dtype=self.dtype)
-            self.grads["b"] = np.zeros_like(self.params["b"])
-        return (ho, wo, self.filters)
+        self._allocate_affine((kh, kw, c, self.filters), fan_in, fan_out, rng)
 
     def _conv(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         """(N, H, W, C) -> (im2col matrix (N*Ho*Wo, kh*kw*C), activations (N*Ho*Wo, filters),

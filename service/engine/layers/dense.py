@@ -6,17 +6,17 @@ from typing import Any
 
 import numpy as np
 
-from ..activations import ACTIVATIONS, Activation
-from ..initializers import INITIALIZERS, default_initializer
 from ..spec import SpecReader
-from .base import Layer, Shape, activate
+from .affine import AFFINE_KEYS, Affine
+from .base import Shape, activate
 
 
-class Dense(Layer):
+class Dense(Affine):
     """``a = act(x @ W + b)`` with W: (in, units), b: (units,)."""
 
     type_name = "dense"
-    spec_keys = ("units", "activation", "initializer", "use_bias")
+    spec_keys = ("units", *AFFINE_KEYS)
+    width_keys = ("units",)
 
     def __init__(
         self,
@@ -25,47 +25,27 @@ class Dense(Layer):
         initializer: str | None = None,
         use_bias: bool = True,
     ) -> None:
-        super().__init__()
+        super().__init__(activation, initializer, use_bias)
         self.units = units
-        self.activation: Activation = ACTIVATIONS[activation]
-        self.initializer = initializer or default_initializer(activation)
-        self.use_bias = use_bias
         self._x: np.ndarray | None = None
-        self._a: np.ndarray | None = None
-        self._z: np.ndarray | None = None
 
     @classmethod
     def _from_reader(cls, r: SpecReader) -> Dense:
-        units = r.positive_int("units")
-        activation = r.choice("activation", ACTIVATIONS, default="linear")
-        initializer = r.choice("initializer", INITIALIZERS) if r.has("initializer") else None
-        use_bias = r.boolean("use_bias", True)
-        return cls(units, activation, initializer, use_bias)
+        return cls(r.positive_int("units"), **cls._read_affine(r))
 
     def config(self) -> dict[str, Any]:
-        return {
-            "type": self.type_name,
-            "units": self.units,
-            "activation": self.activation.name,
-            "initializer": self.initializer,
-            "use_bias": self.use_bias,
-        }
+        return {"type": self.type_name, "units": self.units, **self._affine_config()}
 
-    @property
-    def activation_name(self) -> str | None:
-        return self.activation.name
-
-    def _build(self, input_shape: Shape, rng: np.random.Generator, index: int | None) -> Shape:
+    def plan(self, input_shape: Shape, index: int | None = None) -> tuple[Shape, int]:
+        """(..., in) -> (..., units); in * units weights plus units biases."""
         if len(input_shape) < 1:
             raise self._error("input must have at least one feature axis", index)
-        fan_in = input_shape[-1]
-        init = INITIALIZERS[self.initializer]
-        self.params["W"] = init((fan_in, self.units), fan_in, self.units, rng, self.dtype)
-        self.grads["W"] = np.zeros_like(self.params["W"])
-        if self.use_bias:
-            self.params["b"] = np.zeros(self.units, dtype=self.dtype)
-            self.grads["b"] = np.zeros_like(self.params["b"])
-        return (*input_shape[:-1], self.units)
+        kernel = (input_shape[-1], self.units)
+        return (*input_shape[:-1], self.units), self._affine_params(kernel)
+
+    def _allocate(self, rng: np.random.Generator) -> None:
+        fan_in = self.input_shape[-1]
+        self._allocate_affine((fan_in, self.units), fan_in, self.units, rng)
 
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
         W = self.params["W"]

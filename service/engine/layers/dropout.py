@@ -16,6 +16,7 @@ class Dropout(Layer):
 
     type_name = "dropout"
     spec_keys = ("rate",)
+    keeps_activation = True
 
     def __init__(self, rate: float) -> None:
         super().__init__()

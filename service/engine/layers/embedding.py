@@ -18,6 +18,7 @@ class Embedding(Layer):
 
     type_name = "embedding"
     spec_keys = ("input_dim", "output_dim")
+    width_keys = ("output_dim",)
 
     def __init__(self, input_dim: int, output_dim: int) -> None:
         super().__init__()
@@ -32,11 +33,18 @@ class Embedding(Layer):
     def config(self) -> dict[str, Any]:
         return {"type": self.type_name, "input_dim": self.input_dim, "output_dim": self.output_dim}
 
-    def _build(self, input_shape: Shape, rng: np.random.Generator, index: int | None) -> Shape:
+    def plan(self, input_shape: Shape, index: int | None = None) -> tuple[Shape, int]:
+        """(*S) ids -> (*S, output_dim); input_dim * output_dim weights."""
+        return (*input_shape, self.output_dim), self.input_dim * self.output_dim
+
+    def _allocate(self, rng: np.random.Generator) -> None:
         w = rng.uniform(-0.05, 0.05, (self.input_dim, self.output_dim)).astype(self.dtype)
         self.params["W"] = w
         self.grads["W"] = np.zeros_like(w)
-        return (*input_shape, self.output_dim)
+
+    @property
+    def token_vocab(self) -> int | None:
+        return self.input_dim
 
     def token_ids(self, x: np.ndarray) -> np.ndarray:
         """Validated intp ids of x's shape (raises ``ValueError`` naming the bad value)."""

@@ -13,9 +13,11 @@ class Flatten(Layer):
     """Reshapes each sample to a vector (a view when the input is contiguous)."""
 
     type_name = "flatten"
+    keeps_activation = True
 
-    def _build(self, input_shape: Shape, rng: np.random.Generator, index: int | None) -> Shape:
-        return (math.prod(input_shape),)
+    def plan(self, input_shape: Shape, index: int | None = None) -> tuple[Shape, int]:
+        """(d1, d2, ...) -> (d1*d2*...,); no parameters."""
+        return (math.prod(input_shape),), 0
 
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
         return x.reshape(x.shape[0], -1)

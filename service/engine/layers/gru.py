@@ -20,9 +20,7 @@ class GRU(Recurrent):
 
     type_name = "gru"
     gates = 3
-
-    def _build_extra(self) -> None:
-        self.params["b_hh"] = np.zeros(3 * self.units, dtype=self.dtype)
+    recurrent_bias = True
 
     def _run(self, xw: np.ndarray) -> tuple[np.ndarray, tuple]:
         """Saves the gate activations (T, N, 3U) and the n-block of h U + b_hh (T, N, U)."""

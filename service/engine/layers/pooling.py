@@ -30,7 +30,8 @@ class _Pool2D(Layer):
     def config(self) -> dict[str, Any]:
         return {"type": self.type_name, "pool_size": list(self.pool), "stride": list(self.stride)}
 
-    def _build(self, input_shape: Shape, rng: np.random.Generator, index: int | None) -> Shape:
+    def plan(self, input_shape: Shape, index: int | None = None) -> tuple[Shape, int]:
+        """(H, W, C) -> (Ho, Wo, C); no parameters."""
         self._expect_rank(input_shape, "height, width, channels", index)
         h, w, c = input_shape
         ho = out_size(h, self.pool[0], self.stride[0], "valid")[0]
@@ -40,8 +41,10 @@ class _Pool2D(Layer):
                 f"pool {self.pool[0]}x{self.pool[1]} does not fit input {fmt_shape(input_shape)}",
                 index,
             )
-        self._out_hw = (ho, wo)
-        return (ho, wo, c)
+        return (ho, wo, c), 0
+
+    def _allocate(self, rng: np.random.Generator) -> None:
+        self._out_hw = (self.output_shape[0], self.output_shape[1])
 
     def _offsets(self) -> list[tuple[int, tuple[slice, slice]]]:
         """(window position p, (row slice, col slice)) for each of the ph*pw offsets: the

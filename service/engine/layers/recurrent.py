@@ -30,12 +30,15 @@ class Recurrent(Layer):
     """Base: params W (F, G*U) input kernel, U (U, G*U) recurrent kernel, b (G*U,).
 
     Input (N, T, F) -> (N, T, U) with ``return_sequences`` else the last state (N, U).
-    Subclasses set ``gates`` (G) and implement ``_run`` / ``_bptt`` on time-major arrays;
-    ``_run`` returns what ``_bptt`` needs instead of storing it, so :meth:`infer` keeps
-    nothing on the layer."""
+    Subclasses set ``gates`` (G), optionally ``recurrent_bias``, and implement ``_run`` /
+    ``_bptt`` on time-major arrays; ``_run`` returns what ``_bptt`` needs instead of storing
+    it, so :meth:`infer` keeps nothing on the layer."""
 
     spec_keys: ClassVar[tuple[str, ...]] = ("units", "return_sequences")
+    width_keys: ClassVar[tuple[str, ...]] = ("units",)
     gates: ClassVar[int] = 1
+    #: a second bias b_hh (G*U,) added to the recurrent product (GRU)
+    recurrent_bias: ClassVar[bool] = False
 
     def __init__(self, units: int, return_sequences: bool = False) -> None:
         super().__init__()
@@ -56,23 +59,28 @@ class Recurrent(Layer):
             "return_sequences": self.return_sequences,
         }
 
-    def _build(self, input_shape: Shape, rng: np.random.Generator, index: int | None) -> Shape:
+    def plan(self, input_shape: Shape, index: int | None = None) -> tuple[Shape, int]:
+        """(T, F) -> (T, units) or (units,); G*U * (F + U + 1) parameters, one more G*U
+        bias with ``recurrent_bias``."""
         self._expect_rank(input_shape, "timesteps, features", index)
         t, f = input_shape
+        gu = self.gates * self.units
+        n_params = gu * (f + self.units + 1 + self.recurrent_bias)
+        return ((t, self.units) if self.return_sequences else (self.units,)), n_params
+
+    def _allocate(self, rng: np.random.Generator) -> None:
+        f = self.input_shape[1]
         gu = self.gates * self.units
         self.params["W"] = glorot_uniform((f, gu), f, gu, rng, self.dtype)
         self.params["U"] = orthogonal(self.units, gu, rng, self.dtype)
         self.params["b"] = self._initial_bias()
-        self._build_extra()
+        if self.recurrent_bias:
+            self.params["b_hh"] = np.zeros(gu, dtype=self.dtype)
         for k, p in self.params.items():
             self.grads[k] = np.zeros_like(p)
-        return (t, self.units) if self.return_sequences else (self.units,)
 
     def _initial_bias(self) -> np.ndarray:
         return np.zeros(self.gates * self.units, dtype=self.dtype)
-
-    def _build_extra(self) -> None:
-        """Hook for extra parameters (GRU's recurrent bias)."""
 
     # ---- computation --------------------------------------------------------------------
     def _sequence(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, tuple]:
