@@ -21,7 +21,16 @@ from service.data.columns import (
     describe_inputs,
     encoded_width,
 )
-from service.engine import FitOptions, Network, SpecError, build_network, resolve_loss
+from service.engine import (
+    FitOptions,
+    LayerPlan,
+    Network,
+    NetworkPlan,
+    SpecError,
+    build_network,
+    plan_network,
+    resolve_loss,
+)
 from service.jobs.plan_checks import (
     JobLimits,
     SpecMismatch,
@@ -73,17 +82,6 @@ class DatasetSummary:
 
 
 @dataclass(frozen=True)
-class LayerPlan:
-    """One layer on this dataset: per-sample shapes and trainable parameter count."""
-
-    index: int
-    type: str
-    input_shape: tuple[int, ...]
-    output_shape: tuple[int, ...]
-    n_params: int
-
-
-@dataclass(frozen=True)
 class DataPlan:
     """How the stored arrays become the engine's inputs (see service.jobs.prepare)."""
 
@@ -108,8 +106,8 @@ class JobPlan:
     dataset: DatasetSummary
     loss: str | dict[str, Any]
     data: DataPlan
-    layers: tuple[LayerPlan, ...]
-    final_activation: str
+    network_plan: NetworkPlan
+    """Every layer's shapes, parameter count and activation on this dataset (engine)."""
     fit_options: FitOptions
     """The engine's training options (everything but data and callbacks)."""
 
@@ -118,8 +116,12 @@ class JobPlan:
         return self.dataset.task
 
     @property
+    def layers(self) -> tuple[LayerPlan, ...]:
+        return self.network_plan.layers
+
+    @property
     def num_params(self) -> int:
-        return sum(layer.n_params for layer in self.layers)
+        return self.network_plan.n_params
 
     @property
     def epochs(self) -> int:
@@ -127,7 +129,7 @@ class JobPlan:
 
     @property
     def output_shape(self) -> tuple[int, ...]:
-        return self.layers[-1].output_shape
+        return self.network_plan.output_shape
 
     def training_spec(self) -> dict[str, Any]:
         """The stored training spec with the loss that was used filled in."""
@@ -152,74 +154,56 @@ def plan_job(
     if limits is not None:
         check_layer_count(limits, layers)
     try:
-        planned, final_activation = plan_layers(layers, dataset.input_shape)
+        planned = plan_layers(layers, dataset.input_shape)
     except SpecMismatch as exc:
         inputs = dataset.describe_inputs()
         if inputs is None:
             raise
         raise SpecMismatch(f"{exc.message} (the input has {inputs})", exc.loc) from exc
     if limits is not None:
-        check_widths(limits, layers, planned)
-        check_size(limits, sum(p.n_params for p in planned), training, dataset.rows)
+        check_widths(limits, planned)
+        check_size(limits, planned.n_params, training, dataset.rows)
     loss = resolve_loss(training.get("loss"), dataset.task)
-    check_token_input(layers[0], training, dataset.value_range)
-    check_output(
-        layers, planned[-1].output_shape, final_activation, loss, dataset.task, dataset.classes
-    )
+    check_token_input(planned.token_vocab, training, dataset.value_range)
+    check_output(layers, planned, loss, dataset.task, dataset.classes)
     return JobPlan(
         network=network,
         training=training,
         dataset=dataset,
         loss=loss,
-        data=data_plan(layers, training, dataset.task, dataset),
-        layers=tuple(planned),
-        final_activation=final_activation,
+        data=data_plan(planned, training, dataset.task, dataset),
+        network_plan=planned,
         fit_options=_fit_options(training, dataset.task),
     )
 
 
-def plan_layers(
-    layers: list[dict[str, Any]], input_shape: tuple[int, ...]
-) -> tuple[list[LayerPlan], str]:
-    """Per-layer shapes and parameter counts, and the activation applied last (dropout and
-    flatten pass through); SpecMismatch at the layer that does not fit."""
+def plan_layers(layers: list[dict[str, Any]], input_shape: tuple[int, ...]) -> NetworkPlan:
+    """Per-layer shapes, parameter counts and activations, allocating nothing;
+    SpecMismatch at the layer that does not fit."""
     try:
-        net = build_network(layers, input_shape, seed=0)
+        return plan_network(layers, input_shape)
     except SpecError as exc:
         index = exc.layer_index if exc.layer_index is not None else len(layers) - 1
         raise SpecMismatch(str(exc), ("network", "layers", index)) from exc
-    planned = [
-        LayerPlan(i, layer.type_name, layer.input_shape, layer.output_shape, int(layer.num_params))
-        for i, layer in enumerate(net.layers)
-    ]
-    final = "linear"
-    for layer in reversed(net.layers):
-        if layer.activation_name is not None:
-            final = layer.activation_name
-            break
-        if layer.type_name not in ("dropout", "flatten"):
-            break
-    return planned, final
 
 
 def data_plan(
-    layers: list[dict[str, Any]],
+    network: NetworkPlan,
     training: Mapping[str, Any],
     task: str,
     dataset: DatasetSummary | None = None,
 ) -> DataPlan:
     """Input scaling: "standardize" / "none", or "auto" (the default): standardise unless
-    the network starts with an embedding (its inputs are token ids). A table's columns are
+    the network starts with token ids (an embedding). A table's columns are
     encoded first."""
-    first_embedding = layers[0]["type"] == "embedding"
     mode = training.get("input_scaling", "auto")
-    scale = (not first_embedding) if mode == "auto" else mode == "standardize"
+    scale = network.token_vocab is None if mode == "auto" else mode == "standardize"
     return DataPlan(
         task=task,
         validation_split=float(training.get("validation_split", 0.0)),
         seed=int(training.get("seed", 0)),
         scale_inputs=scale,
-        token_vocab=int(layers[0]["input_dim"]) if first_embedding else None,
+        token_vocab=network.token_vocab,
         columns=dataset.columns if dataset is not None else None,
         impute=dataset.impute if dataset is not None else None,
     )

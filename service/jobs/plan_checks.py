@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from service.engine import loss_name
+from service.engine import NetworkPlan, loss_name
 
 
 @dataclass
@@ -57,19 +57,17 @@ def check_layer_count(limits: JobLimits, layers: list[Mapping[str, Any]]) -> Non
         )
 
 
-def check_widths(limits: JobLimits, layers: list[Mapping[str, Any]], planned: Any) -> None:
-    """No layer with weights makes an output wider than max_units (its units, filters,
-    output_dim...: the spec key holding the width is named)."""
-    for spec, layer in zip(layers, planned, strict=True):
-        width = int(layer.output_shape[-1]) if layer.output_shape else 0
-        if not layer.n_params or width <= limits.max_units:
-            continue
-        key = next((k for k, v in spec.items() if v == width and not isinstance(v, bool)), None)
-        field = f"network.layers[{layer.index}]" + (f".{key}" if key else "")
-        raise SpecMismatch(
-            f"{field}: {width} is above the limit of {limits.max_units}",
-            ("network", "layers", layer.index, *((key,) if key else ())),
-        )
+def check_widths(limits: JobLimits, planned: NetworkPlan) -> None:
+    """No layer width (units, filters, output_dim: each layer names its own) above
+    max_units."""
+    for layer in planned.layers:
+        for key, width in layer.widths.items():
+            if width > limits.max_units:
+                raise SpecMismatch(
+                    f"network.layers[{layer.index}].{key}: {width} is above the limit of "
+                    f"{limits.max_units}",
+                    ("network", "layers", layer.index, key),
+                )
 
 
 def check_size(limits: JobLimits, num_params: int, training: Mapping[str, Any], rows: int) -> None:
@@ -95,16 +93,16 @@ def check_size(limits: JobLimits, num_params: int, training: Mapping[str, Any], 
 
 def check_output(
     layers: list[Mapping[str, Any]],
-    output_shape: tuple[int, ...],
-    final_activation: str,
+    planned: NetworkPlan,
     loss: str | Mapping[str, Any],
     task: str,
     classes: list[Any] | None,
 ) -> None:
     """The output is one vector per sample whose width and activation suit the loss and the
     dataset's classes or target, and the loss suits the task."""
+    output_shape, final_activation = planned.output_shape, planned.final_activation
     last = len(layers) - 1
-    last_dense = max((i for i, spec in enumerate(layers) if spec["type"] == "dense"), default=last)
+    last_dense = max((p.index for p in planned.layers if "units" in p.widths), default=last)
     where = ("network", "layers", last)
     if len(output_shape) != 1:
         raise SpecMismatch(
@@ -164,12 +162,12 @@ def check_output(
 
 
 def check_token_input(
-    first: Mapping[str, Any], training: Mapping[str, Any], value_range: dict[str, Any] | None
+    vocab: int | None, training: Mapping[str, Any], value_range: dict[str, Any] | None
 ) -> None:
     """An embedding first takes integer ids in [0, input_dim): never standardised, and (when
     the dataset's value range is known; older datasets are checked when the job runs) in
     range."""
-    if first["type"] != "embedding":
+    if vocab is None:
         return
     if training.get("input_scaling") == "standardize":
         raise SpecMismatch(
@@ -179,7 +177,6 @@ def check_token_input(
         )
     if not value_range:
         return
-    vocab = int(first["input_dim"])
     low, high = value_range["min"], value_range["max"]
     if not value_range["integral"] or low < 0 or high >= vocab:
         kind = "integer" if value_range["integral"] else "non-integer"

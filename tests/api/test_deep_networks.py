@@ -332,5 +332,5 @@ def test_param_estimate_matches_built_network(layers, input_shape):
 
     dumped = NetworkSpec.model_validate({"layers": layers}).model_dump()["layers"]
     expected = build_network(layers, input_shape).num_params
-    assert sum(p.n_params for p in plan_layers(dumped, tuple(input_shape))[0]) == expected
-    assert sum(p.n_params for p in plan_layers(layers, tuple(input_shape))[0]) == expected
+    assert plan_layers(dumped, tuple(input_shape)).n_params == expected
+    assert plan_layers(layers, tuple(input_shape)).n_params == expected

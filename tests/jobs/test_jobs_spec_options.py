@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from service.data import Standardizer
-from service.engine import FitData, build_network, fit
+from service.engine import FitData, build_network, fit, plan_network
 from service.jobs.plan import DatasetSummary, data_plan, plan_job
 from service.jobs.plan_checks import SpecMismatch
 from service.jobs.prepare import prepare
@@ -34,7 +34,7 @@ def check_job_spec(network, training, *, input_shape, task, classes, value_range
 def prepare_for(X, y, task, training, network=None):
     """prepare() with the data plan the job plan makes from `training` and `network`."""
     layers = (network or {"layers": [{"type": "dense", "units": 1}]})["layers"]
-    return prepare(X, y, data_plan(layers, training, task))
+    return prepare(X, y, data_plan(plan_network(layers, X.shape[1:]), training, task))
 
 
 SCHEDULES = [
