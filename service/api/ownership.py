@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any, TypeVar
 
 from fastapi import HTTPException
 from sqlalchemy.orm import Session
 
+from service.db.models import well_formed
+
 T = TypeVar("T")
-ID_PATTERN = re.compile(r"[0-9A-Za-z_-]{1,64}")
-
-
-def well_formed(object_id: str) -> bool:
-    """Ids are short tokens of letters, digits, '-' and '_' (no NULs, no paths)."""
-    return ID_PATTERN.fullmatch(object_id) is not None
 
 
 def get_owned(session: Session, model: type[T], tenant_id: str, object_id: str, what: str) -> T:
