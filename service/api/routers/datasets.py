@@ -9,7 +9,7 @@ from starlette.concurrency import run_in_threadpool
 
 from service.api.deps import PageDep, SessionDep, SettingsDep, TenantDep
 from service.api.limits import check_dataset_limits
-from service.api.ownership import get_owned
+from service.api.ownership import get_owned_dataset
 from service.api.pagination import paginate
 from service.api.uploads import Upload, read_upload
 from service.config import Settings
@@ -197,11 +197,6 @@ def _store(upload: Upload, dataset_id: str, tenant_id: str, settings: Settings) 
 def list_datasets(session: SessionDep, tenant: TenantDep, page: PageDep) -> Page[DatasetOut]:
     """The tenant's datasets, newest first."""
     return paginate(session, Dataset, [Dataset.tenant_id == tenant.id], page, _dataset_out)
-
-
-def get_owned_dataset(session: SessionDep, tenant_id: str, dataset_id: str) -> Dataset:
-    """The dataset if it belongs to the tenant; 404 otherwise (also for other tenants')."""
-    return get_owned(session, Dataset, tenant_id, dataset_id, "dataset")
 
 
 @router.get("/{dataset_id}", response_model=DatasetOut)
