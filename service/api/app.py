@@ -17,7 +17,7 @@ from service.config import Settings, get_settings
 from service.db.session import session_factory
 from service.observability import http as observability
 from service.observability.metrics import Metrics
-from service.predict import ModelCache
+from service.serving.cache import ModelCache
 from service.worker.reconciler import Reconciler
 
 

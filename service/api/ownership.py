@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any, TypeVar
 
 from fastapi import HTTPException
 from sqlalchemy.orm import Session
 
+from service.db.models import Dataset, well_formed
+
 T = TypeVar("T")
-ID_PATTERN = re.compile(r"[0-9A-Za-z_-]{1,64}")
-
-
-def well_formed(object_id: str) -> bool:
-    """Ids are short tokens of letters, digits, '-' and '_' (no NULs, no paths)."""
-    return ID_PATTERN.fullmatch(object_id) is not None
 
 
 def get_owned(session: Session, model: type[T], tenant_id: str, object_id: str, what: str) -> T:
@@ -23,3 +18,8 @@ def get_owned(session: Session, model: type[T], tenant_id: str, object_id: str, 
     if row is None or row.tenant_id != tenant_id:
         raise HTTPException(404, f"{what} {object_id[:64]} not found")
     return row
+
+
+def get_owned_dataset(session: Session, tenant_id: str, dataset_id: str) -> Dataset:
+    """The dataset if it belongs to the tenant; 404 otherwise (also for other tenants')."""
+    return get_owned(session, Dataset, tenant_id, dataset_id, "dataset")

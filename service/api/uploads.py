@@ -22,7 +22,7 @@ from service.data.columns import parse_name_list
 from service.data.dataset import Limits
 from service.data.errors import DatasetTooLarge
 from service.data.npz_file import import_npz_file
-from service.dataset_files import dataset_dir, upload_dir
+from service.db.files import dataset_dir, upload_dir
 from service.schemas.datasets import DatasetJSON
 
 COPY_CHUNK = 1 << 20
@@ -149,14 +149,14 @@ async def _read_upload(request: Request, settings: Settings, dataset_id: str) ->
         raise HTTPException(422, "multipart field 'file' is required (a .csv or .npz file)")
     name = clean_name(str(form.get("name") or upload.filename or "dataset"))
     task = _task_param(form.get("task"))
-    scratch = upload_dir(settings) / f"{dataset_id}.part"
+    scratch = upload_dir(settings.data_dir) / f"{dataset_id}.part"
     try:
         size = await _spool(upload, scratch)
         with scratch.open("rb") as fp:
             head = fp.read(4)
         if (upload.filename or "").lower().endswith(".npz") or head == b"PK\x03\x04":
             if size > settings.dataset_inline_bytes:
-                folder = dataset_dir(settings, dataset_id)
+                folder = dataset_dir(settings.data_dir, dataset_id)
                 on_disk = _limits(settings, None)  # X is a memory map: no parsed-size limit
                 parsed = await run_in_threadpool(import_npz_file, scratch, folder, limit, on_disk)
                 return Upload(parsed, name, "npz", task, "file")

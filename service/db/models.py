@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -26,6 +27,14 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, deferred, mapped_column
 def new_id() -> str:
     """A random UUID4 string, the primary key of every public object."""
     return str(uuid.uuid4())
+
+
+ID_PATTERN = re.compile(r"[0-9A-Za-z_-]{1,64}")
+
+
+def well_formed(object_id: str) -> bool:
+    """Ids are short tokens of letters, digits, '-' and '_' (no NULs, no paths)."""
+    return ID_PATTERN.fullmatch(object_id) is not None
 
 
 def utcnow() -> datetime:

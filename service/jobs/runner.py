@@ -18,8 +18,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from service import dataset_files
 from service.config import Settings, get_settings
+from service.db import files as dataset_files
 from service.db import jobs_repo, runs_repo
 from service.db.blobs import npz_to_arrays
 from service.db.models import Dataset, Job
@@ -127,7 +127,7 @@ def _load(settings: Settings, job_id: str) -> tuple[JobContext, dict[str, Any]]:
             ),
         )
         if dataset.storage == "file":
-            data = dataset_files.open_arrays(settings, dataset.id)
+            data = dataset_files.open_arrays(settings.data_dir, dataset.id)
         else:
             data = npz_to_arrays(dataset.arrays)
         if checkpoint is not None:

@@ -1,1 +1,1 @@
-"""Serving trained models: predictions and portable exports (ONNX)."""
+"""Serving trained models: load and cache them, predict with them, export them (ONNX)."""

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from support import wait_for_job
 
-from service import dataset_files
+from service.db import files as dataset_files
 
 NETWORK = {
     "layers": [
@@ -40,7 +40,7 @@ def test_large_npz_is_file_backed_and_trains(app_client, dtype):
     r = app_client.post("/v1/datasets", files={"file": ("big.npz", npz(X, y))})
     assert r.status_code == 201, r.text
     ds = r.json()
-    folder = dataset_files.dataset_dir(settings, ds["id"])
+    folder = dataset_files.dataset_dir(settings.data_dir, ds["id"])
     stored = np.load(folder / "X.npy", mmap_mode="r")
     assert stored.dtype == np.float32 and np.array_equal(stored, X.astype(np.float32))
     assert ds["rows"] == 1500 and ds["classes"] == ["a", "b", "c"]
@@ -100,7 +100,7 @@ def test_large_npz_copies_every_dtype_and_shape_exactly(app_client, dtype):
     r = app_client.post("/v1/datasets", files={"file": ("img.npz", npz(X, np.arange(400) % 2))})
     assert r.status_code == 201, r.text
     assert r.json()["input_shape"] == [3, 5] and r.json()["features"] == 15
-    stored = np.load(dataset_files.dataset_dir(settings, r.json()["id"]) / "X.npy")
+    stored = np.load(dataset_files.dataset_dir(settings.data_dir, r.json()["id"]) / "X.npy")
     assert stored.dtype == np.float32 and np.array_equal(stored, X.astype(np.float32))
 
 

@@ -121,6 +121,13 @@ class Cluster:
             time.sleep(0.1)
         return job
 
+    def dropped_deliveries(self, job_id: str) -> int:
+        """How many deliveries of the job the workers dropped without running it: each
+        logs "job <id> not claimed" after losing the claim, and then writes nothing."""
+        needle = f"job {job_id} not claimed"
+        workers = [p for p in self.processes.procs if p.name.startswith("worker")]
+        return sum(p.log.read_text(errors="replace").count(needle) for p in workers)
+
     def weights(self, model_id: str) -> dict[str, np.ndarray]:
         r = self.client.get(f"/v1/models/{model_id}/weights")
         assert r.status_code == 200, r.text

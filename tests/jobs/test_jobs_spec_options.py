@@ -278,7 +278,7 @@ def test_prepare_leaves_token_ids_alone_and_predict_path_agrees():
     )
     assert data.preprocessing["scale_inputs"] is False
     assert set(np.unique(data.X_train)) <= set(range(20))
-    # what service/predict.py does with the stored preprocessing: an identity
+    # what service/serving/predict.py does with the stored preprocessing: an identity
     scaler = Standardizer.from_dict(data.preprocessing["standardizer"])
     np.testing.assert_array_equal(scaler.transform(X), X)
     with pytest.raises(ValueError, match=r"integer token ids in \[0, 9\]"):

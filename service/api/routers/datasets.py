@@ -7,10 +7,9 @@ from fastapi import APIRouter, Request, Response
 from pydantic_core import PydanticSerializationError
 from starlette.concurrency import run_in_threadpool
 
-from service import dataset_files
 from service.api.deps import PageDep, SessionDep, SettingsDep, TenantDep
 from service.api.limits import check_dataset_limits
-from service.api.ownership import get_owned
+from service.api.ownership import get_owned_dataset
 from service.api.pagination import paginate
 from service.api.uploads import Upload, read_upload
 from service.config import Settings
@@ -21,6 +20,7 @@ from service.data import (
 from service.data.columns import check_cardinality, columns_from_json
 from service.data.summary import value_range
 from service.data.values import first_bad_text
+from service.db import files as dataset_files
 from service.db.blobs import arrays_to_npz
 from service.db.models import Dataset, new_id
 from service.schemas.common import Page
@@ -147,7 +147,7 @@ async def upload_dataset(
         session.commit()
     except BaseException:
         session.rollback()
-        dataset_files.remove(settings, dataset_id)
+        dataset_files.remove(settings.data_dir, dataset_id)
         raise
     response.headers["Location"] = f"/v1/datasets/{row.id}"
     return out
@@ -164,7 +164,7 @@ def _store(upload: Upload, dataset_id: str, tenant_id: str, settings: Settings) 
     if rows != len(encoded.y):
         raise DatasetError(f"X has {rows} rows but y has {len(encoded.y)} labels")
     if upload.storage == "file":
-        np.save(dataset_files.dataset_dir(settings, dataset_id) / "y.npy", encoded.y)
+        np.save(dataset_files.dataset_dir(settings.data_dir, dataset_id) / "y.npy", encoded.y)
         blob, size = None, int(parsed.X.nbytes + encoded.y.nbytes)
     else:
         X = np.ascontiguousarray(parsed.X, dtype=np.float32)
@@ -199,11 +199,6 @@ def list_datasets(session: SessionDep, tenant: TenantDep, page: PageDep) -> Page
     return paginate(session, Dataset, [Dataset.tenant_id == tenant.id], page, _dataset_out)
 
 
-def get_owned_dataset(session: SessionDep, tenant_id: str, dataset_id: str) -> Dataset:
-    """The dataset if it belongs to the tenant; 404 otherwise (also for other tenants')."""
-    return get_owned(session, Dataset, tenant_id, dataset_id, "dataset")
-
-
 @router.get("/{dataset_id}", response_model=DatasetOut)
 def get_dataset(dataset_id: str, session: SessionDep, tenant: TenantDep) -> DatasetOut:
     """One dataset's metadata."""
@@ -218,5 +213,5 @@ def delete_dataset(
     row = get_owned_dataset(session, tenant.id, dataset_id)
     session.delete(row)
     session.commit()
-    dataset_files.remove(settings, dataset_id)
+    dataset_files.remove(settings.data_dir, dataset_id)
     return Response(status_code=204)

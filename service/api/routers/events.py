@@ -22,9 +22,8 @@ from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from service.api.deps import SettingsDep, authenticate, bearer
-from service.api.ownership import well_formed
 from service.db.jobs_repo import TERMINAL
-from service.db.models import EpochRow, Job
+from service.db.models import EpochRow, Job, well_formed
 from service.db.session import session_factory
 
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"])

@@ -10,9 +10,8 @@ from sqlalchemy.exc import IntegrityError
 
 from service.api.deps import PageDep, PublisherDep, SessionDep, SettingsDep, TenantDep
 from service.api.limits import check_concurrent_jobs, check_runtime_limit
-from service.api.ownership import get_owned
+from service.api.ownership import get_owned, get_owned_dataset
 from service.api.pagination import paginate
-from service.api.routers.datasets import get_owned_dataset
 from service.db import jobs_repo
 from service.db.models import EpochRow, Job
 from service.jobs.plan import DatasetSummary, plan_job

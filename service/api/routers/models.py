@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import time
-
 from fastapi import APIRouter, HTTPException, Request, Response
 from fastapi.responses import JSONResponse
-from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from service.api.deps import PageDep, SessionDep, TenantDep
 from service.api.ownership import get_owned
 from service.api.pagination import paginate
 from service.db.models import TrainedModel
-from service.db.session import session_factory
-from service.predict import LoadedModel, ModelCache, load_model, predict
 from service.schemas.common import Page
 from service.schemas.models import ModelOut, PredictRequest, PredictResponse
+from service.serving.cache import ModelCache
+from service.serving.predict import predict
 
 router = APIRouter(prefix="/v1/models", tags=["models"])
 
@@ -80,19 +77,13 @@ async def predict_route(
     A cached model answers on the event loop; the first use loads it in a worker thread,
     and so do large batches.
     """
+    settings = request.app.state.settings
     cache: ModelCache = request.app.state.model_cache
-    loaded = cache.get(model_id)
-    if loaded is not None and loaded.tenant_id != tenant.id:
-        raise HTTPException(404, f"model {model_id} not found")
-    max_age = request.app.state.settings.model_cache_check_seconds
-    if loaded is not None and time.monotonic() - loaded.checked_at >= max_age:
-        # another API process may have deleted it: confirm now and then, not per request
-        if not await run_in_threadpool(_exists, request, tenant.id, model_id):
-            cache.drop(model_id)
-            raise HTTPException(404, f"model {model_id} not found")
-        loaded.checked_at = time.monotonic()
+    loaded = await cache.owned_model(
+        tenant.id, model_id, settings.sqlalchemy_url, settings.model_cache_check_seconds
+    )
     if loaded is None:
-        loaded = await run_in_threadpool(_load_into_cache, request, tenant.id, model_id)
+        raise HTTPException(404, f"model {model_id[:64]} not found")
     if len(body.instances) > INLINE_ROWS:
         return JSONResponse(await run_in_threadpool(predict, loaded, body.instances))
     return JSONResponse(predict(loaded, body.instances))  # already the documented shape
@@ -100,22 +91,3 @@ async def predict_route(
 
 INLINE_ROWS = 64
 """Up to this many rows are predicted on the event loop (well under a millisecond)."""
-
-
-def _exists(request: Request, tenant_id: str, model_id: str) -> bool:
-    settings = request.app.state.settings
-    with session_factory(settings.sqlalchemy_url)() as session:
-        found = session.scalar(
-            select(TrainedModel.id).where(
-                TrainedModel.id == model_id, TrainedModel.tenant_id == tenant_id
-            )
-        )
-    return found is not None
-
-
-def _load_into_cache(request: Request, tenant_id: str, model_id: str) -> LoadedModel:
-    settings = request.app.state.settings
-    with session_factory(settings.sqlalchemy_url)() as session:
-        loaded = load_model(get_owned_model(session, tenant_id, model_id))
-    request.app.state.model_cache.put(model_id, loaded)
-    return loaded

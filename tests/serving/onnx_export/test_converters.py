@@ -13,10 +13,11 @@ from onnx_support import assert_agrees, random_row, run_onnx
 
 from service.engine.activations import ACTIVATIONS
 from service.engine.layers import LAYER_TYPES
-from service.predict import load_model, predict
+from service.serving.model import load_model
 from service.serving.onnx_export.model import CONVERTERS, export_onnx
 from service.serving.onnx_export.recurrent import RNN_NATIVE
 from service.serving.onnx_export.source import source_from_row
+from service.serving.predict import predict
 
 SOFTMAX3 = {"type": "dense", "units": 3, "activation": "softmax"}
 

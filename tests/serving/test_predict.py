@@ -7,7 +7,8 @@ import pytest
 
 from service.data import DatasetError, Standardizer
 from service.engine import build_network
-from service.predict import LoadedModel, predict
+from service.serving.model import LoadedModel
+from service.serving.predict import predict
 
 
 def loaded(layers: list[dict], input_shape: tuple[int, ...], classes: list) -> LoadedModel:
