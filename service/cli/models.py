@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -94,6 +95,10 @@ def show(
     facts("metrics", model["metrics"])
 
 
+NUMBER = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?|[-+]?(nan|inf|infinity)", re.I)
+"""What a header cell of numbers looks like (a CSV without a header row)."""
+
+
 def read_instances(
     instances: str | None,
     csv_path: Path | None,
@@ -121,7 +126,7 @@ def read_instances(
         table_rows = [r for r in csv.reader(handle) if r and any(c.strip() for c in r)]
     if not table_rows:
         raise typer.BadParameter(f"{csv_path} has no rows")
-    if not all(_is_number(c) for c in table_rows[0]):
+    if not all(NUMBER.fullmatch(c.strip()) for c in table_rows[0]):
         header = [c.strip() for c in table_rows[0]]
         missing = [n for n in feature_names if n not in header]
         if missing:
@@ -148,22 +153,15 @@ def _record(
         if not text:
             record[column["name"]] = None
         elif column["kind"] == "numeric":
-            if not _is_number(text):
+            try:
+                record[column["name"]] = float(text)
+            except ValueError:
                 raise typer.BadParameter(
                     f"{path}, line {line}: {column['name']}={text!r} is not a number"
-                )
-            record[column["name"]] = float(text)
+                ) from None
         else:
             record[column["name"]] = text
     return record
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 @app.command("predict")

@@ -18,11 +18,10 @@ import csv
 import io
 from collections.abc import Iterator
 
-from service.data.columns import drop_constant
 from service.data.csv_table import CsvTable
 from service.data.dataset import NO_LIMITS, Limits, ParsedDataset
 from service.data.errors import DatasetError
-from service.data.values import MIN_ROWS, show
+from service.data.values import MIN_ROWS, is_float_text, show
 
 
 def parse_csv(
@@ -87,17 +86,7 @@ def parse_csv(
     if table.rows < MIN_ROWS:
         raise DatasetError(f"need at least {MIN_ROWS} data rows after the header, got {table.rows}")
     X, y, columns = table.finish()
-    X, columns, notes, dropped = drop_constant(X, columns)
-    return ParsedDataset(
-        X=X,
-        y_raw=y,
-        feature_names=[c.name for c in columns],
-        target=target,
-        columns=columns,
-        impute=impute,
-        notes=notes,
-        ignored=[*ignore, *dropped],
-    )
+    return ParsedDataset.table(X, y, target, columns, impute, ignore)
 
 
 def _check_named(
@@ -175,7 +164,7 @@ def _read_header(records: Iterator[list[str]], target: str) -> list[str]:
 
 def _check_header(header: list[str], target: str) -> list[str]:
     """Validate column names; returns them (stripped)."""
-    if target not in header and all(_is_float(cell) for cell in header):
+    if target not in header and all(is_float_text(cell) for cell in header):
         raise DatasetError(
             "no header row: the first line contains only numbers; "
             "the first line must name the columns"
@@ -200,11 +189,3 @@ def _check_header(header: list[str], target: str) -> list[str]:
     if len(header) < 2:
         raise DatasetError("no feature columns: the file only has the target column")
     return header
-
-
-def _is_float(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True

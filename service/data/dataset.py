@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from service.data.columns import Column
+from service.data.columns import Column, drop_constant
 from service.data.errors import DatasetError, DatasetTooLarge
 
 
@@ -36,6 +36,29 @@ class ParsedDataset:
     """What the parser did that the user should know (e.g. a constant column left out)."""
     ignored: list[str] = field(default_factory=list)
     """Columns left out (ignore=, constant): predict accepts and skips them by name."""
+
+    @classmethod
+    def table(
+        cls,
+        X: np.ndarray,
+        y_raw: list | np.ndarray,
+        target: str,
+        columns: list[Column],
+        impute: str | None,
+        ignore: list[str] | tuple[str, ...],
+    ) -> ParsedDataset:
+        """A parsed table (CSV, JSON rows), its constant columns left out with a note."""
+        X, columns, notes, dropped = drop_constant(X, columns)
+        return cls(
+            X=X,
+            y_raw=y_raw,
+            feature_names=[c.name for c in columns],
+            target=target,
+            columns=columns,
+            impute=impute,
+            notes=notes,
+            ignored=[*ignore, *dropped],
+        )
 
     @property
     def n_samples(self) -> int:

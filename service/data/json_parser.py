@@ -11,7 +11,6 @@ import numbers
 
 import numpy as np
 
-from service.data.columns import drop_constant
 from service.data.csv_table import CsvTable
 from service.data.dataset import NO_LIMITS, Limits, ParsedDataset
 from service.data.errors import DatasetError
@@ -214,17 +213,7 @@ def parse_json_table(
         features, _, columns = table.finish()
     except DatasetError as exc:
         raise _json_path(exc, names) from None
-    features, columns, notes, dropped = drop_constant(features, columns)
-    return ParsedDataset(
-        X=features,
-        y_raw=y,
-        feature_names=[c.name for c in columns],
-        target=target,
-        columns=columns,
-        impute=impute,
-        notes=notes,
-        ignored=[*ignore, *dropped],
-    )
+    return ParsedDataset.table(features, y, target, columns, impute, ignore)
 
 
 def _table_names(names: object, width: int) -> list[str]:

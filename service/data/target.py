@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from service.data.errors import DatasetError
-from service.data.values import F32_MAX, first_bad_text, is_number, show
+from service.data.values import F32_MAX, first_bad_text, is_float_text, is_number, show
 
 TASKS = ("classification", "regression")
 MAX_AUTO_CLASSES = 50
@@ -42,7 +42,7 @@ def encode_target(y_raw: list | np.ndarray, task: str | None = None) -> EncodedT
         raise DatasetError("the target has no values")
     if isinstance(labels[0], str):
         if task == "regression":
-            bad = next((v for v in labels if not _is_float_text(v)), labels[0])
+            bad = next((v for v in labels if not is_float_text(v)), labels[0])
             raise DatasetError(
                 f"regression needs a numeric target, but the labels are strings (e.g. {show(bad)})"
             )
@@ -126,14 +126,6 @@ def _as_labels(y_raw: list | np.ndarray) -> list:
     if bad:
         raise DatasetError(f"y[{bad[0]}]: {bad[1]}", row=bad[0])
     return labels
-
-
-def _is_float_text(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 def _infer_task(values: np.ndarray) -> str:

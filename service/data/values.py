@@ -35,6 +35,15 @@ def show(value: object, limit: int = 40) -> str:
     return text if len(text) <= limit + 5 else text[:limit] + "..."
 
 
+def is_float_text(text: str) -> bool:
+    """Whether float() reads `text` (numbers, and also nan/inf words)."""
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
 def non_finite_reason(text: str) -> str:
     """Why a non-finite float parsed from ``text`` is rejected ("nan is not allowed"...)."""
     word = text.strip().lower().lstrip("+-")

@@ -1,17 +1,12 @@
-"""checkpoints, runs, idempotency keys, runtime limits, admin keys
-
-Revision ID: 0002
-Revises: 0001
-Create Date: 2026-11-24 00:12:09.295306
-"""
+"""Checkpoints, runs, idempotency keys, runtime limits and admin keys."""
 
 import sqlalchemy as sa
 from alembic import op
 
+from service.db.migration_ops import add_columns, drop_columns
+
 revision = "0002"
 down_revision = "0001"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:
@@ -42,11 +37,9 @@ def upgrade() -> None:
     with op.batch_alter_table("job_runs", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_job_runs_job_id"), ["job_id"], unique=False)
 
-    with op.batch_alter_table("api_keys", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("is_admin", sa.Boolean(), nullable=False, server_default=sa.false())
-        )
-
+    add_columns(
+        "api_keys", sa.Column("is_admin", sa.Boolean(), nullable=False, server_default=sa.false())
+    )
     with op.batch_alter_table("jobs", schema=None) as batch_op:
         batch_op.add_column(
             sa.Column(
@@ -64,8 +57,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("api_keys", schema=None) as batch_op:
-        batch_op.drop_column("is_admin")
+    drop_columns("api_keys", "is_admin")
 
     with op.batch_alter_table("jobs", schema=None) as batch_op:
         batch_op.drop_constraint("uq_jobs_tenant_idempotency", type_="unique")

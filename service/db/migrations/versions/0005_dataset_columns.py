@@ -1,29 +1,20 @@
-"""dataset column kinds, impute strategy, parser notes and ignored columns
-
-Revision ID: 0005
-Revises: 0004
-"""
+"""Tables: the datasets' column kinds, impute strategy, parser notes and ignored columns."""
 
 import sqlalchemy as sa
-from alembic import op
+
+from service.db.migration_ops import add_columns, drop_columns
 
 revision = "0005"
 down_revision = "0004"
-branch_labels = None
-depends_on = None
+NEW = ("columns", "impute", "notes", "ignored")
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("datasets", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("columns", sa.JSON(), nullable=True))
-        batch_op.add_column(sa.Column("impute", sa.String(length=10), nullable=True))
-        batch_op.add_column(sa.Column("notes", sa.JSON(), nullable=True))
-        batch_op.add_column(sa.Column("ignored", sa.JSON(), nullable=True))
+    add_columns(
+        "datasets",
+        *(sa.Column(name, sa.String(10) if name == "impute" else sa.JSON()) for name in NEW),
+    )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("datasets", schema=None) as batch_op:
-        batch_op.drop_column("ignored")
-        batch_op.drop_column("notes")
-        batch_op.drop_column("impute")
-        batch_op.drop_column("columns")
+    drop_columns("datasets", *reversed(NEW))
