@@ -18,7 +18,8 @@ function svg(tag, attrs = {}, text) {
 export function niceTicks(lo, hi, target = 5, integer = false) {
   const raw = (hi - lo) / Math.max(1, target - 1) || Math.abs(hi) || 1;
   const power = 10 ** Math.floor(Math.log10(raw));
-  let step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= raw);
+  const ratio = raw / power;
+  let step = (ratio < 1.5 ? 1 : ratio < 3 ? 2 : ratio < 7 ? 5 : 10) * power;
   if (integer) step = Math.max(1, Math.round(step));
   const first = Math.floor(lo / step + 1e-9) * step, last = Math.ceil(hi / step - 1e-9) * step;
   const out = [];

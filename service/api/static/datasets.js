@@ -60,7 +60,7 @@ function uploadCard(onError) {
     } catch (err) {
       replace(status);
       if (err.status === 401) return onError(err);
-      showErrors(form, err, (e) => (e.column !== undefined ? "target" : e.field === "file" ? "file" : null));
+      showErrors(form, err, uploadFieldFor);
     }
   }
 
@@ -72,6 +72,15 @@ function uploadCard(onError) {
     h("div", { class: "row" }, h("button", { type: "submit" }, "Upload"), status),
     h("p", { class: "error", "data-error-for": "", role: "alert" }));
   return h("section", { class: "card", id: "upload" }, h("h2", {}, "Upload a data set"), form);
+}
+
+// The upload field a 422 is about: a bad cell (row and column) -> the missing-values
+// choice, a column alone -> the label column, "field 'x' ..." -> that field.
+function uploadFieldFor(e) {
+  if (e.row !== undefined) return "impute";
+  if (e.column !== undefined) return "target";
+  const named = /^field '(\w+)'/.exec(e.message || "");
+  return named ? named[1] : null;
 }
 
 // The first line of a CSV as column names (quotes removed; commas inside quotes respected).

@@ -1,5 +1,7 @@
 // Tiny DOM helpers: build elements without innerHTML; badges, progress bars, confirm buttons.
 
+import { num } from "./format.js";
+
 export function h(tag, attrs = {}, ...children) {
   const el = document.createElement(tag);
   for (const [name, value] of Object.entries(attrs || {})) {
@@ -33,8 +35,8 @@ export function statusBadge(status) {
 // succeeded before its last epoch (its bar is full: the job is done).
 export function progressText(progress, status) {
   if (!progress) return status === "queued" ? "queued" : "";
-  const { epoch, epochs } = progress;
-  if (status === "succeeded" && epoch < epochs) return `stopped early at ${epoch} of ${epochs}`;
+  const epoch = num(progress.epoch), epochs = num(progress.epochs);
+  if (status === "succeeded" && progress.epoch < progress.epochs) return `stopped early at ${epoch} of ${epochs}`;
   return `${epoch} of ${epochs}`;
 }
 

@@ -43,12 +43,13 @@ export function jobsView(root, onError) {
       h("td", { class: "time" }, duration(job)),
     ));
     const empty = h("tr", {}, h("td", { colspan: COLUMNS.length, class: "muted" },
-      "No jobs yet: ", h("a", { href: "#/new" }, "train a network"), " on a data set."));
+      "No jobs yet: ", h("a", { href: "#/datasets" }, "upload a data set"), ", then ",
+      h("a", { href: "#/new" }, "train a network"), " on it."));
     replace(list,
       h("div", { class: "row spread" }, h("h2", {}, "Jobs"),
         h("a", { class: "button", href: "#/new", id: "new-job" }, "New job")),
       h("table", { class: "table", id: "jobs-table" },
-        h("thead", {}, h("tr", {}, COLUMNS.map((t) => h("th", { class: t.endsWith("loss") ? "num" : t === "network" ? "network" : "" }, t)))),
+        rows.length ? h("thead", {}, h("tr", {}, COLUMNS.map((t) => h("th", { class: t.endsWith("loss") ? "num" : t === "network" ? "network" : "" }, t)))) : null,
         h("tbody", {}, rows.length ? rows : empty)),
       page.total > page.items.length ? h("p", { class: "muted" }, `the newest ${page.items.length} of ${num(page.total)} jobs`) : null);
   }
