@@ -28,7 +28,7 @@ export function layerSettings(layer) {
 
 export function networkTable(network, attrs = {}) {
   return h("table", { class: "table", ...attrs },
-    h("thead", {}, h("tr", {}, ["#", "layer", "settings"].map((t, i) => h("th", { class: i ? "" : "num" }, t)))),
+    h("thead", {}, h("tr", {}, ["#", "layer", "settings"].map((t, i) => h("th", { class: i ? "" : "num index" }, t)))),
     h("tbody", {}, ((network && network.layers) || []).map((layer, i) => h("tr", {},
       h("td", { class: "num" }, i), h("td", {}, layer.type.replace(/_/g, " ")),
       h("td", { class: "muted" }, layerSettings(layer))))));

@@ -43,7 +43,7 @@ export function modelView(root, id, onError) {
 
 function render(box, model, onError) {
   const layers = h("table", { class: "table", id: "layers-table" },
-    h("thead", {}, h("tr", {}, ["#", "type", "settings", "output shape", "parameters"].map((t, i) => h("th", { class: i === 0 || i === 4 ? "num" : "" }, t)))),
+    h("thead", {}, h("tr", {}, ["#", "type", "settings", "output shape", "parameters"].map((t, i) => h("th", { class: i === 0 ? "num index" : i === 4 ? "num" : "" }, t)))),
     h("tbody", {}, model.layers.map((layer) => {
       const spec = (model.network.layers || [])[layer.index] || {};
       const details = layerSettings(spec);
