@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 
 import httpx
 import pytest
@@ -19,7 +20,7 @@ pytestmark = pytest.mark.e2e
 
 
 def with_gap(csv: bytes) -> bytes:
-    """The CSV with its first data row's first cell emptied (needs impute to upload)."""
+    """The CSV with its first data row's first cell emptied (refused without impute)."""
     lines = csv.decode().split("\n")
     lines[1] = "," + lines[1].split(",", 1)[1]
     return "\n".join(lines).encode()
@@ -37,6 +38,15 @@ def round_ticks(labels: list[str]) -> bool:
     return on_grid and any(abs(mantissa - m) < 1e-6 for m in (1, 2, 5))
 
 
+def choose_csv(page, path: Path, target: str) -> None:  # noqa: ANN001
+    """Pick the file in the upload form, then its label column from the offered header."""
+    page.set_input_files("#upload-form input[name=file]", str(path))
+    page.wait_for_selector(
+        f"#upload-form select[name=target] option[value='{target}']", state="attached"
+    )
+    page.select_option("#upload-form select[name=target]", target)
+
+
 def error_for(page, form: str, field: str) -> str:  # noqa: ANN001
     return page.inner_text(f"{form} [data-error-for='{field}']")
 
@@ -44,8 +54,9 @@ def error_for(page, form: str, field: str) -> str:  # noqa: ANN001
 def test_upload_train_inspect_and_delete_from_the_page(processes, tmp_path):
     base, key = start_service(processes, tmp_path)
     names, X, _, y, _, labels = wine_split()
-    upload = tmp_path / "wine-gaps.csv"
-    upload.write_bytes(with_gap(wine_csv(names, X, y)))
+    clean, upload = tmp_path / "wine.csv", tmp_path / "wine-gaps.csv"
+    clean.write_bytes(wine_csv(names, X, y))
+    upload.write_bytes(with_gap(clean.read_bytes()))
     shots = tmp_path / "shots"
     shots.mkdir()
     with (
@@ -57,15 +68,13 @@ def test_upload_train_inspect_and_delete_from_the_page(processes, tmp_path):
 
         # upload: the label column is offered from the file's header; a gap needs impute
         page.click("nav a[data-nav='datasets']")
-        page.set_input_files("#upload-form input[name=file]", str(upload))
-        wait_until(lambda: page.locator("#upload-form select[name=target] option").count() > 1,
-                   10, "the CSV's columns")  # fmt: skip
-        page.select_option("#upload-form select[name=target]", "cultivar")
+        choose_csv(page, upload, "cultivar")
         page.click("#upload-form button[type=submit]")
         page.wait_for_selector("#upload-form [data-error-for='impute'] .message")
         assert "empty cell" in error_for(page, "#upload-form", "impute")
         assert c.get("/v1/datasets").json()["total"] == 0
-        page.select_option("#upload-form select[name=impute]", "mean")
+        choose_csv(page, clean, "cultivar")
+        page.fill("#upload-form input[name=ignore]", "proline")
         page.fill("#upload-form input[name=name]", "wine")
         page.click("#upload-form button[type=submit]")
         page.wait_for_selector("#dataset-facts")
@@ -73,7 +82,10 @@ def test_upload_train_inspect_and_delete_from_the_page(processes, tmp_path):
         assert page.url.endswith(f"#/datasets/{dataset['id']}")
         summary = page.inner_text("#dataset-facts")
         assert "classification" in summary and str(dataset["rows"]) in summary
-        assert page.locator("#feature-names li").count() == len(names) == dataset["features"]
+        assert "none allowed" in summary
+        columns = page.locator("#columns-table tbody tr")
+        assert columns.count() == len(names) - 1 == dataset["features"]
+        assert "proline" not in page.inner_text("#columns-table")
         assert all(label in summary for label in labels)
         shoot_sizes(page, shots, "dataset")
         page.click("nav a[data-nav='datasets']")

@@ -30,15 +30,18 @@ function uploadCard(onError) {
   const target = h("select", { name: "target", disabled: true }, h("option", { value: "" }, "choose a file first"));
   const task = h("select", { name: "task" }, h("option", { value: "" }, "from the labels"),
     h("option", { value: "classification" }, "classification"), h("option", { value: "regression" }, "regression"));
-  const impute = h("select", { name: "impute" }, h("option", { value: "" }, "refuse rows with gaps"),
-    h("option", { value: "mean" }, "fill with the column mean"), h("option", { value: "median" }, "fill with the column median"));
+  const impute = h("select", { name: "impute" }, h("option", { value: "" }, "refuse them"),
+    h("option", { value: "mean" }, "fill with the mean"), h("option", { value: "median" }, "fill with the median"));
   const name = h("input", { type: "text", name: "name", placeholder: "the file's name" });
+  const categorical = h("input", { type: "text", name: "categorical", placeholder: "e.g. zip, store_id" });
+  const ignore = h("input", { type: "text", name: "ignore", placeholder: "e.g. id, notes" });
+  const csvOnly = [target, impute, categorical, ignore];
   const status = h("p", { class: "muted", "aria-live": "polite" });
 
   file.addEventListener("change", async () => {
     const chosen = file.files[0];
     const csv = chosen && !chosen.name.toLowerCase().endsWith(".npz");
-    target.disabled = impute.disabled = !csv;
+    for (const control of csvOnly) control.disabled = !csv;
     if (!csv) return replace(target, h("option", { value: "" }, chosen ? "NPZ: the array y" : "choose a file first"));
     const columns = headerColumns(await chosen.slice(0, 65536).text());
     replace(target, columns.map((c) => h("option", { value: c }, c)));
@@ -50,7 +53,7 @@ function uploadCard(onError) {
     clearErrors(form);
     const body = new FormData();
     if (file.files[0]) body.append("file", file.files[0]);
-    for (const control of [name, target, task, impute]) {
+    for (const control of [name, task, ...csvOnly]) {
       if (!control.disabled && control.value) body.append(control.name, control.value);
     }
     replace(status, "uploading…");
@@ -67,20 +70,25 @@ function uploadCard(onError) {
   const form = h("form", { id: "upload-form", onsubmit: submit },
     field("file", "CSV with a header row, or NPZ with arrays X and y", file),
     field("target", "label column", target, "the rest are the features"),
-    h("div", { class: "fields two" }, field("task", "task", task), field("impute", "missing values", impute)),
+    h("div", { class: "fields two" }, field("task", "task", task), field("impute", "missing numbers", impute),
+      field("categorical", "read as categories", categorical, "numeric columns that are labels"),
+      field("ignore", "leave out", ignore, "columns the network should not see")),
     field("name", "name (optional)", name),
     h("div", { class: "row" }, h("button", { type: "submit" }, "Upload"), status),
     h("p", { class: "error", "data-error-for": "", role: "alert" }));
   return h("section", { class: "card", id: "upload" }, h("h2", {}, "Upload a data set"), form);
 }
 
-// The upload field a 422 is about: a bad cell (row and column) -> the missing-values
-// choice, a column alone -> the label column, "field 'x' ..." -> that field.
+// The upload field a 422 is about: "ignore: ..." or "field 'x' ..." -> that field, a bad
+// cell (row and column) -> the missing-numbers choice, a column alone -> the label column.
+const UPLOAD_FIELDS = ["file", "name", "target", "task", "impute", "categorical", "ignore"];
+
 function uploadFieldFor(e) {
+  const named = /^(?:field '(\w+)'|(\w+):)/.exec(e.message || "");
+  const name = named && (named[1] || named[2]);
+  if (UPLOAD_FIELDS.includes(name)) return name;
   if (e.row !== undefined) return "impute";
-  if (e.column !== undefined) return "target";
-  const named = /^field '(\w+)'/.exec(e.message || "");
-  return named ? named[1] : null;
+  return e.column !== undefined ? "target" : null;
 }
 
 // The first line of a CSV as column names (quotes removed; commas inside quotes respected).
