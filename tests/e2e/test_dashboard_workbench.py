@@ -97,6 +97,7 @@ def test_upload_train_inspect_and_delete_from_the_page(processes, tmp_path):
         page.click("#train-on")
         page.wait_for_selector("#job-form")
         assert page.input_value("#job-dataset-select") == dataset["id"]
+        assert "dense 3 softmax" in page.inner_text("#output-layer")
         shoot_sizes(page, shots, "new-job")
         page.fill("#job-form input[name=epochs]", "0")
         page.fill("#job-form input[name=hidden]", "16, lots")

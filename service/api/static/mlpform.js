@@ -25,7 +25,7 @@ function choice(name, options, value) {
 // The inputs (without the data set picker), laid out in a grid.
 export function mlpFields() {
   return h("div", { class: "fields", id: "mlp-fields" },
-    field("hidden", "hidden layer widths", text("hidden", "64, 32", "text"), "comma separated; none for a linear model"),
+    field("hidden", "hidden layer widths", text("hidden", "64, 32", "text"), "comma separated; empty for a linear model"),
     field("activation", "activation", choice("activation", ACTIVATIONS, "relu")),
     field("dropout", "dropout after each hidden layer", text("dropout", "0")),
     field("epochs", "epochs", text("epochs", "50", "numeric")),
@@ -34,6 +34,13 @@ export function mlpFields() {
     field("learning_rate", "learning rate", text("learning_rate", "0.001")),
     field("validation_split", "validation split", text("validation_split", "0.2"), "fraction of rows held out"),
     field("patience", "early stopping patience", text("patience", "", "numeric"), "epochs without improvement; empty: off"));
+}
+
+// The last layer for the data set: one softmax unit per class, or one linear unit.
+export function outputLayer(dataset) {
+  return dataset && dataset.task === "classification"
+    ? { type: "dense", units: (dataset.classes || []).length, activation: "softmax" }
+    : { type: "dense", units: 1, activation: "linear" };
 }
 
 // The request body from the form, and the role of each layer (for placing errors).
@@ -51,9 +58,7 @@ export function mlpBody(form, dataset) {
       roles.push("dropout");
     }
   }
-  const classes = dataset && dataset.classes ? dataset.classes.length : 0;
-  layers.push(dataset && dataset.task === "classification"
-    ? { type: "dense", units: classes, activation: "softmax" } : { type: "dense", units: 1 });
+  layers.push(outputLayer(dataset));
   roles.push(null);
   const training = {
     epochs: numberOrText(v("epochs")), batch_size: numberOrText(v("batch_size")),

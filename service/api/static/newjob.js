@@ -5,7 +5,8 @@ import { api } from "./api.js";
 import { h, replace } from "./dom.js";
 import { num } from "./format.js";
 import { clearErrors, field, showErrors } from "./forms.js";
-import { mlpBody, mlpFieldFor, mlpFields } from "./mlpform.js";
+import { networkSummary } from "./jobspec.js";
+import { mlpBody, mlpFieldFor, mlpFields, outputLayer } from "./mlpform.js";
 
 export function newJobView(root, datasetId, onError) {
   const box = h("section", { class: "card", id: "new-job" }, h("p", {}, "loading…"));
@@ -22,6 +23,11 @@ function render(box, datasets, datasetId, onError) {
     { value: d.id, selected: d.id === datasetId },
     `${d.name} · ${d.task}, ${num(d.rows)} rows, ${num(d.features)} features`)));
   const chosen = () => datasets.find((d) => d.id === picker.value);
+  const output = h("p", { class: "muted", id: "output-layer" });
+  const sayOutput = () => replace(output, "Output layer: ", networkSummary({ layers: [outputLayer(chosen())] }),
+    chosen().task === "classification" ? ", one unit per class." : ", one value.");
+  picker.addEventListener("change", sayOutput);
+  sayOutput();
   let roles = [];
 
   async function post(form, body, where, paths = false) {
@@ -42,7 +48,7 @@ function render(box, datasets, datasetId, onError) {
     post(mlp, built.body, (e) => mlpFieldFor(e.field, roles));
   } },
   field("dataset", "data set", picker),
-  h("h3", {}, "Network and training"), mlpFields(),
+  h("h3", {}, "Network and training"), mlpFields(), output,
   h("p", { class: "error", "data-error-for": "", role: "alert" }),
   h("div", { class: "row" }, h("button", { type: "submit" }, "Start training"),
     h("button", { type: "button", class: "quiet", id: "edit-json", onclick: () => showJson() }, "Edit as JSON")));
