@@ -12,7 +12,7 @@ const COLUMNS = ["job", "status", "progress", "data set", "network", "training l
 export function jobsView(root, onError) {
   const list = h("section", { class: "card jobs-list" }, h("h2", {}, "Jobs"), h("p", {}, "loading…"));
   replace(root, list);
-  const names = new Map(); // dataset id -> name
+  const names = new Map(); // dataset id -> name (null: not among the newest 100, or deleted)
   let stopped = false;
 
   async function refresh() {
@@ -21,6 +21,7 @@ export function jobsView(root, onError) {
       if (page.items.some((job) => !names.has(job.dataset_id))) {
         const sets = await api("/v1/datasets?limit=100");
         for (const d of sets.items) names.set(d.id, d.name);
+        for (const job of page.items) if (!names.has(job.dataset_id)) names.set(job.dataset_id, null);
       }
       if (!stopped) render(page);
     } catch (err) {
@@ -33,9 +34,8 @@ export function jobsView(root, onError) {
       h("td", {}, h("a", { href: `#/jobs/${job.id}` }, h("code", {}, shortId(job.id)))),
       h("td", {}, statusBadge(job.status)),
       h("td", {}, progressBar(job.progress, job.status)),
-      h("td", { class: "clip" }, names.has(job.dataset_id)
-        ? h("a", { href: `#/datasets/${job.dataset_id}` }, names.get(job.dataset_id))
-        : h("span", { class: "muted", title: job.dataset_id }, "deleted")),
+      h("td", { class: "clip" }, h("a", { href: `#/datasets/${job.dataset_id}` },
+        names.get(job.dataset_id) || h("code", {}, shortId(job.dataset_id)))),
       h("td", { class: "clip network", title: networkSummary(job.network) }, networkSummary(job.network)),
       h("td", { class: "num" }, num(job.metrics && job.metrics.loss)),
       h("td", { class: "num" }, num(job.metrics && job.metrics.val_loss)),
