@@ -6,6 +6,7 @@ import json
 import re
 import shutil
 import subprocess
+from typing import Any
 
 import pytest
 
@@ -50,6 +51,18 @@ def test_the_page_uses_the_api_with_the_key_from_session_storage():
 
 
 NODE = shutil.which("node")
+
+
+def run_js(script: str, *args: str) -> Any:
+    """Run an ES-module script with node (argv[1:] = args); its stdout parsed as JSON."""
+    out = subprocess.run(
+        [NODE or "node", "--experimental-default-type=module", "--input-type=module", "-e",
+         script, "--", *args],
+        capture_output=True, text=True, timeout=60, check=True,
+    )  # fmt: skip
+    return json.loads(out.stdout)
+
+
 SCORE_SCRIPT = """
 globalThis.Node = class {};
 globalThis.document = {createElement: (tag) => ({tag, kids: [], append(c) { this.kids.push(c); },
@@ -68,12 +81,7 @@ def test_the_model_list_shows_validation_accuracy_first_and_says_which():
         {"loss": 0.5, "val_loss": 0.25},
         {},
     ]
-    out = subprocess.run(
-        [NODE, "--experimental-default-type=module", "--input-type=module", "-e", SCORE_SCRIPT,
-         "--", (STATIC_DIR / "models.js").as_uri(), json.dumps(metrics)],
-        capture_output=True, text=True, timeout=60, check=True,
-    )  # fmt: skip
-    assert json.loads(out.stdout) == [
+    assert run_js(SCORE_SCRIPT, (STATIC_DIR / "models.js").as_uri(), json.dumps(metrics)) == [
         "0.9722 validation accuracy",
         "0.95 training accuracy",
         "0.25 validation loss",
@@ -102,12 +110,7 @@ console.log(JSON.stringify({
 def test_numbers_names_ticks_and_progress_are_written_one_way():
     numbers = [0.97222, 0.95, 0.0058774, 7.2e-05, 12.3456, 4867, 49189.9, 1.0, 0, None]
     names = ["loss", "val_loss", "accuracy", "val_accuracy", "val_mae", "r2", "epochs_run"]
-    out = subprocess.run(
-        [NODE, "--experimental-default-type=module", "--input-type=module", "-e", FORMAT_SCRIPT,
-         "--", STATIC_DIR.as_uri(), json.dumps([numbers, names])],
-        capture_output=True, text=True, timeout=60, check=True,
-    )  # fmt: skip
-    got = json.loads(out.stdout)
+    got = run_js(FORMAT_SCRIPT, STATIC_DIR.as_uri(), json.dumps([numbers, names]))
     assert got["numbers"] == [
         "0.9722", "0.95", "0.005877", "7.2e-5", "12.35", "4,867", "49,190", "1", "0", "–",
     ]  # fmt: skip
@@ -120,3 +123,46 @@ def test_numbers_names_ticks_and_progress_are_written_one_way():
     assert got["percent"] == "97.22%"
     assert got["bytes"] == ["8.47 kB", "12 B", "3.2 MB"]
     assert got["progress"] == ["stopped early at 18 of 60", "12 of 3,000", "queued"]
+
+
+FORM_SCRIPT = """
+const {mlpBody, mlpFieldFor} = await import(process.argv[1] + "/mlpform.js");
+const values = {hidden: "64, 32", activation: "tanh", dropout: "0.1", epochs: "abc",
+  batch_size: "16", optimizer: "sgd", learning_rate: "0.01", validation_split: "0.2", patience: ""};
+const elements = Object.fromEntries(Object.entries(values).map(([k, v]) => [k, {value: v}]));
+const form = {elements};
+const wine = {id: "d1", task: "classification", classes: ["a", "b", "c"]};
+const {body, roles} = mlpBody(form, wine);
+const paths = ["network.layers[2].units", "network.layers[0].activation", "network.layers[3].rate",
+  "network.layers[4].units", "training.epochs", "training.optimizer.learning_rate", "dataset_id",
+  "training.early_stopping.patience", "training.seed"];
+console.log(JSON.stringify({body, fields: paths.map((p) => mlpFieldFor(p, roles))}));
+"""
+
+
+@pytest.mark.skipif(NODE is None, reason="needs node to run the dashboard's JavaScript")
+def test_the_network_form_builds_the_body_and_places_each_error_by_its_path():
+    got = run_js(FORM_SCRIPT, STATIC_DIR.as_uri())
+    assert got["body"] == {
+        "dataset_id": "d1",
+        "network": {
+            "layers": [
+                {"type": "dense", "units": 64, "activation": "tanh"},
+                {"type": "dropout", "rate": 0.1},
+                {"type": "dense", "units": 32, "activation": "tanh"},
+                {"type": "dropout", "rate": 0.1},
+                {"type": "dense", "units": 3, "activation": "softmax"},
+            ]
+        },
+        # text that is not a number goes as it is, for the server's 422 to name
+        "training": {
+            "epochs": "abc",
+            "batch_size": 16,
+            "optimizer": {"type": "sgd", "learning_rate": 0.01},
+            "validation_split": 0.2,
+        },
+    }
+    assert got["fields"] == [
+        "hidden", "activation", "dropout", None, "epochs", "learning_rate", "dataset",
+        "patience", None,
+    ]  # fmt: skip
