@@ -54,9 +54,8 @@ def error_for(page, form: str, field: str) -> str:  # noqa: ANN001
 def test_upload_train_inspect_and_delete_from_the_page(processes, tmp_path):
     base, key = start_service(processes, tmp_path)
     names, X, _, y, _, labels = wine_split()
-    clean, upload = tmp_path / "wine.csv", tmp_path / "wine-gaps.csv"
-    clean.write_bytes(wine_csv(names, X, y))
-    upload.write_bytes(with_gap(clean.read_bytes()))
+    upload = tmp_path / "wine-gaps.csv"
+    upload.write_bytes(with_gap(wine_csv(names, X, y)))
     shots = tmp_path / "shots"
     shots.mkdir()
     with (
@@ -73,7 +72,7 @@ def test_upload_train_inspect_and_delete_from_the_page(processes, tmp_path):
         page.wait_for_selector("#upload-form [data-error-for='impute'] .message")
         assert "empty cell" in error_for(page, "#upload-form", "impute")
         assert c.get("/v1/datasets").json()["total"] == 0
-        choose_csv(page, clean, "cultivar")
+        page.select_option("#upload-form select[name=impute]", "mean")
         page.fill("#upload-form input[name=ignore]", "proline")
         page.fill("#upload-form input[name=name]", "wine")
         page.click("#upload-form button[type=submit]")
@@ -82,10 +81,11 @@ def test_upload_train_inspect_and_delete_from_the_page(processes, tmp_path):
         assert page.url.endswith(f"#/datasets/{dataset['id']}")
         summary = page.inner_text("#dataset-facts")
         assert "classification" in summary and str(dataset["rows"]) in summary
-        assert "none allowed" in summary
+        assert "filled with the mean" in summary
         columns = page.locator("#columns-table tbody tr")
         assert columns.count() == len(names) - 1 == dataset["features"]
         assert "proline" not in page.inner_text("#columns-table")
+        assert columns.first.locator("td").nth(3).inner_text() == "1"  # the emptied cell
         assert all(label in summary for label in labels)
         shoot_sizes(page, shots, "dataset")
         page.click("nav a[data-nav='datasets']")

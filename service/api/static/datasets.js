@@ -79,13 +79,15 @@ function uploadCard(onError) {
   return h("section", { class: "card", id: "upload" }, h("h2", {}, "Upload a data set"), form);
 }
 
-// The upload field a 422 is about: "ignore: ..." or "field 'x' ..." -> that field, a bad
-// cell (row and column) -> the missing-numbers choice, a column alone -> the label column.
+// The upload field a 422 is about: the field it names ("ignore: ...", "field 'x' ...") or
+// suggests ("upload with ignore=id"), else a bad cell -> the missing-numbers choice and a
+// column alone -> the label column.
 const UPLOAD_FIELDS = ["file", "name", "target", "task", "impute", "categorical", "ignore"];
 
 function uploadFieldFor(e) {
-  const named = /^(?:field '(\w+)'|(\w+):)/.exec(e.message || "");
-  const name = named && (named[1] || named[2]);
+  const text = e.message || "";
+  const named = /^(?:field '(\w+)'|(\w+):)/.exec(text) || /upload with (\w+)=/i.exec(text);
+  const name = named && named.slice(1).find(Boolean);
   if (UPLOAD_FIELDS.includes(name)) return name;
   if (e.row !== undefined) return "impute";
   return e.column !== undefined ? "target" : null;

@@ -1,12 +1,12 @@
-// Models: the list, and one model's layers, metrics, a form to try predictions, delete.
+// Models: the list, and one model's layers, figures, a form to try predictions, delete.
 
 import { api } from "./api.js";
 import { confirmButton, h, replace } from "./dom.js";
 import { layerSettings } from "./jobspec.js";
+import { predictForm } from "./predict.js";
 import { results } from "./results.js";
-import { exactly, metricName, num, percent, shortId, when } from "./format.js";
+import { exactly, metricName, num, shortId, when } from "./format.js";
 
-const MAX_FIELDS = 64;
 // The list's score, best first: validation figures when the job held out data, else training.
 const SCORES = ["val_accuracy", "accuracy", "val_r2", "r2", "val_loss", "loss"];
 
@@ -65,54 +65,4 @@ function render(box, model, onError) {
     h("h3", {}, "Layers"), layers,
     results(model.metrics, true, { id: "model-metrics" }),
     h("h3", {}, "Try a prediction"), predictForm(model, onError));
-}
-
-function predictForm(model, onError) {
-  const schema = model.input_schema || {};
-  const names = schema.feature_names || [];
-  const flat = (schema.input_shape || []).length <= 1 && names.length && names.length <= MAX_FIELDS;
-  const result = h("div", { id: "prediction-result", class: "result", "aria-live": "polite" });
-  const error = h("p", { class: "error", role: "alert" });
-  const fields = flat
-    ? h("div", { class: "fields" }, names.map((name, i) => h("label", {}, h("span", {}, name),
-      h("input", { type: "number", step: "any", name: `f${i}`, "data-feature": name, required: true }))))
-    : h("label", {}, h("span", {}, `rows as JSON, each with ${schema.features} numbers`),
-      h("textarea", { name: "instances", rows: 5, required: true, placeholder: "[[0.1, 0.2, ...]]" }));
-
-  async function submit(event) {
-    event.preventDefault();
-    replace(error);
-    let instances;
-    try {
-      instances = flat
-        ? [names.map((_, i) => Number(form.elements[`f${i}`].value))]
-        : JSON.parse(form.elements.instances.value);
-    } catch (err) {
-      replace(error, `not valid JSON: ${err.message}`);
-      return;
-    }
-    try {
-      const out = await api(`/v1/models/${model.id}/predict`, { method: "POST", body: { instances } });
-      showResult(result, model, out);
-    } catch (err) {
-      if (err.status === 401) onError(err);
-      else replace(error, err.message);
-    }
-  }
-
-  const form = h("form", { id: "predict-form", onsubmit: submit }, fields,
-    h("div", { class: "row" }, h("button", { type: "submit" }, "Predict")), error);
-  return h("div", {}, form, result);
-}
-
-function showResult(box, model, out) {
-  const rows = out.predictions.map((pred, i) => {
-    const probs = out.probabilities ? out.probabilities[i] : null;
-    const detail = probs && model.classes
-      ? model.classes.map((c, j) => `${c}: ${percent(probs[j])}`).join(" · ")
-      : "";
-    return h("li", {}, h("strong", { class: "prediction" }, Array.isArray(pred) ? pred.map((v) => num(v)).join(", ") : num(pred)),
-      detail ? h("span", { class: "muted" }, `  ${detail}`) : null);
-  });
-  replace(box, h("h4", {}, "Prediction"), h("ol", {}, rows));
 }
