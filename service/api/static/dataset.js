@@ -1,26 +1,20 @@
 // One data set: its column summary, training a network on it, deleting it.
 
-import { api } from "./api.js";
-import { confirmButton, facts, h, replace } from "./dom.js";
-import { bytes, exactly, num, shortId, when } from "./format.js";
+import { facts, h, replace } from "./dom.js";
+import { bytes, exactly, num, when } from "./format.js";
+import { deleteButton, detailView } from "./views.js";
 
 const SHOWN_COLUMNS = 60;
 const SHOWN_LEVELS = 8;
 
 export function datasetView(root, id, onError) {
-  const box = h("section", { class: "card", id: "dataset-detail" }, h("p", {}, "loading…"));
-  replace(root, h("p", { class: "crumbs" }, h("a", { href: "#/datasets" }, "Data sets"), " / ", h("code", {}, shortId(id))), box);
-  api(`/v1/datasets/${id}`).then((d) => render(box, d, onError)).catch(onError);
-  return () => {};
+  return detailView(root, { id, boxId: "dataset-detail", list: ["#/datasets", "Data sets"],
+    path: `/v1/datasets/${id}`, render: (box, d) => render(box, d, onError), onError });
 }
 
 function render(box, d, onError) {
-  const remove = confirmButton("Delete", "Delete this data set? Models trained on it keep working.", async () => {
-    try {
-      await api(`/v1/datasets/${d.id}`, { method: "DELETE" });
-      location.hash = "#/datasets";
-    } catch (err) { onError(err); }
-  });
+  const remove = deleteButton({ label: "Delete", question: "Delete this data set? Models trained on it keep working.",
+    path: () => `/v1/datasets/${d.id}`, back: "#/datasets", onError });
   replace(box,
     h("div", { class: "row spread" }, h("h2", {}, d.name),
       h("div", { class: "row actions" }, h("a", { class: "button", href: `#/new/${d.id}`, id: "train-on" }, "Train a network on it"), remove)),

@@ -3,10 +3,11 @@
 
 import { api, readEvents } from "./api.js";
 import { LossChart } from "./chart.js";
-import { confirmButton, facts, h, progressBar, replace, statusBadge } from "./dom.js";
+import { facts, h, progressBar, replace, statusBadge } from "./dom.js";
 import { duration, exactly, num, seconds, shortId, when } from "./format.js";
 import { networkTable, trainingFacts } from "./jobspec.js";
 import { results } from "./results.js";
+import { deleteButton } from "./views.js";
 
 const TERMINAL = new Set(["succeeded", "failed", "cancelled"]);
 
@@ -30,7 +31,7 @@ export function jobView(root, id, onError) {
     const actions = [];
     if (running) actions.push(h("button", { class: "quiet", type: "button", onclick: cancel }, "Cancel"));
     if (job.model_id) actions.push(h("a", { class: "button", href: `#/models/${job.model_id}`, id: "open-model" }, "Open model"));
-    if (!running) actions.push(deleteButton(job));
+    if (!running) actions.push(deleteJob(job));
     replace(head,
       h("div", { class: "row spread" },
         h("h2", {}, "Job ", h("code", {}, shortId(job.id)), " ", statusBadge(job.status)),
@@ -47,16 +48,12 @@ export function jobView(root, id, onError) {
     replace(resultsBox, results(state.job.metrics, TERMINAL.has(state.job.status), { id: "job-metrics" }));
   }
 
-  function deleteButton(job) {
+  function deleteJob(job) {
     const withModel = job.model_id ? h("label", { class: "check" },
       h("input", { type: "checkbox", id: "delete-model" }), " and its model") : null;
-    return confirmButton("Delete job", "Delete this job and its history?", async () => {
-      const also = withModel && withModel.querySelector("input").checked;
-      try {
-        await api(`/v1/jobs/${id}${also ? "?delete_model=true" : ""}`, { method: "DELETE" });
-        location.hash = "#/";
-      } catch (err) { onError(err); }
-    }, withModel);
+    const alsoModel = () => withModel && withModel.querySelector("input").checked;
+    return deleteButton({ label: "Delete job", question: "Delete this job and its history?",
+      path: () => `/v1/jobs/${id}${alsoModel() ? "?delete_model=true" : ""}`, back: "#/", onError, extra: withModel });
   }
 
   async function cancel() {

@@ -1,11 +1,12 @@
 // Models: the list, and one model's layers, figures, a form to try predictions, delete.
 
 import { api } from "./api.js";
-import { confirmButton, h, replace } from "./dom.js";
+import { h, replace } from "./dom.js";
+import { exactly, metricName, num, shortId, when } from "./format.js";
 import { layerSettings } from "./jobspec.js";
 import { predictForm } from "./predict.js";
 import { results } from "./results.js";
-import { exactly, metricName, num, shortId, when } from "./format.js";
+import { deleteButton, detailView } from "./views.js";
 
 // The list's score, best first: validation figures when the job held out data, else training.
 const SCORES = ["val_accuracy", "accuracy", "val_r2", "r2", "val_loss", "loss"];
@@ -35,10 +36,8 @@ export function modelsView(root, onError) {
 }
 
 export function modelView(root, id, onError) {
-  const box = h("section", { class: "card", id: "model-detail" }, h("p", {}, "loading…"));
-  replace(root, h("p", { class: "crumbs" }, h("a", { href: "#/models" }, "Models"), " / ", h("code", {}, shortId(id))), box);
-  api(`/v1/models/${id}`).then((model) => render(box, model, onError)).catch(onError);
-  return () => {};
+  return detailView(root, { id, boxId: "model-detail", list: ["#/models", "Models"],
+    path: `/v1/models/${id}`, render: (box, model) => render(box, model, onError), onError });
 }
 
 function render(box, model, onError) {
@@ -50,12 +49,8 @@ function render(box, model, onError) {
       return h("tr", {}, h("td", { class: "num" }, layer.index), h("td", {}, layer.type.replace(/_/g, " ")), h("td", { class: "muted" }, details),
         h("td", {}, layer.output_shape.join(" × ")), h("td", { class: "num" }, num(layer.params)));
     })));
-  const remove = confirmButton("Delete model", "Delete this model? Its job stays.", async () => {
-    try {
-      await api(`/v1/models/${model.id}`, { method: "DELETE" });
-      location.hash = "#/models";
-    } catch (err) { onError(err); }
-  });
+  const remove = deleteButton({ label: "Delete model", question: "Delete this model? Its job stays.",
+    path: () => `/v1/models/${model.id}`, back: "#/models", onError });
   replace(box,
     h("div", { class: "row spread" }, h("h2", {}, "Model ", h("code", {}, shortId(model.id))), h("div", { class: "row actions" }, remove)),
     h("p", { class: "muted" }, `${model.task} · ${num(model.num_params)} parameters · trained by job `,
