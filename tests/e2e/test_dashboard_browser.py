@@ -1,4 +1,5 @@
-"""The dashboard in headless Chromium against a real `backprop up`: key, live curve, predict.
+"""The dashboard in headless Chromium against a real `backprop up`: key, live curve,
+cancel, predict.
 
 Uses Debian's /usr/bin/chromium driven by Playwright (never a downloaded browser). Outside CI
 the test skips when either is missing; with CI=true it must run.
@@ -6,62 +7,20 @@ the test skips when either is missing; with CI=true it must run.
 
 from __future__ import annotations
 
-import shutil
-import time
-
 import httpx
 import pytest
-from processes import wait_healthy
-from support import IN_CI, WINE_NETWORK, free_port, wait_for_job, wine_csv, wine_split
+from browser import chromium, open_page, shoot_sizes, start_service, wait_until
+from support import WINE_NETWORK, wait_for_job, wine_csv, wine_split
 
 pytestmark = pytest.mark.e2e
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
-
-
-def require_browser():  # noqa: ANN201
-    """Playwright's sync API, or skip (fail in CI) when it or Debian's chromium is missing."""
-    missing = []
-    if shutil.which(CHROMIUM) is None:
-        missing.append(f"{CHROMIUM} (apt-get install -y chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        missing.append("playwright (pip install -e '.[dev]')")
-        sync_playwright = None
-    if missing:
-        message = "the dashboard browser test needs " + " and ".join(missing)
-        if IN_CI:
-            pytest.fail(message + " (CI=true: this test must run)")
-        pytest.skip(message)
-    return sync_playwright
 
 
 def points(page) -> int:  # noqa: ANN001
     return int(page.get_attribute("svg.loss-chart", "data-points") or 0)
 
 
-def wait_until(check, timeout: float, what: str) -> None:  # noqa: ANN001
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.1)
-
-
 def test_dashboard_follows_training_and_predicts(processes, tmp_path):
-    sync_playwright = require_browser()
-    port = free_port()
-    up = processes.start("up", "up", "--port", str(port))
-    base = f"http://127.0.0.1:{port}"
-    wait_healthy(base, up)
-    key = (tmp_path / "data" / "api-key.txt").read_text().strip()
+    base, key = start_service(processes, tmp_path)
     names, X, X_test, y, _, labels = wine_split()
     with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {key}"}, timeout=30) as c:
         r = c.post(
@@ -82,44 +41,40 @@ def test_dashboard_follows_training_and_predicts(processes, tmp_path):
         )
         slow_id = r.json()["id"]
 
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(
-                executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-            )
-            try:
-                page = browser.new_page()
-                errors: list[str] = []
-                page.on("pageerror", lambda exc: errors.append(str(exc)))
-                page.goto(f"{base}/#/jobs/{slow_id}")
-                page.fill("#api-key", key)
-                page.click("#login-form button[type=submit]")
-                page.wait_for_selector(f"#jobs-table tr[data-job-id='{slow_id}']")
-                assert page.evaluate("sessionStorage.getItem('backprop.apiKey')") == key
+        with chromium() as browser:
+            page, errors = open_page(browser, base, key)
+            page.wait_for_selector(f"#jobs-table tr[data-job-id='{slow_id}']")
+            assert page.evaluate("sessionStorage.getItem('backprop.apiKey')") == key
+            page.click(f"#jobs-table tr[data-job-id='{slow_id}'] a")
 
-                page.wait_for_selector("#job-detail .badge[data-status='running']", timeout=60_000)
-                wait_until(lambda: points(page) >= 2, 60, "the first epochs on the curve")
-                first = points(page)
-                page.wait_for_selector("svg.loss-chart polyline.curve.train")
-                page.wait_for_selector("svg.loss-chart polyline.curve.val")
-                wait_until(lambda: points(page) > first, 60, "more epochs on the curve")
-                assert c.get(f"/v1/jobs/{slow_id}").json()["status"] == "running"
+            page.wait_for_selector("#job-detail .badge[data-status='running']", timeout=60_000)
+            wait_until(lambda: points(page) >= 2, 60, "the first epochs on the curve")
+            first = points(page)
+            page.wait_for_selector("svg.loss-chart polyline.curve.train")
+            page.wait_for_selector("svg.loss-chart polyline.curve.val")
+            wait_until(lambda: points(page) > first, 60, "more epochs on the curve")
+            # the x-axis runs to the last epoch shown, not to the 3000 planned
+            x_max = int(page.get_attribute("svg.loss-chart", "data-x-max") or 0)
+            assert 2 <= x_max < 3000
+            assert " of 3,000" in page.inner_text("#job-detail .progress")
+            assert "Latest epoch" in page.inner_text("#job-results")
+            assert c.get(f"/v1/jobs/{slow_id}").json()["status"] == "running"
+            shoot_sizes(page, tmp_path, "job-running")
 
-                page.click("#job-detail button:has-text('Cancel')")
-                page.wait_for_selector(
-                    "#job-detail .badge[data-status='cancelled']", timeout=60_000
-                )
-                row = page.locator(f"#jobs-table tr[data-job-id='{slow_id}'] .badge")
-                wait_until(lambda: row.inner_text() == "cancelled", 10, "the list to update")
+            page.click("#job-detail button:has-text('Cancel')")
+            page.wait_for_selector("#job-detail .badge[data-status='cancelled']", timeout=60_000)
+            page.click("nav a[data-nav='jobs']")
+            row = page.locator(f"#jobs-table tr[data-job-id='{slow_id}'] .badge")
+            wait_until(lambda: row.inner_text() == "cancelled", 10, "the list to update")
 
-                page.goto(f"{base}/#/models/{model_id}")
-                page.wait_for_selector("#layers-table tbody tr")
-                assert page.locator("#layers-table tbody tr").count() == len(WINE_NETWORK["layers"])
-                assert "accuracy" in page.inner_text("#model-metrics")
-                for i, value in enumerate(X_test[0]):
-                    page.fill(f"#predict-form input[name=f{i}]", repr(float(value)))
-                page.click("#predict-form button[type=submit]")
-                label = page.wait_for_selector("#prediction-result .prediction").inner_text()
-                assert label in labels
-                assert not errors, errors
-            finally:
-                browser.close()
+            page.goto(f"{base}/#/models/{model_id}")
+            page.wait_for_selector("#layers-table tbody tr")
+            assert page.locator("#layers-table tbody tr").count() == len(WINE_NETWORK["layers"])
+            metrics = page.inner_text("#model-metrics")
+            assert "validation accuracy" in metrics and "val_accuracy" not in metrics
+            for i, value in enumerate(X_test[0]):
+                page.fill(f"#predict-form input[name=f{i}]", repr(float(value)))
+            page.click("#predict-form button[type=submit]")
+            label = page.wait_for_selector("#prediction-result .prediction").inner_text()
+            assert label in labels
+            assert not errors, errors

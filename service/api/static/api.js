@@ -3,9 +3,10 @@
 const KEY = "backprop.apiKey";
 
 export class ApiError extends Error {
-  constructor(status, detail) {
+  constructor(status, detail, errors = []) {
     super(detail || `HTTP ${status}`);
     this.status = status;
+    this.errors = errors; // [{field, message}] of a 422, field as "training.epochs"
   }
 }
 
@@ -21,16 +22,19 @@ function headers(extra = {}) {
 
 async function failure(response) {
   let detail = `${response.status} ${response.statusText}`;
+  let errors = [];
   try {
     const body = await response.json();
     if (body && body.detail) detail = body.detail;
+    if (body && Array.isArray(body.errors)) errors = body.errors;
   } catch (_) { /* not JSON */ }
-  return new ApiError(response.status, detail);
+  return new ApiError(response.status, detail, errors);
 }
 
-export async function api(path, { method = "GET", body, signal } = {}) {
+export async function api(path, { method = "GET", body, form, signal } = {}) {
   const init = { method, signal, headers: headers() };
-  if (body !== undefined) {
+  if (form !== undefined) init.body = form; // FormData: the browser sets the multipart type
+  else if (body !== undefined) {
     init.body = JSON.stringify(body);
     init.headers = headers({ "Content-Type": "application/json" });
   }

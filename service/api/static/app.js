@@ -1,8 +1,22 @@
-// The dashboard's entry: ask for the API key, route #/, #/jobs/{id}, #/models, #/models/{id}.
+// The dashboard's entry: ask for the API key and route #/ (jobs), #/jobs/{id}, #/new[/{dataset}],
+// #/datasets[/{id}] and #/models[/{id}] to their views.
 
 import { api, key } from "./api.js";
+import { datasetView } from "./dataset.js";
+import { datasetsView } from "./datasets.js";
+import { jobView } from "./job.js";
 import { jobsView } from "./jobs.js";
 import { modelView, modelsView } from "./models.js";
+import { newJobView } from "./newjob.js";
+
+// First part of the hash -> [nav entry, view of the list, view of one item].
+const ROUTES = {
+  "": ["jobs", jobsView, jobView],
+  jobs: ["jobs", jobsView, jobView],
+  new: ["new", (root, onError) => newJobView(root, null, onError), newJobView],
+  datasets: ["datasets", datasetsView, datasetView],
+  models: ["models", modelsView, modelView],
+};
 
 const view = document.getElementById("view");
 const login = document.getElementById("login");
@@ -41,13 +55,11 @@ function route() {
   }
   login.hidden = true;
   forget.hidden = false;
-  const parts = location.hash.replace(/^#\/?/, "").split("/").filter(Boolean);
-  for (const a of document.querySelectorAll("[data-nav]")) {
-    a.classList.toggle("active", a.dataset.nav === (parts[0] === "models" ? "models" : "jobs"));
-  }
-  if (parts[0] === "models" && parts[1]) cleanup = modelView(view, parts[1], onError);
-  else if (parts[0] === "models") cleanup = modelsView(view, onError);
-  else cleanup = jobsView(view, parts[0] === "jobs" ? parts[1] : null, onError);
+  const [first = "", second] = location.hash.replace(/^#\/?/, "").split("/").filter(Boolean);
+  const [nav, list, one] = ROUTES[first] || ROUTES[""];
+  for (const a of document.querySelectorAll("[data-nav]")) a.classList.toggle("active", a.dataset.nav === nav);
+  window.scrollTo(0, 0);
+  cleanup = second ? one(view, decodeURIComponent(second), onError) : list(view, onError);
 }
 
 document.getElementById("login-form").addEventListener("submit", async (event) => {

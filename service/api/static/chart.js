@@ -1,7 +1,11 @@
-// Loss curves as inline SVG: train and validation loss per epoch, redrawn as epochs arrive.
+// Loss curves as inline SVG: training and validation loss per epoch, redrawn as epochs
+// arrive. The x-axis runs to the last epoch run; y ticks are round numbers; the epoch whose
+// weights were kept (early stopping's restored best) is marked.
+
+import { num } from "./format.js";
 
 const NS = "http://www.w3.org/2000/svg";
-const W = 640, H = 280, PAD = { left: 56, right: 16, top: 16, bottom: 36 };
+const W = 560, H = 270, PAD = { left: 56, right: 16, top: 28, bottom: 36 };
 
 function svg(tag, attrs = {}, text) {
   const el = document.createElementNS(NS, tag);
@@ -10,25 +14,26 @@ function svg(tag, attrs = {}, text) {
   return el;
 }
 
-function ticks(lo, hi, count) {
-  if (hi === lo) return [lo];
-  const step = (hi - lo) / (count - 1);
-  return Array.from({ length: count }, (_, i) => lo + i * step);
-}
-
-function label(value) {
-  const a = Math.abs(value);
-  if (a !== 0 && (a < 0.001 || a >= 10000)) return value.toExponential(1);
-  return Number(value.toPrecision(3)).toString();
+// Round tick values covering [lo, hi]: steps of 1, 2 or 5 times a power of ten.
+export function niceTicks(lo, hi, target = 5, integer = false) {
+  const raw = (hi - lo) / Math.max(1, target - 1) || Math.abs(hi) || 1;
+  const power = 10 ** Math.floor(Math.log10(raw));
+  const ratio = raw / power;
+  let step = (ratio < 1.5 ? 1 : ratio < 3 ? 2 : ratio < 7 ? 5 : 10) * power;
+  if (integer) step = Math.max(1, Math.round(step));
+  const first = Math.floor(lo / step + 1e-9) * step, last = Math.ceil(hi / step - 1e-9) * step;
+  const out = [];
+  for (let v = first; v <= last + step / 2; v += step) out.push(Number(v.toPrecision(12)));
+  return out.length > 1 ? out : [first, first + step];
 }
 
 export class LossChart {
-  constructor(totalEpochs) {
-    this.totalEpochs = totalEpochs || 1;
+  constructor() {
     this.points = [];
+    this.kept = null; // { epoch, label }
     this.el = svg("svg", {
       class: "loss-chart", viewBox: `0 0 ${W} ${H}`, role: "img",
-      "aria-label": "train and validation loss per epoch", "data-points": 0,
+      "aria-label": "training and validation loss per epoch", "data-points": 0,
     });
     this.draw();
   }
@@ -39,6 +44,12 @@ export class LossChart {
     this.draw();
   }
 
+  // Mark the epoch whose weights the model kept, e.g. mark(13, "best epoch 13, restored").
+  mark(epoch, label) {
+    this.kept = epoch ? { epoch, label } : null;
+    this.draw();
+  }
+
   draw() {
     const el = this.el;
     el.replaceChildren();
@@ -46,34 +57,43 @@ export class LossChart {
     const values = this.points.flatMap((p) => [p.loss, p.val_loss])
       .filter((v) => typeof v === "number" && Number.isFinite(v));
     const lastEpoch = this.points.length ? this.points[this.points.length - 1].epoch : 1;
-    const xMax = Math.max(this.totalEpochs, lastEpoch, 2);
-    let lo = values.length ? Math.min(...values) : 0, hi = values.length ? Math.max(...values) : 1;
-    if (hi - lo < 1e-12) { hi += 0.5; lo = Math.max(0, lo - 0.5); }
-    const pad = (hi - lo) * 0.05;
-    lo = Math.max(0, lo - pad); hi += pad;
-    const x = (epoch) => PAD.left + ((epoch - 1) / (xMax - 1)) * (W - PAD.left - PAD.right);
+    const xTicks = niceTicks(1, Math.max(lastEpoch, 2), 8, true).filter((e) => e >= 1);
+    const xLo = 1, xHi = Math.max(lastEpoch, 2);
+    el.setAttribute("data-x-max", xHi);
+    const yTicks = values.length ? niceTicks(Math.min(...values), Math.max(...values)) : [0, 1];
+    const lo = yTicks[0], hi = yTicks[yTicks.length - 1];
+    const x = (e) => PAD.left + ((e - xLo) / (xHi - xLo)) * (W - PAD.left - PAD.right);
     const y = (v) => PAD.top + (1 - (v - lo) / (hi - lo)) * (H - PAD.top - PAD.bottom);
 
-    for (const v of ticks(lo, hi, 5)) {
+    for (const v of yTicks) {
       el.append(svg("line", { class: "grid", x1: PAD.left, x2: W - PAD.right, y1: y(v), y2: y(v) }));
-      el.append(svg("text", { class: "tick", x: PAD.left - 6, y: y(v) + 4, "text-anchor": "end" }, label(v)));
+      el.append(svg("text", { class: "tick y", x: PAD.left - 6, y: y(v) + 4, "text-anchor": "end" }, num(v)));
     }
-    for (const e of ticks(1, xMax, Math.min(6, xMax))) {
-      const epoch = Math.round(e);
-      el.append(svg("text", { class: "tick", x: x(epoch), y: H - PAD.bottom + 16, "text-anchor": "middle" }, epoch));
+    for (const e of xTicks.filter((t) => t <= xHi)) {
+      el.append(svg("text", { class: "tick x", x: x(e), y: H - PAD.bottom + 16, "text-anchor": "middle" }, num(e)));
     }
     el.append(svg("text", { class: "axis", x: (W + PAD.left) / 2, y: H - 4, "text-anchor": "middle" }, "epoch"));
+    el.append(svg("text", { class: "axis", x: PAD.left - 6, y: PAD.top - 12, "text-anchor": "end" }, "loss"));
     el.append(svg("line", { class: "axisline", x1: PAD.left, x2: PAD.left, y1: PAD.top, y2: H - PAD.bottom }));
     el.append(svg("line", { class: "axisline", x1: PAD.left, x2: W - PAD.right, y1: H - PAD.bottom, y2: H - PAD.bottom }));
 
+    if (this.kept && this.kept.epoch <= xHi) this.marker(x(this.kept.epoch));
     this.series(x, y, "loss", "train");
     this.series(x, y, "val_loss", "val");
     const legend = svg("g", { class: "legend" });
-    legend.append(svg("rect", { class: "swatch train", x: W - 190, y: 8, width: 14, height: 4 }));
-    legend.append(svg("text", { x: W - 170, y: 14 }, "train loss"));
-    legend.append(svg("rect", { class: "swatch val", x: W - 100, y: 8, width: 14, height: 4 }));
-    legend.append(svg("text", { x: W - 80, y: 14 }, "val loss"));
+    legend.append(svg("rect", { class: "swatch train", x: W - 250, y: 8, width: 14, height: 4 }));
+    legend.append(svg("text", { x: W - 230, y: 14 }, "training loss"));
+    legend.append(svg("rect", { class: "swatch val", x: W - 135, y: 8, width: 14, height: 4 }));
+    legend.append(svg("text", { x: W - 115, y: 14 }, "validation loss"));
     el.append(legend);
+  }
+
+  marker(at) {
+    const g = svg("g", { class: "kept", "data-epoch": this.kept.epoch });
+    g.append(svg("line", { x1: at, x2: at, y1: PAD.top, y2: H - PAD.bottom }));
+    const right = at > W - 170;
+    g.append(svg("text", { x: right ? at - 5 : at + 5, y: PAD.top + 12, "text-anchor": right ? "end" : "start" }, this.kept.label));
+    this.el.append(g);
   }
 
   series(x, y, field, cls) {

@@ -1,4 +1,6 @@
-// Tiny DOM helpers: build elements without innerHTML, format numbers and times.
+// Tiny DOM helpers: build elements without innerHTML; badges, progress bars, confirm buttons.
+
+import { num } from "./format.js";
 
 export function h(tag, attrs = {}, ...children) {
   const el = document.createElement(tag);
@@ -25,45 +27,44 @@ export function replace(el, ...children) {
   return el;
 }
 
-export function num(value, digits = 4) {
-  if (value === null || value === undefined || Number.isNaN(value)) return "–";
-  if (typeof value !== "number") return String(value);
-  if (Number.isInteger(value)) return String(value);
-  return Math.abs(value) >= 1000 ? value.toFixed(0) : value.toPrecision(digits);
-}
-
-export function seconds(value) {
-  if (value === null || value === undefined) return "–";
-  if (value < 60) return `${value.toFixed(1)} s`;
-  const m = Math.floor(value / 60);
-  return m < 60 ? `${m} min ${Math.round(value % 60)} s` : `${Math.floor(m / 60)} h ${m % 60} min`;
-}
-
-export function when(iso) {
-  return iso ? new Date(iso).toLocaleString() : "–";
-}
-
-export function shortWhen(iso) {
-  if (!iso) return "–";
-  const d = new Date(iso);
-  const today = d.toDateString() === new Date().toDateString();
-  return today ? d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })
-    : d.toLocaleDateString([], { month: "short", day: "numeric" });
-}
-
-export function shortId(id) {
-  return id ? id.slice(0, 8) : "–";
-}
-
 export function statusBadge(status) {
   return h("span", { class: `badge ${status}`, "data-status": status }, status);
+}
+
+// What the bar says: "12 of 60", "queued", or "stopped early at 18 of 60" for a job that
+// succeeded before its last epoch (its bar is full: the job is done).
+export function progressText(progress, status) {
+  if (!progress) return status === "queued" ? "queued" : "";
+  const epoch = num(progress.epoch), epochs = num(progress.epochs);
+  if (status === "succeeded" && progress.epoch < progress.epochs) return `stopped early at ${epoch} of ${epochs}`;
+  return `${epoch} of ${epochs}`;
 }
 
 export function progressBar(progress, status) {
   const fraction = status === "succeeded" ? 1 : progress ? progress.fraction : 0;
   const fill = h("span", { class: "fill" });
   fill.style.width = `${Math.round(fraction * 100)}%`;
-  const label = progress ? `${progress.epoch}/${progress.epochs}` : status === "queued" ? "queued" : "";
-  return h("span", { class: "progress", title: `${Math.round(fraction * 100)}%` }, fill,
-    h("span", { class: "label" }, label));
+  return h("span", { class: `progress ${status}`, title: `${Math.round(fraction * 100)}% done` },
+    fill, h("span", { class: "label" }, progressText(progress, status)));
+}
+
+// A button that asks "Delete …? Yes / No" in place before calling act(); extra is shown
+// with the question (e.g. a checkbox).
+export function confirmButton(label, question, act, extra = null) {
+  const box = h("span", { class: "confirm" });
+  function ask() {
+    replace(box, h("span", { class: "question" }, question), extra,
+      h("button", { type: "button", class: "danger", "data-confirm": "yes", onclick: act }, "Yes, delete"),
+      h("button", { type: "button", class: "quiet", onclick: idle }, "Keep"));
+  }
+  function idle() {
+    replace(box, h("button", { type: "button", class: "quiet danger-text", onclick: ask }, label));
+  }
+  idle();
+  return box;
+}
+
+// A definition list of [term, value] pairs (values may be nodes).
+export function facts(pairs, attrs = {}) {
+  return h("dl", { class: "facts", ...attrs }, pairs.flatMap(([k, v]) => [h("dt", {}, k), h("dd", {}, v)]));
 }

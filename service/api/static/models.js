@@ -1,16 +1,19 @@
-// Models: the list, and one model's layers, metrics and a form to try predictions.
+// Models: the list, and one model's layers, figures, a form to try predictions, delete.
 
 import { api } from "./api.js";
-import { h, num, replace, shortId, when } from "./dom.js";
+import { h, replace } from "./dom.js";
+import { exactly, metricName, num, shortId, when } from "./format.js";
+import { layerSettings } from "./jobspec.js";
+import { predictForm } from "./predict.js";
+import { results } from "./results.js";
+import { deleteButton, detailView } from "./views.js";
 
-const MAX_FIELDS = 64;
 // The list's score, best first: validation figures when the job held out data, else training.
-const SCORES = [["val_accuracy", "val accuracy"], ["accuracy", "train accuracy"],
-  ["val_loss", "val loss"], ["loss", "train loss"]];
+const SCORES = ["val_accuracy", "accuracy", "val_r2", "r2", "val_loss", "loss"];
 
 export function score(metrics) {
-  const found = SCORES.find(([key]) => (metrics || {})[key] != null);
-  return found ? [num(metrics[found[0]]), " ", h("span", { class: "muted" }, found[1])] : "–";
+  const found = SCORES.find((key) => (metrics || {})[key] != null);
+  return found ? [num(metrics[found]), " ", h("span", { class: "muted" }, metricName(found))] : "–";
 }
 
 export function modelsView(root, onError) {
@@ -18,93 +21,43 @@ export function modelsView(root, onError) {
   replace(root, box);
   api("/v1/models?limit=100").then((page) => {
     const rows = page.items.map((m) => h("tr", { "data-model-id": m.id },
-      h("td", {}, h("a", { href: `#/models/${m.id}` }, shortId(m.id))),
+      h("td", {}, h("a", { href: `#/models/${m.id}` }, h("code", {}, shortId(m.id)))),
       h("td", {}, m.task),
-      h("td", { class: "num" }, m.num_params),
+      h("td", { class: "num" }, num(m.num_params)),
       h("td", { class: "num" }, score(m.metrics)),
-      h("td", {}, h("a", { href: `#/jobs/${m.job_id}` }, shortId(m.job_id))),
-      h("td", {}, when(m.created_at))));
+      h("td", {}, h("a", { href: `#/jobs/${m.job_id}` }, h("code", {}, shortId(m.job_id)))),
+      h("td", { class: "time", title: exactly(m.created_at) }, when(m.created_at))));
     replace(box, h("h2", {}, "Models"), h("table", { class: "table", id: "models-table" },
-      h("thead", {}, h("tr", {}, ["model", "task", "parameters", "accuracy / loss", "job", "created"].map((t) => h("th", {}, t)))),
+      h("thead", {}, h("tr", {}, ["model", "task", "parameters", "score", "trained by job", "created"]
+        .map((t, i) => h("th", { class: i === 2 || i === 3 ? "num" : "" }, t)))),
       h("tbody", {}, rows.length ? rows : h("tr", {}, h("td", { colspan: 6, class: "muted" }, "no models yet: a job that succeeds makes one")))));
   }).catch(onError);
   return () => {};
 }
 
 export function modelView(root, id, onError) {
-  const box = h("section", { class: "card" }, h("p", {}, "loading…"));
-  replace(root, box);
-  api(`/v1/models/${id}`).then((model) => render(box, model, onError)).catch(onError);
-  return () => {};
+  return detailView(root, { id, boxId: "model-detail", list: ["#/models", "Models"],
+    path: `/v1/models/${id}`, render: (box, model) => render(box, model, onError), onError });
 }
 
 function render(box, model, onError) {
   const layers = h("table", { class: "table", id: "layers-table" },
-    h("thead", {}, h("tr", {}, ["#", "type", "details", "output shape", "parameters"].map((t) => h("th", {}, t)))),
+    h("thead", {}, h("tr", {}, ["#", "type", "settings", "output shape", "parameters"].map((t, i) => h("th", { class: i === 0 ? "num index" : i === 4 ? "num" : "" }, t)))),
     h("tbody", {}, model.layers.map((layer) => {
       const spec = (model.network.layers || [])[layer.index] || {};
-      const details = Object.entries(spec).filter(([k, v]) => k !== "type" && v !== null && v !== undefined).map(([k, v]) => `${k}=${v}`).join(", ");
-      return h("tr", {}, h("td", {}, layer.index), h("td", {}, layer.type), h("td", { class: "muted" }, details),
-        h("td", {}, `(${layer.output_shape.join(", ")})`), h("td", { class: "num" }, layer.params));
+      const details = layerSettings(spec);
+      return h("tr", {}, h("td", { class: "num" }, layer.index), h("td", {}, layer.type.replace(/_/g, " ")), h("td", { class: "muted" }, details),
+        h("td", {}, layer.output_shape.join(" × ")), h("td", { class: "num" }, num(layer.params)));
     })));
-  const metrics = h("dl", { class: "facts", id: "model-metrics" },
-    ...Object.entries(model.metrics).flatMap(([k, v]) => [h("dt", {}, k), h("dd", {}, num(v))]));
+  const remove = deleteButton({ label: "Delete model", question: "Delete this model? Its job stays.",
+    path: () => `/v1/models/${model.id}`, back: "#/models", onError });
   replace(box,
-    h("h2", {}, "Model ", h("code", {}, shortId(model.id))),
-    h("p", { class: "muted" }, `${model.task} · ${model.num_params} parameters · trained by job `,
-      h("a", { href: `#/jobs/${model.job_id}` }, shortId(model.job_id)), ` · ${when(model.created_at)}`),
+    h("div", { class: "row spread" }, h("h2", {}, "Model ", h("code", {}, shortId(model.id))), h("div", { class: "row actions" }, remove)),
+    h("p", { class: "muted" }, `${model.task} · ${num(model.num_params)} parameters · trained by job `,
+      h("a", { href: `#/jobs/${model.job_id}` }, h("code", {}, shortId(model.job_id))), " · ",
+      h("span", { title: exactly(model.created_at) }, when(model.created_at))),
     model.classes ? h("p", {}, "classes: ", model.classes.map((c) => h("code", { class: "tag" }, String(c)))) : null,
     h("h3", {}, "Layers"), layers,
-    h("h3", {}, "Metrics"), metrics,
+    results(model.metrics, true, { id: "model-metrics" }),
     h("h3", {}, "Try a prediction"), predictForm(model, onError));
-}
-
-function predictForm(model, onError) {
-  const schema = model.input_schema || {};
-  const names = schema.feature_names || [];
-  const flat = (schema.input_shape || []).length <= 1 && names.length && names.length <= MAX_FIELDS;
-  const result = h("div", { id: "prediction-result", class: "result", "aria-live": "polite" });
-  const error = h("p", { class: "error", role: "alert" });
-  const fields = flat
-    ? h("div", { class: "fields" }, names.map((name, i) => h("label", {}, h("span", {}, name),
-      h("input", { type: "number", step: "any", name: `f${i}`, "data-feature": name, required: true }))))
-    : h("label", {}, h("span", {}, `rows as JSON, each with ${schema.features} numbers`),
-      h("textarea", { name: "instances", rows: 5, required: true, placeholder: "[[0.1, 0.2, ...]]" }));
-
-  async function submit(event) {
-    event.preventDefault();
-    replace(error);
-    let instances;
-    try {
-      instances = flat
-        ? [names.map((_, i) => Number(form.elements[`f${i}`].value))]
-        : JSON.parse(form.elements.instances.value);
-    } catch (err) {
-      replace(error, `not valid JSON: ${err.message}`);
-      return;
-    }
-    try {
-      const out = await api(`/v1/models/${model.id}/predict`, { method: "POST", body: { instances } });
-      showResult(result, model, out);
-    } catch (err) {
-      if (err.status === 401) onError(err);
-      else replace(error, err.message);
-    }
-  }
-
-  const form = h("form", { id: "predict-form", onsubmit: submit }, fields,
-    h("div", { class: "row" }, h("button", { type: "submit" }, "Predict")), error);
-  return h("div", {}, form, result);
-}
-
-function showResult(box, model, out) {
-  const rows = out.predictions.map((pred, i) => {
-    const probs = out.probabilities ? out.probabilities[i] : null;
-    const detail = probs && model.classes
-      ? model.classes.map((c, j) => `${c}: ${(probs[j] * 100).toFixed(1)}%`).join(" · ")
-      : "";
-    return h("li", {}, h("strong", { class: "prediction" }, Array.isArray(pred) ? pred.map((v) => num(v)).join(", ") : num(pred)),
-      detail ? h("span", { class: "muted" }, `  ${detail}`) : null);
-  });
-  replace(box, h("h4", {}, "Prediction"), h("ol", {}, rows));
 }
