@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from service.config import Settings
 from service.db import jobs_repo
 from service.db.retry import run_in_session
+from service.jobs.context import JobContext
 
 SHUTDOWN = threading.Event()
 """Set when the process is asked to stop (SIGTERM): running jobs checkpoint and requeue."""
@@ -24,28 +25,21 @@ class JobMonitor:
     def __init__(
         self,
         settings: Settings,
-        job_id: str,
+        ctx: JobContext,
         owner: str,
-        *,
-        runtime_before: float,
-        max_runtime: float | None,
         shutdown: threading.Event = SHUTDOWN,
     ) -> None:
-        self.shutdown = shutdown
-        self.settings = settings
-        self.job_id = job_id
-        self.owner = owner
-        self.runtime_before = runtime_before
-        self.max_runtime = max_runtime
-        self.started = time.monotonic()
+        self.settings, self.ctx, self.owner, self.shutdown = settings, ctx, owner, shutdown
+        self.job_id = ctx.job_id
+        self.max_runtime = ctx.max_runtime
+        self.started = self._last_beat = time.monotonic()
         self.reason: str | None = None
         self._last_poll = 0.0
-        self._last_beat = time.monotonic()
 
     @property
     def runtime(self) -> float:
         """Seconds of training across attempts (earlier ones from the checkpoint)."""
-        return self.runtime_before + (time.monotonic() - self.started)
+        return self.ctx.runtime_before + (time.monotonic() - self.started)
 
     def should_stop(self) -> bool:
         if self.reason:

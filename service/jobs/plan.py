@@ -23,7 +23,6 @@ from service.data.columns import (
 )
 from service.engine import (
     FitOptions,
-    LayerPlan,
     Network,
     NetworkPlan,
     SpecError,
@@ -116,20 +115,8 @@ class JobPlan:
         return self.dataset.task
 
     @property
-    def layers(self) -> tuple[LayerPlan, ...]:
-        return self.network_plan.layers
-
-    @property
-    def num_params(self) -> int:
-        return self.network_plan.n_params
-
-    @property
     def epochs(self) -> int:
         return self.fit_options.epochs
-
-    @property
-    def output_shape(self) -> tuple[int, ...]:
-        return self.network_plan.output_shape
 
     def training_spec(self) -> dict[str, Any]:
         """The stored training spec with the loss that was used filled in."""

@@ -171,14 +171,7 @@ def _train(
         lambda s: runs_repo.start_run(s, ctx.job_id, ctx.attempt, owner, first_epoch),
         what="start run",
     )
-    monitor = JobMonitor(
-        settings,
-        ctx.job_id,
-        owner,
-        runtime_before=ctx.runtime_before,
-        max_runtime=ctx.max_runtime,
-        shutdown=shutdown,
-    )
+    monitor = JobMonitor(settings, ctx, owner, shutdown)
     recorder = EpochRecorder(settings, ctx, owner, monitor, first_epoch)
     with blas_threads(settings.blas_threads):
         result = fit(

@@ -42,11 +42,7 @@ class RMSprop(Optimizer):
         buf = np.square(grad)
         buf *= 1.0 - self.rho
         v += buf
-        np.sqrt(v, out=buf)
-        buf += self.epsilon
-        np.divide(grad, buf, out=buf)
-        buf *= self.learning_rate
-        param -= buf
+        _scaled_step(param, grad, v, buf, self.epsilon, self.learning_rate)
 
 
 class Adagrad(Optimizer):
@@ -76,11 +72,7 @@ class Adagrad(Optimizer):
         s = state["sum"]
         buf = np.square(grad)
         s += buf
-        np.sqrt(s, out=buf)
-        buf += self.epsilon
-        np.divide(grad, buf, out=buf)
-        buf *= self.learning_rate
-        param -= buf
+        _scaled_step(param, grad, s, buf, self.epsilon, self.learning_rate)
 
 
 class AdamW(Adam):
@@ -116,3 +108,14 @@ class AdamW(Adam):
         if self.weight_decay:
             self.decayed(name, param)[...] *= 1.0 - self.learning_rate * self.weight_decay
         super()._update(name, param, grad, state)
+
+
+def _scaled_step(
+    param: np.ndarray, grad: np.ndarray, acc: np.ndarray, buf: np.ndarray, eps: float, lr: float
+) -> None:
+    """param -= lr * grad / (sqrt(acc) + eps), in place through the work array `buf`."""
+    np.sqrt(acc, out=buf)
+    buf += eps
+    np.divide(grad, buf, out=buf)
+    buf *= lr
+    param -= buf
