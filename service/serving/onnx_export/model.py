@@ -1,7 +1,8 @@
 """The whole ONNX model: input scaling, the layers, and predict's outputs.
 
 Input ``input``: float32 (batch, *input_shape), or int64 token ids when the first layer is
-an embedding. Outputs as POST /v1/models/{id}/predict answers: ``predictions`` (batch,)
+an embedding; a model trained on a table takes one input per column instead (see
+table_inputs.py). Outputs as POST /v1/models/{id}/predict answers: ``predictions`` (batch,)
 class labels (strings, int64 or float64, as the dataset's labels) or regression values in
 the target's units (float32), and for classifiers ``probabilities`` (batch, classes)."""
 
@@ -16,12 +17,14 @@ from onnx import TensorProto, helper
 
 from service import __version__
 from service.data import Standardizer, TargetScaler
+from service.data.encoding import TableEncoding
 from service.engine import Network, build_network
 
 from .graph import GraphBuilder
 from .layers import activation_layer, batchnorm, conv2d, dense, embedding, flatten, identity, pool2d
 from .recurrent import gru, lstm, simple_rnn
 from .source import ExportSource
+from .table_inputs import ML_DOMAIN, ML_OPSET, fill_gaps, has_categories, table_input
 
 OPSET = 17
 IR_VERSION = 8
@@ -57,22 +60,35 @@ def build_model(src: ExportSource) -> onnx.ModelProto:
     net = build_network(src.layers, src.input_shape, seed=0)
     net.set_weights(src.weights)
     g = GraphBuilder()
-    g.reserve("input", "probabilities", "predictions")
+    g.reserve("probabilities", "predictions")
     ids = net.layers[0].type_name == "embedding"
-    x = _scaled_input(g, Standardizer.from_dict(src.preprocessing["standardizer"]), ids)
+    scaler = Standardizer.from_dict(src.preprocessing["standardizer"])
+    encoding = src.preprocessing.get("encoding")
+    encoding = TableEncoding.from_dict(encoding) if encoding else None
+    if encoding is not None and has_categories(encoding):  # one input per column
+        x, inputs = table_input(g, encoding, {"probabilities", "predictions"})
+        x = _scaled(g, scaler, x)
+    else:
+        g.reserve("input")
+        inputs = [_value("input", TensorProto.INT64 if ids else TensorProto.FLOAT, src.input_shape)]
+        x = "input" if encoding is None else fill_gaps(g, encoding, "input")
+        x = x if ids else _scaled(g, scaler, x)
     for i, layer in enumerate(net.layers):
         x = CONVERTERS[layer.type_name](g, layer, x, f"layers.{i}/{layer.type_name}")
     outputs = _outputs(g, net, x, src)
     graph = helper.make_graph(
         g.nodes,
         "backprop_model",
-        [_value("input", TensorProto.INT64 if ids else TensorProto.FLOAT, src.input_shape)],
+        inputs,
         outputs,
         initializer=g.initializers,
     )
     model = helper.make_model(
         graph,
-        opset_imports=[helper.make_opsetid("", OPSET)],
+        opset_imports=[
+            helper.make_opsetid("", OPSET),
+            helper.make_opsetid(ML_DOMAIN, ML_OPSET),
+        ],
         ir_version=IR_VERSION,
         producer_name="backprop-service",
         producer_version=__version__,
@@ -102,13 +118,13 @@ def _value(name: str, elem_type: int, shape: tuple[int, ...] | list[Any]) -> Any
     return helper.make_tensor_value_info(name, elem_type, [BATCH, *shape])
 
 
-def _scaled_input(g: GraphBuilder, scaler: Standardizer, ids: bool) -> str:
-    """``(input - mean) / std`` over the last axis, skipped for an identity scaler. Token
-    ids pass unchanged: the job plan never standardises the input of an embedding."""
+def _scaled(g: GraphBuilder, scaler: Standardizer, x: str) -> str:
+    """``(x - mean) / std`` over the last axis, skipped for an identity scaler (token ids
+    are never scaled: the job plan never standardises the input of an embedding)."""
     assert scaler.mean is not None and scaler.std is not None
-    if ids or not (np.any(scaler.mean != 0) or np.any(scaler.std != 1)):
-        return "input"
-    x = g.op("Sub", ["input", g.const("input_scaling/mean", scaler.mean)], "input_scaling")
+    if not (np.any(scaler.mean != 0) or np.any(scaler.std != 1)):
+        return x
+    x = g.op("Sub", [x, g.const("input_scaling/mean", scaler.mean)], "input_scaling")
     return g.op("Div", [x, g.const("input_scaling/std", scaler.std)], "input_scaling")
 
 
