@@ -29,6 +29,8 @@ COVERED = {  # (heading, language, how many blocks) -> how each is run or why it
     (TABLES, "bash", 1): "tests/e2e/test_readme_walkthrough.py, after the walkthrough",
     (CLI, "bash", 1): "tests/cli/test_cli_readme.py",
     (CLI, "python", 1): "test_readme_python_runs_as_saved below",
+    ("Exporting to ONNX", "bash", 1): "tests/e2e/test_readme_walkthrough.py",
+    ("Exporting to ONNX", "python", 1): "tests/e2e/test_readme_walkthrough.py",
     ("Dashboard", "bash", 1): "tests/e2e/test_readme_walkthrough.py, after the walkthrough",
     (POSTGRES, "bash", 2): "checked only: Docker, and servers on other hosts",
     (RELIABILITY, "bash", 1): "checked only: a soak run of minutes",

@@ -1,9 +1,11 @@
-"""The README's curl walkthrough, then in the same shell its tables walkthrough and its
-event-stream example, run as written against `backprop up`."""
+"""The README's curl walkthrough, then in the same shell, in the README's order, its tables
+walkthrough, the ONNX export and the event-stream example; and the ONNX Python snippet. All
+run as written against `backprop up`."""
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -23,20 +25,26 @@ def test_readme_walkthrough(processes, tmp_path: Path):
             block("Walkthrough with curl"),
             "echo '--- tables ---'",
             block(TABLES),  # "after the walkthrough above, in the same shell"
+            "echo '--- onnx ---'",
+            block("Exporting to ONNX"),  # "in the terminal of the curl walkthrough"
             "echo '--- events ---'",
-            block("Dashboard"),  # "in the terminal of the curl walkthrough"
+            block("Dashboard"),  # the same
         ]
     )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BACKPROP_")}
+    env["BACKPROP_URL"] = f"http://127.0.0.1:{port}"  # for the CLI line
     done = subprocess.run(
         ["bash", "-euo", "pipefail", "-c", script.replace(":8000", f":{port}")],
         cwd=root,
+        env=env,
         capture_output=True,
         text=True,
         timeout=240,
     )
     assert done.returncode == 0, done.stdout + done.stderr
     predicted, rest = done.stdout.split("--- tables ---\n")
-    tables, stream = rest.split("--- events ---\n")
+    tables, rest = rest.split("--- onnx ---\n")
+    _, stream = rest.split("--- events ---\n")
     prediction = json.loads(predicted.strip().splitlines()[-1])
     assert prediction["predictions"] == ["barolo"]
     assert len(prediction["probabilities"][0]) == 3
@@ -44,3 +52,15 @@ def test_readme_walkthrough(processes, tmp_path: Path):
     events = [ln.split(": ", 1)[1] for ln in stream.splitlines() if ln.startswith("event: ")]
     assert "status" in events and "epoch" in events and events[-1] == "end", stream
     assert "id: 1\n" in stream, stream  # epoch events carry their epoch as the event id
+
+    (root / "onnx_predict.py").write_text(block("Exporting to ONNX", "python"))
+    done = subprocess.run(
+        [".venv/bin/python", "onnx_predict.py"],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "['barolo']" in done.stdout.splitlines()[-1], done.stdout
