@@ -7,9 +7,19 @@ from datetime import timedelta
 from sqlalchemy import func, select, update
 
 from service.db import job_cleanup, jobs_repo, runs_repo
-from service.db.models import EpochRow, Job, JobCheckpoint, JobRun, TrainedModel, utcnow
+from service.db.models import (
+    EpochRow,
+    Job,
+    JobCheckpoint,
+    JobRun,
+    TrainedModel,
+    new_id,
+    utcnow,
+)
 
 SPEC = {"network": {"layers": []}, "training": {}}
+MODEL = dict(dataset_id="ds", task="c", network={}, training={}, layers=[], num_params=0,
+             metrics={}, input_schema={}, preprocessing={}, weights=b"w")  # fmt: skip
 RECORD = {"epoch": 1, "loss": 0.5, "val_loss": 0.6, "metrics": {}, "seconds": 0.1}
 
 
@@ -33,15 +43,10 @@ def trained_job(sessions, tenant_id: str, *, finish: str | None = "succeeded") -
         )
         if finish is None:
             return job_id
-        model_id = None
+        model = None
         if finish == "succeeded":
-            model = TrainedModel(tenant_id=tenant_id, job_id=job_id, dataset_id="ds", task="c",
-                                 network={}, training={}, layers=[], num_params=0, metrics={},
-                                 input_schema={}, preprocessing={}, weights=b"w")  # fmt: skip
-            s.add(model)
-            s.commit()
-            model_id = model.id
-        assert jobs_repo.finish(s, job_id, "w1", finish, model_id=model_id)
+            model = TrainedModel(id=new_id(), tenant_id=tenant_id, job_id=job_id, **MODEL)
+        assert jobs_repo.finish(s, job_id, "w1", finish, model=model)
     return job_id
 
 
