@@ -3,7 +3,9 @@ the Quick start, so that tests can run the blocks exactly as a newcomer pastes t
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -65,3 +67,16 @@ def up_in_repository_root(processes: ProcessGroup, directory: Path) -> tuple[Pat
     up = processes.start("up", "up", "--port", str(port))
     wait_healthy(f"http://127.0.0.1:{port}", up)
     return root, port
+
+
+def run_saved(root: Path, name: str, code: str) -> subprocess.CompletedProcess[str]:
+    """`code` saved as `name` in `root` and run there with .venv/bin/python, as the README
+    says; no BACKPROP_* variables (the client finds the key file of `up`)."""
+    (root / name).write_text(code)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BACKPROP_")}
+    done = subprocess.run(
+        [".venv/bin/python", name], cwd=root, env=env, capture_output=True, text=True,
+        timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done

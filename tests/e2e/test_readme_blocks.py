@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import ast
 import json
-import os
 import re
 import subprocess
 import sys
@@ -15,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from processes import ROOT
-from readme_blocks import block, readme_blocks, up_in_repository_root
+from readme_blocks import block, readme_blocks, run_saved, up_in_repository_root
 
 pytestmark = pytest.mark.e2e
 
@@ -79,18 +78,7 @@ def test_python_blocks_parse():
 def test_readme_python_runs_as_saved(processes, tmp_path: Path):
     """Saved as walkthrough.py and run with .venv/bin/python, as the README says."""
     root, port = up_in_repository_root(processes, tmp_path)
-    script = root / "walkthrough.py"
-    script.write_text(block(CLI, "python").replace(":8000", f":{port}"))
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BACKPROP_")}
-    done = subprocess.run(
-        [".venv/bin/python", "walkthrough.py"],
-        cwd=root,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
+    done = run_saved(root, "walkthrough.py", block(CLI, "python").replace(":8000", f":{port}"))
     lines = done.stdout.strip().splitlines()
     assert lines[0].startswith("status ") and any(ln.startswith("epoch ") for ln in lines)
     assert lines[-2].startswith("end "), lines[-3:]

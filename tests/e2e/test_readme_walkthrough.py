@@ -11,7 +11,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from readme_blocks import block, up_in_repository_root
+from readme_blocks import block, run_saved, up_in_repository_root
 
 pytestmark = pytest.mark.e2e
 TABLES = "Tables as they come: text columns, gaps and id columns"
@@ -53,14 +53,5 @@ def test_readme_walkthrough(processes, tmp_path: Path):
     assert "status" in events and "epoch" in events and events[-1] == "end", stream
     assert "id: 1\n" in stream, stream  # epoch events carry their epoch as the event id
 
-    (root / "onnx_predict.py").write_text(block("Exporting to ONNX", "python"))
-    done = subprocess.run(
-        [".venv/bin/python", "onnx_predict.py"],
-        cwd=root,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
+    done = run_saved(root, "onnx_predict.py", block("Exporting to ONNX", "python"))
     assert "['barolo']" in done.stdout.splitlines()[-1], done.stdout
