@@ -1,7 +1,7 @@
 """Every README block runs as written from the repository root after the Quick start: each is
 either run against a live service (here or in the test named below) or, when it needs
 Docker, other hosts, minutes or the whole suite, checked for commands and files that exist.
-The README and BENCHMARKS.md point nowhere outside the repository."""
+No Markdown file of the repository points outside it."""
 
 from __future__ import annotations
 
@@ -96,9 +96,17 @@ def slug(heading: str) -> str:
     return re.sub(r"[^\w\- ]", "", heading.lower()).replace(" ", "-")
 
 
-@pytest.mark.parametrize("name", ["README.md", "BENCHMARKS.md"])
+DOCS = sorted(  # the repository's Markdown files (not those in .venv, caches and such)
+    p.relative_to(ROOT).as_posix()
+    for p in ROOT.glob("**/*.md")
+    if not any(part.startswith(".") for part in p.relative_to(ROOT).parts)
+)
+
+
+@pytest.mark.parametrize("name", DOCS)
 def test_docs_point_nowhere_outside_the_repository(name):
     text = (ROOT / name).read_text()
+    here = (ROOT / name).parent
     anchors = {slug(h) for h in re.findall(r"^#+ (.+)$", text, re.M)}
     assert "../" not in text, f"{name} points outside the repository"
     for target in MARKDOWN_LINK.findall(text):
@@ -106,7 +114,7 @@ def test_docs_point_nowhere_outside_the_repository(name):
             assert target[1:] in anchors, f"{name}: no heading for {target}"
             continue
         assert "://" not in target, f"{name} links {target}"
-        path = (ROOT / target.split("#")[0]).resolve()
+        path = (here / target.split("#")[0]).resolve()
         assert path.is_relative_to(ROOT) and path.exists(), f"{name}: {target} is not a file"
     for url in URL.findall(text):
         host = url.split("://", 1)[1].split("/")[0].split(":")[0]
