@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     republish_after_seconds: float = 60.0
     """A queued job published longer ago than this and still not claimed is published again."""
     max_attempts: int = 3
+    job_retention_days: float = 0.0
+    """Finished jobs (with their history, runs and checkpoints, not their models) are
+    deleted this many days after they ended, by the reconciler (0: kept until deleted)."""
     max_runtime_seconds: float = 24 * 3600.0
     """Default limit of a job's training time (a job may ask for less)."""
 

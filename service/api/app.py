@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 
 from service import __version__
 from service.api import errors
@@ -54,7 +55,9 @@ def create_app(settings: Settings | None = None, *, embedded_worker: bool | None
             if shutdown:
                 shutdown()
 
-    app = FastAPI(
+    # /docs and /redoc with Swagger UI and ReDoc served from this process (fastapi-offline
+    # ships the assets), so both work without internet access.
+    app = FastAPIOffline(
         title="Backprop Service",
         version=__version__,
         description="Upload datasets and network specs, train them with a NumPy "

@@ -1,4 +1,4 @@
-"""`backprop jobs submit|list|show|cancel|history|follow`."""
+"""`backprop jobs submit|list|show|cancel|delete|history|follow`."""
 
 from __future__ import annotations
 
@@ -256,6 +256,22 @@ def cancel(
     if job is not None:
         stopping = " (stopping)" if job["status"] == "running" else ""
         console.print(f"job {job_id}: {job['status']}{stopping}", markup=False)
+
+
+@app.command("delete")
+def delete(
+    job_id: Annotated[str, typer.Argument(help="Job id.")],
+    delete_model: Annotated[
+        bool, typer.Option("--delete-model", help="Also delete the model the job trained.")
+    ] = False,
+    url: UrlOpt = None,
+    key: KeyOpt = None,
+) -> None:
+    """Delete a finished job with its history; its model stays unless --delete-model."""
+    with connect(url, key) as bp:
+        bp.delete_job(job_id, delete_model=delete_model)
+    model = " and its model, if it had one" if delete_model else ""
+    console.print(f"deleted job {job_id}{model}", markup=False)
 
 
 @app.command("history")

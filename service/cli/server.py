@@ -13,10 +13,15 @@ keys_app = typer.Typer(help="Manage API keys.", no_args_is_help=True)
 
 
 def _logging() -> None:
-    """JSON log lines carrying job and tenant ids (BACKPROP_LOG_LEVEL sets the level)."""
+    """Log lines carrying job and tenant ids: text in a terminal, JSON otherwise
+    (BACKPROP_LOG_FORMAT=json|text|auto; BACKPROP_LOG_LEVEL sets the level)."""
     from service.observability import configure_logging
 
-    configure_logging()
+    try:
+        configure_logging()
+    except ValueError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
 
 
 def _migrate(settings: Settings) -> None:
@@ -26,8 +31,9 @@ def _migrate(settings: Settings) -> None:
     upgrade(settings.sqlalchemy_url)
 
 
-def _first_start_key(settings: Settings) -> str | None:
-    """On first start create tenant 'default' with a key saved to data_dir/api-key.txt."""
+def _first_start_key(settings: Settings) -> tuple[str | None, bool]:
+    """On first start create tenant 'default' with a key saved to data_dir/api-key.txt.
+    Returns the key (None when there is no key file) and whether it was just created."""
     from service.db.keys import any_key_exists, create_key
     from service.db.session import session_scope
 
@@ -37,8 +43,8 @@ def _first_start_key(settings: Settings) -> str | None:
             key = create_key(session, "default")
             key_file.write_text(key + "\n")
             key_file.chmod(0o600)
-            return key
-    return key_file.read_text().strip() if key_file.exists() else None
+            return key, True
+    return (key_file.read_text().strip() if key_file.exists() else None), False
 
 
 @app.command()
@@ -56,30 +62,17 @@ def up(
     port: int = typer.Option(None, help="Port (default BACKPROP_PORT or 8000)."),
 ) -> None:
     """API plus an in-process worker: migrates first, prints an API key on first start."""
-    import uvicorn
-
     from service.api.app import create_app
+    from service.cli.serving import announce, serve
 
     _logging()
     settings = get_settings()
     _migrate(settings)
-    key = _first_start_key(settings)
+    key, new_key = _first_start_key(settings)
     host, port = host or settings.host, port or settings.port
-    typer.echo(f"Backprop Service on http://{host}:{port}  (docs: http://{host}:{port}/docs)")
-    typer.echo(f"database: {settings.sqlalchemy_url.split('@')[-1]}")
-    typer.echo("worker: " + ("Celery via broker" if settings.broker_url else "embedded"))
-    if key:
-        typer.echo(f"API key (saved in {settings.api_key_file}): {key}")
-    uvicorn.run(
-        create_app(settings, embedded_worker=not settings.broker_url),
-        host=host,
-        port=port,
-        log_config=None,  # our JSON logging; the access line comes from our middleware
-        access_log=False,
-        # open event streams end with the job; do not let them hold a shutdown (and the
-        # embedded worker's checkpoint-and-release) hostage
-        timeout_graceful_shutdown=settings.shutdown_grace_seconds,
-    )
+    on_started = announce(settings, host, port, key, new_key)
+    app = create_app(settings, embedded_worker=not settings.broker_url)
+    serve(app, host, port, settings, on_started)
 
 
 @app.command()
@@ -88,9 +81,8 @@ def api(
     port: int = typer.Option(None, help="Port (default BACKPROP_PORT or 8000)."),
 ) -> None:
     """Only the API; jobs go to Celery workers through BACKPROP_BROKER_URL."""
-    import uvicorn
-
     from service.api.app import create_app
+    from service.cli.serving import serve
 
     _logging()
     settings = get_settings()
@@ -99,16 +91,10 @@ def api(
             "BACKPROP_BROKER_URL is not set; use `backprop up` for the embedded mode", err=True
         )
         raise typer.Exit(2)
-    uvicorn.run(
-        create_app(settings, embedded_worker=False),
-        host=host or settings.host,
-        port=port or settings.port,
-        log_config=None,
-        access_log=False,
-        # open event streams end with the job; do not let them hold a shutdown (and the
-        # embedded worker's checkpoint-and-release) hostage
-        timeout_graceful_shutdown=settings.shutdown_grace_seconds,
-    )
+    host, port = host or settings.host, port or settings.port
+    base = f"http://{host}:{port}"
+    app = create_app(settings, embedded_worker=False)
+    serve(app, host, port, settings, lambda: typer.echo(f"Backprop API on {base} ({base}/docs)"))
 
 
 @app.command()

@@ -39,6 +39,11 @@ class JobsClient(Transport):
     def cancel_job(self, job_id: str) -> dict[str, Any]:
         return self._json("POST", f"/v1/jobs/{job_id}/cancel")
 
+    def delete_job(self, job_id: str, *, delete_model: bool = False) -> None:
+        """Delete a finished job and its history; its model too with `delete_model`."""
+        params = {"delete_model": "true"} if delete_model else None
+        self._json("DELETE", f"/v1/jobs/{job_id}", params=params)
+
     def history(self, job_id: str) -> dict[str, Any]:
         return self._json("GET", f"/v1/jobs/{job_id}/history")
 

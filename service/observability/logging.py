@@ -4,7 +4,8 @@
     with log_context(job_id=job.id, tenant_id=job.tenant_id):
         log.info("claimed")                   # -> {"message": "claimed", "job_id": ..., ...}
 
-BACKPROP_LOG_FORMAT=text switches to plain lines; BACKPROP_LOG_LEVEL sets the level.
+BACKPROP_LOG_FORMAT=text switches to plain lines, =json to JSON lines; the default, auto, is
+text in a terminal and JSON otherwise. BACKPROP_LOG_LEVEL sets the level.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, TextIO, TypeVar
 
 _context: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar(
     "backprop_log_context", default=None
@@ -97,10 +98,10 @@ class JsonFormatter(logging.Formatter):
 
 
 class TextFormatter(logging.Formatter):
-    """Plain lines with the context ids appended as key=value."""
+    """Plain lines for people: time, level, logger and message, context ids as key=value."""
 
     def __init__(self) -> None:
-        super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
+        super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s", "%H:%M:%S")
 
     def format(self, record: logging.LogRecord) -> str:
         line = super().format(record)
@@ -108,11 +109,32 @@ class TextFormatter(logging.Formatter):
         return f"{line} [{ids}]" if ids else line
 
 
-def configure_logging(level: str | None = None, fmt: str | None = None) -> None:
-    """Route the root logger (and uvicorn's/celery's) to stderr as JSON (or text) lines."""
+LOG_FORMATS = ("auto", "json", "text")
+
+
+def resolve_log_format(fmt: str | None, stream: TextIO) -> str:
+    """'json' or 'text' from `fmt` or BACKPROP_LOG_FORMAT (json, text or auto; default
+    auto): auto means text when `stream` is a terminal, JSON lines otherwise."""
+    fmt = (fmt or os.environ.get("BACKPROP_LOG_FORMAT") or "auto").strip().lower()
+    if fmt not in LOG_FORMATS:
+        raise ValueError(f"BACKPROP_LOG_FORMAT must be json, text or auto, not {fmt!r}")
+    if fmt == "auto":
+        return "text" if stream.isatty() else "json"
+    return fmt
+
+
+def configure_logging(
+    level: str | None = None, fmt: str | None = None, stream: TextIO | None = None
+) -> str:
+    """Route the root logger (and uvicorn's/celery's) to `stream` (stderr) as JSON or text
+    lines (see resolve_log_format); returns the format used.
+
+    Alembic's plugin set-up lines are left out; with text, also its migration steps and
+    uvicorn's start-up lines, which the `backprop up` banner replaces for people."""
+    stream = stream or sys.stderr
     level = (level or os.environ.get("BACKPROP_LOG_LEVEL", "INFO")).upper()
-    fmt = (fmt or os.environ.get("BACKPROP_LOG_FORMAT", "json")).lower()
-    handler = logging.StreamHandler(sys.stderr)
+    fmt = resolve_log_format(fmt, stream)
+    handler = logging.StreamHandler(stream)
     handler.setFormatter(TextFormatter() if fmt == "text" else JsonFormatter())
     handler.addFilter(ContextFilter())
     root = logging.getLogger()
@@ -125,3 +147,8 @@ def configure_logging(level: str | None = None, fmt: str | None = None) -> None:
         logger.handlers.clear()
         logger.propagate = True
     logging.getLogger("httpx").setLevel(max(logging.WARNING, root.level))
+    quiet = max(logging.WARNING, root.level)
+    logging.getLogger("alembic.runtime.plugins").setLevel(quiet)
+    for name in ("alembic", "uvicorn.error"):
+        logging.getLogger(name).setLevel(quiet if fmt == "text" else logging.NOTSET)
+    return fmt

@@ -1,4 +1,5 @@
-"""Periodic repair: requeue jobs whose worker died and republish jobs nobody picked up."""
+"""Periodic repair: requeue jobs whose worker died, republish jobs nobody picked up, and
+delete finished jobs past BACKPROP_JOB_RETENTION_DAYS."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import logging
 import threading
 
 from service.config import Settings
-from service.db import jobs_repo
+from service.db import job_cleanup, jobs_repo
 from service.db.session import session_factory
 from service.worker.publish import Publisher, publish_job
 
@@ -18,6 +19,10 @@ def reconcile_once(settings: Settings, publisher: Publisher, stale_publish_secon
     with session_factory(settings.sqlalchemy_url)() as session:
         requeued = jobs_repo.release_stale(session, settings.lease_seconds)
         pending = jobs_repo.unpublished_queued(session, stale_publish_seconds)
+        if settings.job_retention_days > 0:
+            pruned = job_cleanup.prune_finished_jobs(session, settings.job_retention_days)
+            if pruned:
+                log.info("reconciler deleted %d finished jobs past retention", len(pruned))
     ids = list(dict.fromkeys([*requeued, *pending]))
     published = sum(publish_job(publisher, settings, job_id) for job_id in ids)
     if ids:

@@ -92,7 +92,7 @@ def stored(app_client) -> dict[str, str]:
     ).json()
     done = wait_for_job(app_client, job["id"])
     assert done["status"] == "succeeded"
-    return {"dataset": ds["id"], "model": done["model_id"]}
+    return {"dataset": ds["id"], "job": done["id"], "model": done["model_id"]}
 
 
 def assert_problem(r, *statuses: int) -> None:
@@ -187,6 +187,14 @@ def test_barrage_of_bad_requests(app_client, stored):
         app_client.post("/v1/jobs", json={"dataset_id": "a\u0000b", "network": NETWORK}), 422
     )
     assert_problem(app_client.get("/v1/jobs", params={"status": "exploded"}), 422)
+    job = stored["job"]
+    for flag in ("maybe", "", "2", "true" * 100):
+        r = app_client.delete(f"/v1/jobs/{job}", params={"delete_model": flag})
+        assert_problem(r, 422)
+    assert_problem(app_client.delete("/v1/jobs/a%00b"), 404)
+    assert_problem(app_client.delete(f"/v1/jobs/{'x' * 100}"), 404)
+    assert_problem(app_client.delete(f"/v1/jobs/{model}"), 404)  # not a job id
+    assert app_client.get(f"/v1/jobs/{job}").status_code == 200
 
     # everything stored still works
     assert app_client.get(f"/v1/datasets/{ds}").json()["rows"] == 40

@@ -30,6 +30,8 @@ def routes(ids: dict[str, str]) -> list[tuple[str, str, dict | None]]:
         ("GET", f"/v1/jobs/{j}/history", None),
         ("GET", f"/v1/jobs/{j}/events", None),
         ("POST", f"/v1/jobs/{j}/cancel", None),
+        ("DELETE", f"/v1/jobs/{j}", None),
+        ("DELETE", f"/v1/jobs/{j}?delete_model=true", None),
         ("GET", f"/v1/models/{m}", None),
         ("GET", f"/v1/models/{m}/weights", None),
         ("POST", f"/v1/models/{m}/predict", {"instances": [[1, 2]]}),
@@ -49,6 +51,7 @@ def test_other_tenant_gets_404_everywhere(app_client, other_client, owned):
     # and nothing of the owner's was touched by those attempts
     assert app_client.get(f"/v1/datasets/{owned['dataset']}").status_code == 200
     assert app_client.get(f"/v1/models/{owned['model']}").status_code == 200
+    assert app_client.get(f"/v1/jobs/{owned['job']}").status_code == 200
     r = app_client.post(f"/v1/models/{owned['model']}/predict", json={"instances": [[1, 2]]})
     assert r.status_code == 200
 

@@ -61,6 +61,9 @@ def test_upload_submit_follow_predict_download(live_server, tmp_path):
     weights = np.load(io.BytesIO(target.read_bytes()), allow_pickle=False)
     assert "layers.0.W" in weights.files
     assert model_id in run(live_server, "models", "list").stdout
+    deleted = run(live_server, "jobs", "delete", jobs[0]["id"], "--delete-model").stdout
+    assert f"deleted job {jobs[0]['id']} and its model" in deleted
+    assert "not found" in run(live_server, "models", "show", model_id, code=1).stderr
 
 
 def test_submit_without_follow_then_cancel_and_follow(live_server, tmp_path):
@@ -73,6 +76,7 @@ def test_submit_without_follow_then_cancel_and_follow(live_server, tmp_path):
     job_id = run(live_server, "jobs", "submit", str(spec_file), "-q").stdout.strip()
     listed = json.loads(run(live_server, "jobs", "list", "--json").stdout)["items"]
     assert [j["id"] for j in listed] == [job_id]
+    assert "cancel it first" in run(live_server, "jobs", "delete", job_id, code=1).stderr
     cancelled = json.loads(run(live_server, "jobs", "cancel", job_id, "--json").stdout)
     assert cancelled["cancel_requested"] is True
     result = run(live_server, "jobs", "follow", job_id, code=1)
@@ -80,6 +84,8 @@ def test_submit_without_follow_then_cancel_and_follow(live_server, tmp_path):
     assert json.loads(run(live_server, "jobs", "show", job_id, "--json").stdout)["status"] == (
         "cancelled"
     )
+    assert f"deleted job {job_id}" in run(live_server, "jobs", "delete", job_id).stdout
+    assert "not found" in run(live_server, "jobs", "show", job_id, code=1).stderr
 
 
 def test_errors_are_readable(live_server, tmp_path):

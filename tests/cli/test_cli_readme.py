@@ -4,43 +4,30 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from processes import ROOT, ProcessGroup, wait_healthy
-from support import free_port
+from processes import ProcessGroup
+from readme_blocks import block, up_in_repository_root
 
 pytestmark = pytest.mark.e2e
 
 
-def cli_walkthrough() -> str:
-    readme = (ROOT / "README.md").read_text()
-    section = readme.split("### Walkthrough with the CLI", 1)[1]
-    return re.search(r"```bash\n(.*?)```", section, re.S).group(1)
-
-
 def test_readme_cli_walkthrough(tmp_path: Path):
-    (tmp_path / "examples").symlink_to(ROOT / "examples")
     env = {k: v for k, v in os.environ.items() if not k.startswith("BACKPROP_")}
-    # `up` keeps its key in ./.backprop of the directory the newcomer works in.
-    server_env = {**env, "BACKPROP_DATA_DIR": str(tmp_path / ".backprop"), "PYTHONUNBUFFERED": "1"}
-    group = ProcessGroup(env=server_env, logs=tmp_path)
-    port = free_port()
+    group = ProcessGroup(env={**env, "PYTHONUNBUFFERED": "1"}, logs=tmp_path)
     try:
-        up = group.start("up", "up", "--port", str(port))
-        wait_healthy(f"http://127.0.0.1:{port}", up)
-        bin_dir = str(Path(sys.executable).parent)
+        # `up` keeps its key in ./.backprop of the directory the newcomer works in.
+        root, port = up_in_repository_root(group, tmp_path)
+        # as pasted into a new terminal: no venv active, `backprop` is not on the PATH
+        env.pop("VIRTUAL_ENV", None)
+        path = [p for p in env["PATH"].split(":") if not (Path(p) / "backprop").exists()]
+        env["PATH"] = ":".join(path)
         done = subprocess.run(
-            ["bash", "-euo", "pipefail", "-c", cli_walkthrough()],
-            cwd=tmp_path,
-            env={
-                **env,
-                "PATH": f"{bin_dir}:{env['PATH']}",
-                "BACKPROP_URL": f"http://127.0.0.1:{port}",
-            },
+            ["bash", "-euo", "pipefail", "-c", block("Walkthrough with the CLI")],
+            cwd=root,
+            env={**env, "BACKPROP_URL": f"http://127.0.0.1:{port}"},
             capture_output=True,
             text=True,
             timeout=300,

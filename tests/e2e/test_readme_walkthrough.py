@@ -1,69 +1,57 @@
-"""The README's curl walkthrough, run as written against `backprop up`."""
+"""The README's curl walkthrough, then in the same shell, in the README's order, its tables
+walkthrough, the ONNX export and the event-stream example; and the ONNX Python snippet. All
+run as written against `backprop up`."""
 
 from __future__ import annotations
 
 import json
-import re
+import os
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
-from processes import ROOT, wait_healthy
-from support import free_port
+from readme_blocks import block, run_saved, up_in_repository_root
 
 pytestmark = pytest.mark.e2e
-
-
-def section_script(heading: str) -> str:
-    """The first bash block after `heading` in the README."""
-    readme = (ROOT / "README.md").read_text()
-    section = readme.split(heading, 1)[1]
-    return re.search(r"```bash\n(.*?)```", section, re.S).group(1)
-
-
-def walkthrough_script() -> str:
-    return section_script("## Walkthrough with curl")
+TABLES = "Tables as they come: text columns, gaps and id columns"
 
 
 @pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
 def test_readme_walkthrough(processes, tmp_path: Path):
-    (tmp_path / "examples").symlink_to(ROOT / "examples")
-    processes.env["BACKPROP_DATA_DIR"] = str(tmp_path / ".backprop")
-    port = free_port()
-    up = processes.start("up", "up", "--port", str(port))
-    wait_healthy(f"http://127.0.0.1:{port}", up)
-    script = walkthrough_script().replace("http://127.0.0.1:8000", f"http://127.0.0.1:{port}")
+    root, port = up_in_repository_root(processes, tmp_path)
+    script = "\n".join(
+        [
+            block("Walkthrough with curl"),
+            "echo '--- tables ---'",
+            block(TABLES),  # "after the walkthrough above, in the same shell"
+            "echo '--- onnx ---'",
+            block("Exporting to ONNX"),  # "in the terminal of the curl walkthrough"
+            "echo '--- events ---'",
+            block("Dashboard"),  # the same
+        ]
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BACKPROP_")}
+    env["BACKPROP_URL"] = f"http://127.0.0.1:{port}"  # for the CLI line
     done = subprocess.run(
-        ["bash", "-euo", "pipefail", "-c", script],
-        cwd=tmp_path,
+        ["bash", "-euo", "pipefail", "-c", script.replace(":8000", f":{port}")],
+        cwd=root,
+        env=env,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=240,
     )
     assert done.returncode == 0, done.stdout + done.stderr
-    prediction = json.loads(done.stdout.strip().splitlines()[-1])
+    predicted, rest = done.stdout.split("--- tables ---\n")
+    tables, rest = rest.split("--- onnx ---\n")
+    _, stream = rest.split("--- events ---\n")
+    prediction = json.loads(predicted.strip().splitlines()[-1])
     assert prediction["predictions"] == ["barolo"]
     assert len(prediction["probabilities"][0]) == 3
+    assert json.loads(tables.strip().splitlines()[-1])["predictions"] == ["Gentoo"]
+    events = [ln.split(": ", 1)[1] for ln in stream.splitlines() if ln.startswith("event: ")]
+    assert "status" in events and "epoch" in events and events[-1] == "end", stream
+    assert "id: 1\n" in stream, stream  # epoch events carry their epoch as the event id
 
-
-@pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
-def test_readme_tables_walkthrough(processes, tmp_path: Path):
-    """The penguins block, run after the walkthrough in the same shell as the README says."""
-    (tmp_path / "examples").symlink_to(ROOT / "examples")
-    processes.env["BACKPROP_DATA_DIR"] = str(tmp_path / ".backprop")
-    port = free_port()
-    up = processes.start("up", "up", "--port", str(port))
-    wait_healthy(f"http://127.0.0.1:{port}", up)
-    script = walkthrough_script() + section_script("## Tables as they come")
-    script = script.replace("http://127.0.0.1:8000", f"http://127.0.0.1:{port}")
-    done = subprocess.run(
-        ["bash", "-euo", "pipefail", "-c", script],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    prediction = json.loads(done.stdout.strip().splitlines()[-1])
-    assert prediction["predictions"] == ["Gentoo"]
+    done = run_saved(root, "onnx_predict.py", block("Exporting to ONNX", "python"))
+    assert "['barolo']" in done.stdout.splitlines()[-1], done.stdout

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 
@@ -91,3 +92,31 @@ def test_job_decorator_binds_job_and_tenant(capsys, restore_root_logger):
     assert claimed["job_id"] == "j9" and "tenant_id" not in claimed
     assert training["job_id"] == "j9" and training["tenant_id"] == "t9"
     assert "job_id" not in after and "tenant_id" not in after
+
+
+class Stream(io.StringIO):
+    def __init__(self, tty: bool) -> None:
+        super().__init__()
+        self.tty = tty
+
+    def isatty(self) -> bool:
+        return self.tty
+
+
+def test_auto_format_is_text_on_a_terminal_and_json_elsewhere(monkeypatch, restore_root_logger):
+    monkeypatch.delenv("BACKPROP_LOG_FORMAT", raising=False)
+    for tty, expected in ((True, "text"), (False, "json")):
+        stream = Stream(tty)
+        assert configure_logging("INFO", stream=stream) == expected
+        logging.getLogger("alembic.runtime.migration").info("Running upgrade")
+        logging.getLogger("service.test").info("hello")
+        out = stream.getvalue().splitlines()
+        if expected == "text":  # migration steps are left out for people
+            assert len(out) == 1 and "INFO service.test: hello" in out[0], out
+        else:
+            assert [json.loads(line)["message"] for line in out] == ["Running upgrade", "hello"]
+    monkeypatch.setenv("BACKPROP_LOG_FORMAT", "json")
+    assert configure_logging("INFO", stream=Stream(True)) == "json"
+    monkeypatch.setenv("BACKPROP_LOG_FORMAT", "xml")
+    with pytest.raises(ValueError, match="json, text or auto, not 'xml'"):
+        configure_logging("INFO", stream=Stream(True))

@@ -1,10 +1,10 @@
-"""POST/GET /v1/jobs, history and cancellation."""
+"""POST/GET/DELETE /v1/jobs, history and cancellation."""
 
 from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Header, HTTPException, Response
+from fastapi import APIRouter, Header, HTTPException, Query, Request, Response
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -12,7 +12,7 @@ from service.api.deps import PageDep, PublisherDep, SessionDep, SettingsDep, Ten
 from service.api.limits import check_concurrent_jobs, check_runtime_limit
 from service.api.ownership import get_owned, get_owned_dataset
 from service.api.pagination import paginate
-from service.db import jobs_repo
+from service.db import job_cleanup, jobs_repo
 from service.db.models import EpochRow, Job
 from service.jobs.plan import DatasetSummary, plan_job
 from service.jobs.plan_checks import JobLimits
@@ -159,3 +159,30 @@ def cancel_job(
     jobs_repo.request_cancel(session, job.id, keep_model=bool(body and body.keep_model))
     session.refresh(job)
     return job_out(job)
+
+
+@router.delete("/{job_id}", status_code=204)
+def delete_job(
+    job_id: str,
+    session: SessionDep,
+    tenant: TenantDep,
+    request: Request,
+    delete_model: Annotated[
+        bool, Query(description="Also delete the model the job trained (kept by default).")
+    ] = False,
+) -> Response:
+    """Delete a finished job with its history, runs and checkpoint; its model stays unless
+    `delete_model=true`. A queued or running job is a 409: cancel it first."""
+    job = get_owned_job(session, tenant.id, job_id)
+    if job.status not in jobs_repo.TERMINAL:
+        raise HTTPException(
+            409,
+            f"job {job_id} is {job.status}; cancel it first (POST /v1/jobs/{job_id}/cancel) "
+            "and delete it once it has stopped",
+        )
+    deleted = job_cleanup.delete_finished_job(session, job.id, delete_model=delete_model)
+    if deleted is None:  # deleted by a concurrent request in between
+        raise HTTPException(404, f"job {job_id} not found")
+    if deleted.model_id:
+        request.app.state.model_cache.drop(deleted.model_id)
+    return Response(status_code=204)

@@ -1,0 +1,96 @@
+"""Run the API under uvicorn, and what `backprop up` says when it starts.
+
+In a terminal, `up` prints a short banner once the server listens (URL, dashboard, docs,
+key file); otherwise it prints plain `name: value` lines before starting, for logs.
+"""
+
+from __future__ import annotations
+
+import socket
+import sys
+from collections.abc import Callable
+
+import typer
+import uvicorn
+from fastapi import FastAPI
+
+from service.config import Settings
+
+
+class _Server(uvicorn.Server):
+    """uvicorn's server, calling `on_started` once it listens."""
+
+    def __init__(self, config: uvicorn.Config, on_started: Callable[[], None] | None) -> None:
+        super().__init__(config)
+        self.on_started = on_started
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        if self.started and self.on_started is not None:
+            self.on_started()
+
+
+def serve(
+    app: FastAPI,
+    host: str,
+    port: int,
+    settings: Settings,
+    on_started: Callable[[], None] | None = None,
+) -> None:
+    """Serve `app` until SIGINT or SIGTERM; open requests get shutdown_grace_seconds."""
+    config = uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_config=None,  # our logging; the access line comes from our middleware
+        access_log=False,
+        # open event streams end with the job; do not let them hold a shutdown (and the
+        # embedded worker's checkpoint-and-release) hostage
+        timeout_graceful_shutdown=settings.shutdown_grace_seconds,
+    )
+    _Server(config, on_started).run()
+
+
+def startup_lines(settings: Settings, host: str, port: int, key: str | None) -> list[str]:
+    """The plain start-up lines (not a terminal): one `name: value` fact per line."""
+    base = f"http://{host}:{port}"
+    lines = [
+        f"Backprop Service on {base}  (docs: {base}/docs)",
+        f"dashboard: {base}/",
+        f"database: {settings.sqlalchemy_url.split('@')[-1]}",
+        "worker: " + ("Celery via broker" if settings.broker_url else "embedded"),
+    ]
+    if key:
+        lines.append(f"API key (saved in {settings.api_key_file}): {key}")
+    return lines
+
+
+def banner(settings: Settings, host: str, port: int, key: str | None, new_key: bool) -> str:
+    """The short banner for a terminal, printed once the server listens."""
+    base = f"http://{host}:{port}"
+    worker = "Celery workers" if settings.broker_url else "an embedded worker"
+    rows = [
+        ("API", base),
+        ("dashboard", f"{base}/"),
+        ("docs", f"{base}/docs"),
+        ("key file", str(settings.api_key_file) if key else "none: `backprop keys create`"),
+    ]
+    if key and new_key:
+        rows.append(("new key", key))
+    lines = [f"Backprop Service is running, with {worker}", ""]
+    lines += [f"  {name:<10} {value}" for name, value in rows]
+    lines += ["", "Press Ctrl-C to stop (a running job resumes at the next start).", ""]
+    return "\n".join(lines)
+
+
+def announce(
+    settings: Settings, host: str, port: int, key: str | None, new_key: bool
+) -> Callable[[], None] | None:
+    """Print the start-up facts; in a terminal, return the callback that prints the banner
+    once the server listens (nothing is printed before then)."""
+    if sys.stdout.isatty():
+        text = banner(settings, host, port, key, new_key)
+        return lambda: typer.echo(text)
+    for line in startup_lines(settings, host, port, key):
+        typer.echo(line)
+    return None
