@@ -133,8 +133,9 @@ class Deliverer(threading.Thread):
                 sent = 0
             if not sent:
                 self.stopped.wait(self.settings.webhook_poll_seconds)
+        self.pool.shutdown(wait=False)
 
     def stop(self) -> None:
-        """Stop after the sends in flight (each ends within the time-out)."""
+        """Stop after the sends in flight (each ends within the time-out); an attempt
+        claimed but not recorded is sent again by a deliverer once its hold runs out."""
         self.stopped.set()
-        self.pool.shutdown(wait=False)
