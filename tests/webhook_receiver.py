@@ -108,3 +108,15 @@ class Receiver:
                 seen = [(r.event, r.answered) for r in self.received]
                 raise AssertionError(f"receiver still waiting after {timeout}s; got {seen}")
             time.sleep(0.05)
+
+
+def settled(fetch: Callable[[], list[dict[str, Any]]], timeout: float = 30) -> list[dict[str, Any]]:
+    """Deliveries from `fetch()` once none is pending: a deliverer records an attempt just
+    after the receiver answered it, so a test reading at once could see it still pending."""
+    deadline = time.monotonic() + timeout
+    while True:
+        items = fetch()
+        if items and all(d["status"] != "pending" for d in items):
+            return items
+        assert time.monotonic() < deadline, items
+        time.sleep(0.05)

@@ -15,7 +15,7 @@ import pytest
 from cluster import Cluster
 from processes import Proc, ProcessGroup, wait_healthy
 from support import csv_bytes, free_port, wait_for_job
-from webhook_receiver import Receiver, fail_first, hang_first
+from webhook_receiver import Receiver, fail_first, hang_first, settled
 
 pytestmark = pytest.mark.e2e
 
@@ -58,6 +58,11 @@ def deliveries(client: httpx.Client, webhook: str) -> list[dict]:
     return client.get(f"/v1/webhooks/{webhook}/deliveries").json()["items"]
 
 
+def final(client: httpx.Client, webhook: str) -> list[dict]:
+    """The webhook's deliveries once none is pending."""
+    return settled(lambda: deliveries(client, webhook))
+
+
 def wait_for_backoff(client: httpx.Client, webhook: str, timeout: float = 60) -> dict:
     """The webhook's only delivery once its first attempt failed and a retry is scheduled."""
     deadline = time.monotonic() + timeout
@@ -96,10 +101,8 @@ def test_up_delivers_every_transition_signed_after_failures_and_time_outs(proces
         assert request.json()["data"]["id"] == job_id
     succeeded = [r for r in failing.accepted() if r.event == "job.succeeded"][0]
     assert succeeded.json()["data"] == client.get(f"/v1/jobs/{job_id}").json()
-    assert {(d["status"], d["attempts"]) for d in deliveries(client, everything)} == {
-        ("delivered", 2)
-    }
-    (timed_out,) = deliveries(client, finals)
+    assert {(d["status"], d["attempts"]) for d in final(client, everything)} == {("delivered", 2)}
+    (timed_out,) = final(client, finals)
     assert (timed_out["status"], timed_out["attempts"]) == ("delivered", 2)
 
 
@@ -117,7 +120,7 @@ def test_a_deliverer_killed_in_its_backoff_delivers_after_a_restart(processes):
     (retry,) = receiver.accepted()
     assert retry.body == receiver.received[0].body and retry.signed_with(SECRET)
     assert retry.event_id == first["event_id"]
-    (delivered,) = deliveries(client, webhook)
+    (delivered,) = final(client, webhook)
     assert (delivered["status"], delivered["attempts"]) == ("delivered", 2)
 
 
@@ -143,5 +146,5 @@ def test_celery_workers_deliver_and_a_killed_one_loses_nothing(
     (retry,) = receiver.accepted()
     assert retry.event_id == first["event_id"] and retry.signed_with(SECRET)
     assert retry.json()["data"]["status"] == "succeeded"
-    (delivered,) = deliveries(cluster.client, webhook)
+    (delivered,) = final(cluster.client, webhook)
     assert (delivered["status"], delivered["attempts"]) == ("delivered", 2)

@@ -1,0 +1,124 @@
+"""The client's plumbing: settings, errors, one authenticated httpx client."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Self
+
+import httpx
+
+DEFAULT_URL = "http://127.0.0.1:8000"
+TERMINAL = ("succeeded", "failed", "cancelled")
+
+
+class BackpropError(Exception):
+    """The service answered with an error; `detail` is the problem+json explanation."""
+
+    def __init__(
+        self, status: int, detail: str, errors: list[dict] | None = None, title: str = ""
+    ) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+        self.errors = errors or []
+        self.title = title
+
+
+class ConfigError(Exception):
+    """The client is missing a setting (for example no API key could be found)."""
+
+
+class EventStreamError(Exception):
+    """A job's event stream kept closing without its `end` event while the job had not ended."""
+
+
+def resolve_key(api_key: str | None = None) -> str:
+    """--key, else BACKPROP_API_KEY, else $BACKPROP_DATA_DIR/api-key.txt from `backprop up`."""
+    if api_key:
+        return api_key.strip()
+    if os.environ.get("BACKPROP_API_KEY"):
+        return os.environ["BACKPROP_API_KEY"].strip()
+    key_file = Path(os.environ.get("BACKPROP_DATA_DIR") or ".backprop") / "api-key.txt"
+    if key_file.is_file():
+        key = key_file.read_text().strip()
+        if key:
+            return key
+    raise ConfigError(
+        f"no API key: pass --key, set BACKPROP_API_KEY, or run this where `backprop up` "
+        f"saved one ({key_file} does not exist)"
+    )
+
+
+def resolve_url(url: str | None = None) -> str:
+    """--url, else BACKPROP_URL, else http://127.0.0.1:8000."""
+    return (url or os.environ.get("BACKPROP_URL") or DEFAULT_URL).rstrip("/")
+
+
+class ClientBase:
+    """Connection and plumbing shared by the resource classes (service.client.*)."""
+
+    def __init__(
+        self,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        *,
+        timeout: float = 60.0,
+        http: httpx.Client | None = None,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        """base_url/api_key default to BACKPROP_URL / BACKPROP_API_KEY / the key file.
+
+        http: an existing httpx.Client to send through (its base_url is used as is).
+        """
+        self.base_url = resolve_url(base_url)
+        self.api_key = resolve_key(api_key)
+        self._owned = http is None
+        self.http = http or httpx.Client(
+            base_url=self.base_url, timeout=timeout, transport=transport
+        )
+        self.http.headers["Authorization"] = f"Bearer {self.api_key}"
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._owned:
+            self.http.close()
+
+    # -- plumbing -------------------------------------------------------------------------
+    def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        response = self.http.request(method, path, **kwargs)
+        raise_for_problem(response)
+        return response
+
+    def _json(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = self._request(method, path, **kwargs)
+        return None if response.status_code == 204 else response.json()
+
+    def _download(self, url: str, path: str | Path | None, **kwargs: Any) -> bytes:
+        data = self._request("GET", url, **kwargs).content
+        if path is not None:
+            Path(path).write_bytes(data)
+        return data
+
+
+def raise_for_problem(response: httpx.Response) -> None:
+    """Raise BackpropError with the problem+json detail for a 4xx/5xx response."""
+    if not response.is_error:
+        return
+    detail, errors, title = response.reason_phrase or "error", None, ""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if isinstance(body, dict):
+        detail = str(body.get("detail") or detail)
+        errors = body.get("errors")
+        title = str(body.get("title") or "")
+    elif response.text:
+        detail = response.text[:500]
+    raise BackpropError(response.status_code, detail, errors, title)

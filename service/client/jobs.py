@@ -1,0 +1,99 @@
+"""Client methods for /v1/jobs: submit, list, cancel, history, live events, wait."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+
+from service.client.base import TERMINAL, ClientBase, EventStreamError, raise_for_problem
+from service.client.sse import Event, parse_sse
+
+
+class JobsApi(ClientBase):
+    """Submit jobs and follow them."""
+
+    def submit_job(self, spec: dict[str, Any]) -> dict[str, Any]:
+        """POST /v1/jobs with {dataset_id, network, training}; returns the queued job."""
+        return self._json("POST", "/v1/jobs", json=spec)
+
+    def list_jobs(
+        self, status: str | None = None, limit: int = 50, offset: int = 0
+    ) -> dict[str, Any]:
+        params: dict[str, Any] = {"limit": limit, "offset": offset}
+        if status:
+            params["status"] = status
+        return self._json("GET", "/v1/jobs", params=params)
+
+    def get_job(self, job_id: str) -> dict[str, Any]:
+        return self._json("GET", f"/v1/jobs/{job_id}")
+
+    def cancel_job(self, job_id: str) -> dict[str, Any]:
+        return self._json("POST", f"/v1/jobs/{job_id}/cancel")
+
+    def history(self, job_id: str) -> dict[str, Any]:
+        return self._json("GET", f"/v1/jobs/{job_id}/history")
+
+    def iter_events(
+        self, job_id: str, last_event_id: str | int | None = None, reconnects: int = 5
+    ) -> Iterator[Event]:
+        """The job's live events until `end`; reconnects with Last-Event-ID if cut off.
+
+        When the stream closes without `end` more than `reconnects` times in a row, the job
+        is read once: a finished job yields a final `end` event with its status, an unfinished
+        one raises EventStreamError (the iterator never ends quietly before the job does)."""
+        last = None if last_event_id is None else str(last_event_id)
+        failures = 0
+        while True:
+            headers = {"Accept": "text/event-stream"}
+            if last is not None:
+                headers["Last-Event-ID"] = last
+            try:
+                timeout = httpx.Timeout(self.http.timeout.connect, read=60.0)
+                with self.http.stream(
+                    "GET", f"/v1/jobs/{job_id}/events", headers=headers, timeout=timeout
+                ) as response:
+                    if response.is_error:
+                        response.read()
+                        raise_for_problem(response)
+                    for event in parse_sse(response.iter_lines()):
+                        failures = 0
+                        if event.id is not None:
+                            last = event.id
+                        yield event
+                        if event.event == "end":
+                            return
+            except httpx.TransportError:
+                failures += 1
+                if failures > reconnects:
+                    raise
+                time.sleep(min(5.0, 0.5 * 2**failures))
+                continue
+            # the server closed without `end` (restart): resume after the last epoch
+            failures += 1
+            if failures > reconnects:
+                yield self._end_event(job_id, failures)
+                return
+            time.sleep(0.5)
+
+    def _end_event(self, job_id: str, closes: int) -> Event:
+        """The `end` event of a finished job, read directly; EventStreamError if it runs on."""
+        job = self.get_job(job_id)
+        if job["status"] not in TERMINAL:
+            raise EventStreamError(
+                f"the event stream of job {job_id} closed {closes} times without an end event; "
+                f"the job is still {job['status']} (check it with GET /v1/jobs/{job_id})"
+            )
+        keys = ("id", "status", "error", "model_id", "metrics", "finished_at")
+        return Event("end", None, {k: job.get(k) for k in keys})
+
+    def wait(self, job_id: str, timeout: float = 3600.0, poll: float = 1.0) -> dict[str, Any]:
+        """Poll the job until it reaches a terminal status; returns the job."""
+        deadline = time.monotonic() + timeout
+        while True:
+            job = self.get_job(job_id)
+            if job["status"] in TERMINAL or time.monotonic() > deadline:
+                return job
+            time.sleep(poll)
