@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 
 import httpx
@@ -34,6 +35,7 @@ def bash(script: str, env: dict[str, str]) -> str:
     return done.stdout
 
 
+@pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
 def test_readme_webhooks_section(processes, tmp_path):
     processes.env["BACKPROP_WEBHOOK_ALLOW_PRIVATE"] = "true"
     processes.env["BACKPROP_WEBHOOK_POLL_SECONDS"] = "0.2"
