@@ -1,16 +1,10 @@
-"""webhooks and their delivery outbox
-
-Revision ID: 0007
-Revises: 0005
-"""
+"""Webhooks and their delivery outbox (one row per event and webhook)."""
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0007"
-down_revision = "0005"
-branch_labels = None
-depends_on = None
+down_revision = "0005"  # the registry's 0006 comes first once it is merged
 
 
 def upgrade() -> None:
