@@ -97,6 +97,8 @@ class Settings(BaseSettings):
     """How often a deliverer looks for due deliveries."""
     webhook_concurrency: int = 4
     """Deliveries one deliverer sends at once."""
+    webhook_retention_days: float = 30.0
+    """Delivered and failed deliveries are deleted this long after their event (0: kept)."""
     shutdown_grace_seconds: float = 5.0
     """On SIGTERM the API waits this long for open requests (e.g. event streams, which the
     clients resume) before closing them and stopping its embedded worker."""

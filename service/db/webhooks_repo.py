@@ -173,3 +173,17 @@ def record_attempt(
     )
     session.commit()
     return values["status"] if done.rowcount == 1 else None
+
+
+def prune_finished(session: Session, older_than_days: float) -> int:
+    """Delete delivered and failed deliveries created more than `older_than_days` ago;
+    returns how many."""
+    cutoff = jobs_repo.lease_now(session) - timedelta(days=older_than_days)
+    done = session.execute(
+        delete(WebhookDelivery).where(
+            WebhookDelivery.status.in_(("delivered", "failed")),
+            WebhookDelivery.created_at < cutoff,
+        )
+    )
+    session.commit()
+    return done.rowcount

@@ -12,6 +12,7 @@ import logging
 import os
 import socket
 import threading
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor, as_completed
 
@@ -28,6 +29,7 @@ from service.events.ssrf import RESOLVE_SECONDS, UnsafeUrl, check_url
 log = logging.getLogger(__name__)
 HOLD_MARGIN_SECONDS = 30.0
 """A claimed attempt is held this long past the send's time-out before it may be resent."""
+PRUNE_EVERY_SECONDS = 3600.0
 
 
 def deliverer_identity() -> str:
@@ -125,8 +127,12 @@ class Deliverer(threading.Thread):
         )
 
     def run(self) -> None:
+        pruned_at = -PRUNE_EVERY_SECONDS
         while not self.stopped.is_set():
             try:
+                if time.monotonic() - pruned_at >= PRUNE_EVERY_SECONDS:
+                    pruned_at = time.monotonic()
+                    self.prune()
                 sent = deliver_due(self.settings, self.owner, self.pool)
             except Exception:
                 log.exception("webhook delivery pass failed")
@@ -134,6 +140,15 @@ class Deliverer(threading.Thread):
             if not sent:
                 self.stopped.wait(self.settings.webhook_poll_seconds)
         self.pool.shutdown(wait=False)
+
+    def prune(self) -> None:
+        """Forget deliveries older than webhook_retention_days (hourly)."""
+        days = self.settings.webhook_retention_days
+        if days > 0:
+            with session_factory(self.settings.sqlalchemy_url)() as session:
+                pruned = webhooks_repo.prune_finished(session, days)
+            if pruned:
+                log.info("deleted %d webhook deliveries older than %g days", pruned, days)
 
     def stop(self) -> None:
         """Stop after the sends in flight (each ends within the time-out); an attempt

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from datetime import timedelta
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from service.db import webhooks_repo
 from service.db.models import utcnow
@@ -18,7 +18,8 @@ def pending(sessions, tenant_id: str) -> str:
         hook = webhooks_repo.create_webhook(s, tenant_id, "http://x.test/", ["*"], "secret-123")
         webhooks_repo.add_deliveries(s, [hook.id], "event-1", "job.queued", '{"id":"event-1"}')
         s.commit()
-        return webhooks_repo.due_deliveries(s, 10)[0][0]
+        query = select(WebhookDelivery.id).where(WebhookDelivery.webhook_id == hook.id)
+        return s.scalar(query)
 
 
 def make_due(sessions, delivery_id: str) -> None:
@@ -132,3 +133,17 @@ def test_deleting_a_webhook_drops_its_pending_deliveries(sessions, tenant_id):
         webhooks_repo.delete_webhook(s, row(sessions, delivery_id).webhook_id)
         assert webhooks_repo.due_deliveries(s, 10) == []
     assert row(sessions, delivery_id) is None
+
+
+def test_old_finished_deliveries_are_pruned_pending_ones_kept(sessions, tenant_id):
+    delivered, waiting = pending(sessions, tenant_id), pending(sessions, tenant_id)
+    with sessions() as s:
+        claimed = webhooks_repo.claim(s, delivered, 0, "d", hold_seconds=60)
+    record(sessions, claimed, "d", None)
+    with sessions() as s:
+        assert webhooks_repo.prune_finished(s, older_than_days=1) == 0  # too young
+        old = utcnow() - timedelta(days=2)
+        s.execute(update(WebhookDelivery).values(created_at=old))
+        s.commit()
+        assert webhooks_repo.prune_finished(s, older_than_days=1) == 1
+    assert row(sessions, delivered) is None and row(sessions, waiting).status == "pending"
