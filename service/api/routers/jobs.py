@@ -18,14 +18,7 @@ from service.events import outbox
 from service.jobs.plan import DatasetSummary, plan_job
 from service.jobs.plan_checks import JobLimits
 from service.schemas.common import Page
-from service.schemas.jobs import (
-    CancelRequest,
-    EpochOut,
-    HistoryOut,
-    JobCreate,
-    JobOut,
-    job_out,
-)
+from service.schemas.jobs import CancelRequest, EpochOut, HistoryOut, JobCreate, JobOut, job_out
 from service.worker.publish import publish_job
 
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
