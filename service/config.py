@@ -88,6 +88,20 @@ class Settings(BaseSettings):
     model_cache_check_seconds: float = 5.0
     """A cached model is re-confirmed in the database after this long, so a model deleted
     through another API process stops answering within it (0: check every request)."""
+    webhook_allow_private: bool = False
+    """Allow webhook URLs that resolve to loopback, private, link-local or multicast
+    addresses (off: such URLs are refused with 422, and re-checked before every send)."""
+    webhook_max_attempts: int = 8
+    """Sends of one event to one webhook before its delivery is marked failed."""
+    webhook_timeout_seconds: float = 5.0
+    webhook_backoff_seconds: float = 10.0
+    """Wait before the first retry; it doubles with each failed attempt (up to 1 hour)."""
+    webhook_poll_seconds: float = 1.0
+    """How often a deliverer looks for due deliveries."""
+    webhook_concurrency: int = 4
+    """Deliveries one deliverer sends at once."""
+    webhook_retention_days: float = 30.0
+    """Delivered and failed deliveries are deleted this long after their event (0: kept)."""
     shutdown_grace_seconds: float = 5.0
     """On SIGTERM the API waits this long for open requests (e.g. event streams, which the
     clients resume) before closing them and stopping its embedded worker."""

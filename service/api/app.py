@@ -13,7 +13,17 @@ from service.api import errors
 from service.api.auth_cache import AuthCache
 from service.api.body_limit import BodyLimitMiddleware, KeyRequiredMiddleware
 from service.api.rate_limit import build_rate_limiter
-from service.api.routers import admin, dashboard, datasets, events, exports, health, jobs, models
+from service.api.routers import (
+    admin,
+    dashboard,
+    datasets,
+    events,
+    exports,
+    health,
+    jobs,
+    models,
+    webhooks,
+)
 from service.config import Settings, get_settings
 from service.db.session import session_factory
 from service.observability import http as observability
@@ -81,7 +91,7 @@ def create_app(settings: Settings | None = None, *, embedded_worker: bool | None
     app.add_middleware(KeyRequiredMiddleware)  # added last: runs first
     observability.install(app, Metrics(session_factory(settings.sqlalchemy_url)))
     app.include_router(health.router)
-    for module in (datasets, jobs, events, models, exports, admin):
+    for module in (datasets, jobs, events, models, exports, webhooks, admin):
         app.include_router(module.router, responses=errors.ERROR_RESPONSES)
     dashboard.install(app)
     return app

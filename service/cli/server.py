@@ -103,9 +103,11 @@ def worker(
         None, help="Jobs trained at once, in threads (default BACKPROP_WORKER_CONCURRENCY)."
     ),
 ) -> None:
-    """A Celery worker that trains jobs from the broker (also repairs stale and lost jobs)."""
+    """A Celery worker that trains jobs from the broker (also repairs stale and lost jobs
+    and delivers webhooks)."""
     from celery.signals import worker_ready, worker_shutdown
 
+    from service.events.delivery import Deliverer
     from service.worker.celery_app import QUEUE
     from service.worker.publish import CeleryPublisher
     from service.worker.reconciler import Reconciler
@@ -119,17 +121,19 @@ def worker(
         raise typer.Exit(2)
     from service.worker.celery_app import celery_app as celery
 
-    holder: dict[str, Reconciler] = {}
+    holder: dict[str, Reconciler | Deliverer] = {}
 
     @worker_ready.connect(weak=False)
     def _start_reconciler(**_: object) -> None:
         holder["r"] = Reconciler(settings, CeleryPublisher(settings), sweep_at_start=False)
-        holder["r"].start()
+        holder["d"] = Deliverer(settings)  # webhooks
+        for thread in holder.values():
+            thread.start()
 
     @worker_shutdown.connect(weak=False)
     def _stop_reconciler(**_: object) -> None:
-        if "r" in holder:
-            holder["r"].stop()
+        for thread in holder.values():
+            thread.stop()
 
     n = concurrency or settings.worker_concurrency
     celery.worker_main(

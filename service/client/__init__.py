@@ -7,38 +7,28 @@
         for event in bp.iter_events(job["id"]):
             print(event.event, event.data)
         print(bp.predict(bp.get_job(job["id"])["model_id"], [[13.2, 1.78, ...]]))
+        bp.create_webhook("https://example.com/hook", ["job.succeeded"], "a-long-secret")
 
-Every 4xx/5xx answer raises BackpropError carrying the problem+json `detail`. One module per
-resource (datasets, jobs, models), all on the Transport in base.py.
+Every 4xx/5xx answer raises BackpropError carrying the problem+json `detail`.
 """
 
 from __future__ import annotations
-
-import time  # noqa: F401 - tests patch client.time.sleep
 
 from service.client.base import (
     DEFAULT_URL,
     TERMINAL,
     BackpropError,
     ConfigError,
-    Event,
     EventStreamError,
-    parse_sse,
     raise_for_problem,
     resolve_key,
     resolve_url,
 )
-from service.client.datasets import DatasetsClient
-from service.client.jobs import JobsClient
-from service.client.models import ModelsClient
-
-
-class BackpropClient(DatasetsClient, JobsClient, ModelsClient):
-    """One method per REST route; returns decoded JSON (dicts and lists)."""
-
-    def __enter__(self) -> BackpropClient:
-        return self
-
+from service.client.datasets import DatasetsApi
+from service.client.jobs import JobsApi
+from service.client.models import ModelsApi
+from service.client.sse import Event, parse_sse
+from service.client.webhooks import WebhooksApi
 
 __all__ = [
     "DEFAULT_URL",
@@ -53,3 +43,8 @@ __all__ = [
     "resolve_key",
     "resolve_url",
 ]
+
+
+class BackpropClient(DatasetsApi, JobsApi, ModelsApi, WebhooksApi):
+    """One method per REST route; returns decoded JSON (dicts and lists). Each resource's
+    methods live in its own module of this package."""

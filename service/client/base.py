@@ -1,13 +1,10 @@
-"""The client's plumbing: errors, key and URL resolution, server-sent events, transport."""
+"""The client's plumbing: settings, errors, one authenticated httpx client."""
 
 from __future__ import annotations
 
-import json
 import os
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import httpx
 
@@ -36,15 +33,6 @@ class EventStreamError(Exception):
     """A job's event stream kept closing without its `end` event while the job had not ended."""
 
 
-@dataclass
-class Event:
-    """One server-sent event: its type, id (the epoch for `epoch` events) and decoded data."""
-
-    event: str
-    id: str | None
-    data: Any
-
-
 def resolve_key(api_key: str | None = None) -> str:
     """--key, else BACKPROP_API_KEY, else $BACKPROP_DATA_DIR/api-key.txt from `backprop up`."""
     if api_key:
@@ -67,35 +55,8 @@ def resolve_url(url: str | None = None) -> str:
     return (url or os.environ.get("BACKPROP_URL") or DEFAULT_URL).rstrip("/")
 
 
-def parse_sse(lines: Iterator[str]) -> Iterator[Event]:
-    """Server-sent events from text lines (comments and `retry:` are skipped)."""
-    event, event_id, data = "message", None, []
-    for raw in lines:
-        line = raw.rstrip("\r\n")
-        if not line:
-            if data:
-                text = "\n".join(data)
-                try:
-                    value: Any = json.loads(text)
-                except json.JSONDecodeError:
-                    value = text
-                yield Event(event, event_id, value)
-            event, event_id, data = "message", None, []
-            continue
-        if line.startswith(":"):
-            continue
-        field, _, value = line.partition(":")
-        value = value[1:] if value.startswith(" ") else value
-        if field == "event":
-            event = value
-        elif field == "id":
-            event_id = value
-        elif field == "data":
-            data.append(value)
-
-
-class Transport:
-    """The HTTP session, its key, and the request helpers the resource methods use."""
+class ClientBase:
+    """Connection and plumbing shared by the resource classes (service.client.*)."""
 
     def __init__(
         self,
@@ -118,7 +79,7 @@ class Transport:
         )
         self.http.headers["Authorization"] = f"Bearer {self.api_key}"
 
-    def __enter__(self) -> Transport:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *_: object) -> None:

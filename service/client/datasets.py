@@ -6,11 +6,11 @@ import json
 from pathlib import Path
 from typing import Any
 
-from service.client.base import Transport
+from service.client.base import ClientBase
 
 
-class DatasetsClient(Transport):
-    """Client methods for /v1/datasets."""
+class DatasetsApi(ClientBase):
+    """Upload, list, get and delete datasets."""
 
     def upload_dataset(
         self,

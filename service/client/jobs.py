@@ -1,4 +1,4 @@
-"""Client methods for /v1/jobs: submit, follow, wait, cancel."""
+"""Client methods for /v1/jobs: submit, list, cancel, history, live events, wait."""
 
 from __future__ import annotations
 
@@ -8,18 +8,12 @@ from typing import Any
 
 import httpx
 
-from service.client.base import (
-    TERMINAL,
-    Event,
-    EventStreamError,
-    Transport,
-    parse_sse,
-    raise_for_problem,
-)
+from service.client.base import TERMINAL, ClientBase, EventStreamError, raise_for_problem
+from service.client.sse import Event, parse_sse
 
 
-class JobsClient(Transport):
-    """Client methods for /v1/jobs: submit, follow, wait, cancel."""
+class JobsApi(ClientBase):
+    """Submit jobs and follow them."""
 
     def submit_job(self, spec: dict[str, Any]) -> dict[str, Any]:
         """POST /v1/jobs with {dataset_id, network, training}; returns the queued job."""

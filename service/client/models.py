@@ -1,15 +1,15 @@
-"""Client methods for /v1/models: predict, weights, export."""
+"""Client methods for /v1/models: list, get, delete, predict, weights and export."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
-from service.client.base import Transport
+from service.client.base import ClientBase
 
 
-class ModelsClient(Transport):
-    """Client methods for /v1/models: predict, weights, export."""
+class ModelsApi(ClientBase):
+    """Trained models and their predictions."""
 
     def list_models(self, limit: int = 50, offset: int = 0) -> dict[str, Any]:
         return self._json("GET", "/v1/models", params={"limit": limit, "offset": offset})

@@ -14,6 +14,7 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from service.db.models import Job, JobCheckpoint, JobRun, TrainedModel, utcnow
+from service.events import outbox
 
 TERMINAL = ("succeeded", "failed", "cancelled")
 STATUSES = ("queued", "running", *TERMINAL)
@@ -73,8 +74,11 @@ def claim(session: Session, job_id: str, owner: str) -> bool:
             started_at=func.coalesce(Job.started_at, now),
         )
     )
+    won = result.rowcount == 1
+    if won:
+        outbox.record_job_transition(session, job_id)
     session.commit()
-    if result.rowcount == 1:
+    if won:
         return True
     # A retried claim whose first commit went through but whose reply was lost (e.g. the
     # database restarted) finds the job already running under this call's unique owner.
@@ -133,6 +137,7 @@ def finish(
         return False
     if model is not None:
         session.add(model)
+    outbox.record_job_transition(session, job_id)
     session.commit()
     return True
 
@@ -154,11 +159,13 @@ def request_cancel(session: Session, job_id: str, keep_model: bool = False) -> N
         )
     else:  # also overrides an earlier cancel that asked to keep a model
         session.execute(update(Job).where(queued).values(keep_model_on_cancel=False))
-    session.execute(
+    cancelled = session.execute(
         update(Job)
         .where(queued, or_(Job.cancel_requested.is_(False), Job.keep_model_on_cancel.is_(False)))
         .values(status="cancelled", finished_at=utcnow(), cancel_requested=True)
     )
+    if cancelled.rowcount:
+        outbox.record_job_transition(session, job_id)
     session.execute(
         update(Job)
         .where(Job.id == job_id, Job.status == "running")
@@ -218,6 +225,7 @@ def release_stale(session: Session, lease_seconds: float, now: datetime | None =
                     )
                     .values(outcome="worker-lost", finished_at=now)
                 )
+                outbox.record_job_transition(session, job_id)
                 if values["status"] == "queued":
                     requeued.append(job_id)
                 break

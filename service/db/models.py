@@ -202,3 +202,7 @@ class TrainedModel(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     weights: Mapped[bytes] = deferred(mapped_column(LargeBinary))
     """NPZ bytes (no pickle) of the network's weights keyed like Network.get_weights()."""
+
+
+# The webhook tables join Base.metadata whenever the models are imported (migrations too).
+from service.db import webhook_models  # noqa: E402,F401

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from service.db.jobs_repo import fenced, lease_now
 from service.db.models import EpochRow, Job, JobCheckpoint, JobRun, utcnow
+from service.events import outbox
 
 
 def save_epochs(
@@ -137,6 +138,8 @@ def release(session: Session, job_id: str, owner: str) -> bool:
             publish_count=0,
         )
     )
+    if result.rowcount == 1:
+        outbox.record_job_transition(session, job_id)
     session.commit()
     return result.rowcount == 1
 

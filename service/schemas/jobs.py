@@ -94,6 +94,27 @@ class JobOut(BaseModel):
     training: dict[str, Any]
 
 
+def job_out(job: Any) -> JobOut:
+    """The public view of a job row (service.db.models.Job)."""
+    return JobOut(
+        id=job.id,
+        status=job.status,
+        dataset_id=job.dataset_id,
+        attempt=job.attempt,
+        created_at=job.created_at,
+        started_at=job.started_at,
+        finished_at=job.finished_at,
+        progress=job.progress,
+        metrics=job.metrics,
+        error=job.error,
+        model_id=job.model_id,
+        cancel_requested=job.cancel_requested,
+        max_runtime_seconds=job.max_runtime_seconds,
+        network=job.spec["network"],
+        training=job.spec["training"],
+    )
+
+
 class EpochOut(BaseModel):
     """One finished epoch of a job."""
 

@@ -1,4 +1,5 @@
-"""The embedded executor: the same runner and state machine, in threads of the API process."""
+"""The embedded executor: the same runner and state machine, in threads of the API process,
+and a webhook deliverer beside it."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import threading
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 
 from service.config import Settings
+from service.events.delivery import Deliverer
 from service.jobs.runner import run_training_job
 
 log = logging.getLogger(__name__)
@@ -23,6 +25,8 @@ class EmbeddedExecutor:
         self.stopping = threading.Event()
         self._pending: dict[str, Future[str]] = {}
         self._lock = threading.Lock()
+        self.deliverer = Deliverer(settings)
+        self.deliverer.start()
 
     def publish(self, job_id: str) -> Future[str] | None:
         """Queue the job unless it is already waiting here (republishes are then no-ops)."""
@@ -43,6 +47,7 @@ class EmbeddedExecutor:
     def shutdown(self, timeout: float = 30.0) -> None:
         """Stop: running jobs checkpoint and go back to queued; waiting ones stay queued."""
         self.stopping.set()
+        self.deliverer.stop()
         with self._lock:
             futures = list(self._pending.values())
         self.pool.shutdown(wait=False, cancel_futures=True)

@@ -157,7 +157,7 @@ def test_barrage_of_bad_requests(app_client, stored):
     )
     assert_problem(r, 422)
     assert_problem(app_client.get("/v1/jobs", params={"limit": 0}), 422)
-    for path in ("/v1/datasets", "/v1/jobs", "/v1/models"):
+    for path in ("/v1/datasets", "/v1/jobs", "/v1/models", "/v1/webhooks"):
         assert_problem(app_client.get(path, params={"offset": 2**63}), 422)
         assert_problem(app_client.get(f"{path}/a%00b"), 404)
     assert_problem(app_client.get("/v1/jobs/a%00b/events"), 404)
@@ -196,7 +196,22 @@ def test_barrage_of_bad_requests(app_client, stored):
     assert_problem(app_client.delete(f"/v1/jobs/{model}"), 404)  # not a job id
     assert app_client.get(f"/v1/jobs/{job}").status_code == 200
 
+    webhook = app_client.post("/v1/webhooks", json=HOOK).json()["id"]  # never called here
+    for body in WEBHOOKS:
+        assert_problem(app_client.post("/v1/webhooks", json=body), 422)
+    r = app_client.post(
+        "/v1/webhooks", content=b'{"url": NaN}', headers={"content-type": "application/json"}
+    )
+    assert_problem(r, 400, 422)
+    assert_problem(app_client.get("/v1/webhooks/a%00b/deliveries"), 404)
+    assert_problem(app_client.delete("/v1/webhooks/" + "9" * 100), 404)
+    deliveries = f"/v1/webhooks/{webhook}/deliveries"
+    assert_problem(app_client.get(deliveries, params={"status": "exploded"}), 422)
+    assert_problem(app_client.get(deliveries, params={"limit": 10**6}), 422)
+
     # everything stored still works
+    assert app_client.get("/v1/webhooks").json()["total"] == 1
+    assert app_client.get(f"/v1/webhooks/{webhook}").json()["events"] == ["job.cancelled"]
     assert app_client.get(f"/v1/datasets/{ds}").json()["rows"] == 40
     r = app_client.post(url, json={"instances": [[1.0, 2.0], [3.0, 4.0]]})
     assert r.status_code == 200 and len(r.json()["predictions"]) == 2
@@ -206,6 +221,28 @@ def test_barrage_of_bad_requests(app_client, stored):
     ).json()
     assert wait_for_job(app_client, job["id"])["status"] == "succeeded"
     assert app_client.get("/v1/datasets").json()["total"] == 1
+
+
+HOOK = {"url": "https://93.184.215.14/hook", "events": ["job.cancelled"], "secret": "s" * 16}
+WEBHOOKS = [
+    {**HOOK, "url": "http://127.0.0.1:8000/"},
+    {**HOOK, "url": "http://169.254.169.254/latest/meta-data/"},
+    {**HOOK, "url": "http://[::ffff:10.0.0.1]/"},
+    {**HOOK, "url": "javascript:alert(1)"},
+    {**HOOK, "url": "http://" + "a" * 3000 + ".com/"},
+    {**HOOK, "url": "http://exa\u0000mple.com/"},
+    {**HOOK, "url": 42},
+    {**HOOK, "events": "job.*"},
+    {**HOOK, "events": ["job.*"] * 100},
+    {**HOOK, "events": ["JOB.SUCCEEDED"]},
+    {**HOOK, "events": [None]},
+    {**HOOK, "secret": ""},
+    {**HOOK, "secret": "x" * 1000},
+    {**HOOK, "secret": 12345678},
+    {**HOOK, "tenant_id": "someone-else"},
+    {"events": ["*"], "secret": "s" * 16},
+    [],
+]
 
 
 def test_declared_oversized_body_is_413_before_reading(app_client):

@@ -13,17 +13,26 @@ NETWORK = {"layers": [{"type": "dense", "units": 2, "activation": "softmax"}]}
 def owned(app_client) -> dict[str, str]:
     data = csv_bytes(["a", "b", "t"], [[i, i % 3, i % 2] for i in range(30)])
     ds = app_client.post("/v1/datasets", files={"file": ("d.csv", data)}, data={"target": "t"})
+    app_client.app_settings.webhook_allow_private = True  # the job's events go to a closed port
+    hook = app_client.post(
+        "/v1/webhooks",
+        json={"url": "http://127.0.0.1:9/hook", "events": ["job.*"], "secret": "s" * 16},
+    )
     job = app_client.post(
         "/v1/jobs",
         json={"dataset_id": ds.json()["id"], "network": NETWORK, "training": {"epochs": 2}},
     )
     done = wait_for_job(app_client, job.json()["id"])
-    return {"dataset": ds.json()["id"], "job": done["id"], "model": done["model_id"]}
+    ids = {"dataset": ds.json()["id"], "job": done["id"], "model": done["model_id"]}
+    return {**ids, "webhook": hook.json()["id"]}
 
 
 def routes(ids: dict[str, str]) -> list[tuple[str, str, dict | None]]:
-    d, j, m = ids["dataset"], ids["job"], ids["model"]
+    d, j, m, w = ids["dataset"], ids["job"], ids["model"], ids["webhook"]
     return [
+        ("GET", f"/v1/webhooks/{w}", None),
+        ("GET", f"/v1/webhooks/{w}/deliveries", None),
+        ("DELETE", f"/v1/webhooks/{w}", None),
         ("GET", f"/v1/datasets/{d}", None),
         ("DELETE", f"/v1/datasets/{d}", None),
         ("GET", f"/v1/jobs/{j}", None),
@@ -46,12 +55,13 @@ def test_other_tenant_gets_404_everywhere(app_client, other_client, owned):
         r = other_client.request(method, path, json=body)
         assert r.status_code == 404, (method, path, r.status_code, r.text)
         assert r.headers["content-type"].startswith("application/problem+json")
-    for path in ("/v1/datasets", "/v1/jobs", "/v1/models"):
+    for path in ("/v1/datasets", "/v1/jobs", "/v1/models", "/v1/webhooks"):
         assert other_client.get(path).json()["total"] == 0, path
     # and nothing of the owner's was touched by those attempts
     assert app_client.get(f"/v1/datasets/{owned['dataset']}").status_code == 200
     assert app_client.get(f"/v1/models/{owned['model']}").status_code == 200
     assert app_client.get(f"/v1/jobs/{owned['job']}").status_code == 200
+    assert app_client.get(f"/v1/webhooks/{owned['webhook']}/deliveries").json()["total"] > 0
     r = app_client.post(f"/v1/models/{owned['model']}/predict", json={"instances": [[1, 2]]})
     assert r.status_code == 200
 

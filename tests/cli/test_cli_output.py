@@ -52,7 +52,7 @@ def sse(*frames: tuple[str, dict[str, Any]]) -> httpx.Response:
 def fake(monkeypatch: pytest.MonkeyPatch) -> Callable[[Handler], None]:
     """Route the CLI's client to a handler; no sleeping between event-stream reconnects."""
     real = common.BackpropClient
-    monkeypatch.setattr(client_module.time, "sleep", lambda _: None)
+    monkeypatch.setattr(client_module.jobs.time, "sleep", lambda _: None)
 
     def install(handler: Handler) -> None:
         def make(url: str | None, key: str | None) -> client_module.BackpropClient:

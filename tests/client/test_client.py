@@ -119,7 +119,7 @@ def test_iter_events_reconnects_with_last_event_id():
 @pytest.mark.parametrize("status", ["running", "succeeded"])
 def test_a_stream_that_keeps_closing_without_end_checks_the_job(monkeypatch, status):
     """Six closes without `end`: a finished job ends the iterator, a running one raises."""
-    monkeypatch.setattr(client_module.time, "sleep", lambda _: None)
+    monkeypatch.setattr(client_module.jobs.time, "sleep", lambda _: None)
     streams = []
 
     def handler(request: httpx.Request) -> httpx.Response:

@@ -14,36 +14,16 @@ from service.api.ownership import get_owned, get_owned_dataset
 from service.api.pagination import paginate
 from service.db import job_cleanup, jobs_repo
 from service.db.models import EpochRow, Job
+from service.events import outbox
 from service.jobs.plan import DatasetSummary, plan_job
 from service.jobs.plan_checks import JobLimits
 from service.schemas.common import Page
-from service.schemas.jobs import CancelRequest, EpochOut, HistoryOut, JobCreate, JobOut
+from service.schemas.jobs import CancelRequest, EpochOut, HistoryOut, JobCreate, JobOut, job_out
 from service.worker.publish import publish_job
 
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
 
 StatusFilter = Literal["queued", "running", "succeeded", "failed", "cancelled"]
-
-
-def job_out(job: Job) -> JobOut:
-    """The public view of a job row."""
-    return JobOut(
-        id=job.id,
-        status=job.status,
-        dataset_id=job.dataset_id,
-        attempt=job.attempt,
-        created_at=job.created_at,
-        started_at=job.started_at,
-        finished_at=job.finished_at,
-        progress=job.progress,
-        metrics=job.metrics,
-        error=job.error,
-        model_id=job.model_id,
-        cancel_requested=job.cancel_requested,
-        max_runtime_seconds=job.max_runtime_seconds,
-        network=job.spec["network"],
-        training=job.spec["training"],
-    )
 
 
 def get_owned_job(session: SessionDep, tenant_id: str, job_id: str) -> Job:
@@ -78,6 +58,7 @@ def create_job(
     job.max_runtime_seconds = body.max_runtime_seconds
     job.idempotency_key = idempotency_key
     try:
+        outbox.record_job_transition(session, job.id)  # job.queued, committed with the job
         session.commit()  # the row exists before any worker can hear of it
     except IntegrityError:  # a concurrent request with the same key won the insert
         session.rollback()

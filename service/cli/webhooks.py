@@ -1,0 +1,132 @@
+"""`backprop webhooks create|list|delete|deliveries`."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+from rich.markup import escape
+
+from service.cli.common import (
+    JsonOpt,
+    KeyOpt,
+    QuietOpt,
+    UrlOpt,
+    connect,
+    console,
+    fetch,
+    page_note,
+    print_json,
+    short_time,
+    table,
+)
+
+app = typer.Typer(help="Signed POSTs to your URL when jobs change state.", no_args_is_help=True)
+
+LimitOpt = Annotated[int, typer.Option(help="Page size (1-500).")]
+OffsetOpt = Annotated[int, typer.Option(help="Skip this many.")]
+
+
+@app.command("create")
+def create(
+    target: Annotated[str, typer.Argument(metavar="URL", help="http(s) URL to POST events to.")],
+    events: Annotated[
+        list[str],
+        typer.Option(
+            "--event",
+            "-e",
+            help="Event to send (repeat): job.queued, job.running, job.succeeded, "
+            "job.failed, job.cancelled, job.* or *.",
+        ),
+    ],
+    secret: Annotated[
+        str,
+        typer.Option(
+            envvar="BACKPROP_WEBHOOK_SECRET",
+            prompt=True,
+            hide_input=True,
+            help="Key of the X-Backprop-Signature HMAC (8-256 characters); asked for when "
+            "not given. It is never shown again.",
+        ),
+    ],
+    quiet: QuietOpt = False,
+    json_out: JsonOpt = False,
+    url: UrlOpt = None,
+    key: KeyOpt = None,
+) -> None:
+    """Subscribe a URL to events; prints the webhook's id."""
+    with connect(url, key) as bp:
+        hook = bp.create_webhook(target, events, secret)
+    if quiet:
+        typer.echo(hook["id"])
+    elif json_out:
+        print_json(hook)
+    else:
+        console.print(f"created webhook [bold]{escape(hook['id'])}[/]")
+        console.print(f"{', '.join(hook['events'])} -> {hook['url']}", markup=False)
+
+
+@app.command("list")
+def list_(
+    limit: LimitOpt = 50,
+    offset: OffsetOpt = 0,
+    json_out: JsonOpt = False,
+    url: UrlOpt = None,
+    key: KeyOpt = None,
+) -> None:
+    """Your webhooks, newest first."""
+    page = fetch(url, key, json_out, lambda bp: bp.list_webhooks(limit=limit, offset=offset))
+    if page is None:
+        return
+    rows = [
+        [h["id"], h["url"], ", ".join(h["events"]), short_time(h["created_at"])]
+        for h in page["items"]
+    ]
+    table("webhooks", ("id", "url", "events", "created"), rows, optional=("created",))
+    page_note(page)
+
+
+@app.command("delete")
+def delete(
+    webhook_id: Annotated[str, typer.Argument(help="Webhook id.")],
+    url: UrlOpt = None,
+    key: KeyOpt = None,
+) -> None:
+    """Delete a webhook; events not yet delivered to it are dropped."""
+    with connect(url, key) as bp:
+        bp.delete_webhook(webhook_id)
+    console.print(f"deleted webhook {webhook_id}", markup=False)
+
+
+def _delivery_row(d: dict[str, Any]) -> list[Any]:
+    answer = d["last_status_code"] if d["last_status_code"] is not None else d["last_error"]
+    upcoming = short_time(d["next_attempt_at"]) if d["next_attempt_at"] else None
+    return [d["event_id"], d["event"], d["status"], d["attempts"], answer, upcoming,
+            short_time(d["created_at"])]  # fmt: skip
+
+
+@app.command("deliveries")
+def deliveries(
+    webhook_id: Annotated[str, typer.Argument(help="Webhook id.")],
+    status: Annotated[
+        str | None, typer.Option(help="Only pending, delivered or failed ones.")
+    ] = None,
+    limit: LimitOpt = 50,
+    offset: OffsetOpt = 0,
+    json_out: JsonOpt = False,
+    url: UrlOpt = None,
+    key: KeyOpt = None,
+) -> None:
+    """Events sent to a webhook, newest first: status, attempts and the last answer."""
+    page = fetch(
+        url,
+        key,
+        json_out,
+        lambda bp: bp.list_deliveries(webhook_id, status=status, limit=limit, offset=offset),
+    )
+    if page is None:
+        return
+    columns = ("event id", "event", "status", "attempts", "last answer", "next try", "created")
+    rows = [_delivery_row(d) for d in page["items"]]
+    table("deliveries", columns, rows, optional=("created", "next try"))
+    page_note(page)

@@ -1,0 +1,1 @@
+"""Webhooks: the event catalogue and outbox writes, signing, the SSRF guard and delivery."""
