@@ -76,6 +76,12 @@ class Settings(BaseSettings):
     """Levels of one categorical column; a column with more is refused (ignore= it)."""
     max_concurrent_jobs: int = 100
     """Queued plus running jobs per tenant; more is 429 with Retry-After."""
+    max_search_trials: int = 1000
+    """Trials of one search (strategy.max_trials, or a grid's size)."""
+    max_search_parallelism: int = 64
+    """Trials of one search running at once."""
+    max_concurrent_searches: int = 10
+    """Queued plus running searches per tenant; more is 429 with Retry-After."""
     auth_cache_seconds: float = 5.0
     """Verified keys are remembered this long per process; a key revoked elsewhere keeps
     working in this process for at most this long (0: check the database every request)."""

@@ -22,6 +22,8 @@ from service.api.routers import (
     health,
     jobs,
     models,
+    search_events,
+    searches,
     webhooks,
 )
 from service.config import Settings, get_settings
@@ -91,7 +93,8 @@ def create_app(settings: Settings | None = None, *, embedded_worker: bool | None
     app.add_middleware(KeyRequiredMiddleware)  # added last: runs first
     observability.install(app, Metrics(session_factory(settings.sqlalchemy_url)))
     app.include_router(health.router)
-    for module in (datasets, jobs, events, models, exports, webhooks, admin):
+    routers = (datasets, jobs, events, models, exports, webhooks, admin, searches, search_events)
+    for module in routers:
         app.include_router(module.router, responses=errors.ERROR_RESPONSES)
     dashboard.install(app)
     return app

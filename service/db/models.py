@@ -111,6 +111,7 @@ class Job(Base):
         Index("ix_jobs_tenant_created", "tenant_id", "created_at"),
         Index("ix_jobs_status", "status"),
         UniqueConstraint("tenant_id", "idempotency_key", name="uq_jobs_tenant_idempotency"),
+        UniqueConstraint("search_id", "trial", name="uq_jobs_search_trial"),
     )
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
@@ -137,6 +138,44 @@ class Job(Base):
     metrics: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     model_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    search_id: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)
+    """The search this job is a trial of (service.search); None for a plain job."""
+    trial: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    """The trial's number in its search, from 0; (search_id, trial) is unique."""
+    params: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    """A trial's sampled values by space path, as applied to the spec."""
+    trial_state: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    """The scheduler's bookkeeping of a trial: the sampler's internal params, the pruner's
+    completed rungs and the last epoch judged."""
+    stop_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    """Why a stop was asked by the service rather than the user (a pruned trial)."""
+
+
+class Search(Base):
+    """A hyperparameter search: a base job body, a space, a strategy; trials are jobs."""
+
+    __tablename__ = "searches"
+    __table_args__ = (Index("ix_searches_tenant_created", "tenant_id", "created_at"),)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    dataset_id: Mapped[str] = mapped_column(String(36))
+    status: Mapped[str] = mapped_column(String(20), default="queued")
+    body: Mapped[dict[str, Any]] = mapped_column(JSON)
+    """The base job: network, training (defaults filled) and max_runtime_seconds."""
+    space: Mapped[dict[str, Any]] = mapped_column(JSON)
+    strategy: Mapped[dict[str, Any]] = mapped_column(JSON)
+    objective: Mapped[dict[str, Any]] = mapped_column(JSON)
+    pruning: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    total_trials: Mapped[int] = mapped_column(Integer)
+    """max_trials, or the grid's size for a grid search."""
+    parallelism: Mapped[int] = mapped_column(Integer)
+    cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    """Bumped first by every scheduler pass: the row lock that serialises them."""
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 class EpochRow(Base):

@@ -20,3 +20,5 @@ class JobContext:
     input_schema: dict[str, Any]
     max_runtime: float | None
     runtime_before: float
+    search_id: str | None = None
+    """The search this job is a trial of: its pruner judges each write of epoch rows."""

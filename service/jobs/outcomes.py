@@ -51,6 +51,15 @@ def keep_model_on_cancel(settings: Settings, job_id: str) -> bool:
     )
 
 
+def stop_reason(settings: Settings, job_id: str) -> str | None:
+    """Why the service (not the user) asked the job to stop, e.g. a pruned trial."""
+    return run_in_session(
+        settings.sqlalchemy_url,
+        lambda s: s.get(Job, job_id).stop_reason,
+        what="read stop reason",
+    )
+
+
 def save_model(
     settings: Settings,
     ctx: JobContext,

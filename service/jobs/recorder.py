@@ -3,7 +3,9 @@ all in one fenced transaction."""
 
 from __future__ import annotations
 
+import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -15,6 +17,8 @@ from service.db.retry import run_in_session
 from service.engine import EpochRecord, TrainingState
 from service.jobs.context import JobContext
 from service.jobs.monitor import JobMonitor
+
+log = logging.getLogger(__name__)
 
 
 def progress(record: EpochRecord, epochs: int, runtime: float, first_epoch: int) -> dict:
@@ -47,8 +51,12 @@ class EpochRecorder:
         owner: str,
         monitor: JobMonitor,
         first_epoch: int,
+        after_write: Callable[[], object] | None = None,
     ) -> None:
+        """after_write: called after each write of epoch rows (a trial's pruner judges
+        them); its errors are logged, never raised into training."""
         self.settings = settings
+        self.after_write = after_write
         self.ctx = ctx
         self.owner = owner
         self.monitor = monitor
@@ -97,6 +105,11 @@ class EpochRecorder:
         self._written_at = time.monotonic()
         if payload is not None:
             self._saved = (state.epoch, state.batch)
+        if records and self.after_write is not None:
+            try:
+                self.after_write()
+            except Exception:
+                log.exception("job %s: the after-epochs hook failed", self.ctx.job_id)
         return True
 
     def _write(

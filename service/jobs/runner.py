@@ -14,6 +14,7 @@ import socket
 import threading
 import uuid
 from dataclasses import replace
+from functools import partial
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -29,12 +30,20 @@ from service.jobs.blas import blas_threads
 from service.jobs.context import JobContext
 from service.jobs.lease_keeper import lease_kept
 from service.jobs.monitor import SHUTDOWN, JobMonitor
-from service.jobs.outcomes import LeaseLost, finish, keep_model_on_cancel, release, save_model
+from service.jobs.outcomes import (
+    LeaseLost,
+    finish,
+    keep_model_on_cancel,
+    release,
+    save_model,
+    stop_reason,
+)
 from service.jobs.plan import DatasetSummary, plan_job
 from service.jobs.plan_checks import SpecMismatch
 from service.jobs.prepare import fit_inputs
 from service.jobs.recorder import EpochRecorder
 from service.observability import bind_log_context, with_job_log_context
+from service.search.hooks import judge_after_epochs
 
 log = logging.getLogger(__name__)
 
@@ -125,6 +134,7 @@ def _load(settings: Settings, job_id: str) -> tuple[JobContext, dict[str, Any]]:
                 if checkpoint is not None
                 else 0.0
             ),
+            search_id=job.search_id,
         )
         if dataset.storage == "file":
             data = dataset_files.open_arrays(settings.data_dir, dataset.id)
@@ -172,7 +182,8 @@ def _train(
         what="start run",
     )
     monitor = JobMonitor(settings, ctx, owner, shutdown)
-    recorder = EpochRecorder(settings, ctx, owner, monitor, first_epoch)
+    judge = partial(judge_after_epochs, settings, ctx.job_id) if ctx.search_id else None
+    recorder = EpochRecorder(settings, ctx, owner, monitor, first_epoch, after_write=judge)
     with blas_threads(settings.blas_threads):
         result = fit(
             net,
@@ -211,7 +222,8 @@ def _train(
             return save_model(
                 settings, ctx, owner, net, result.history, kept, preprocessing, "cancelled"
             )
-        return finish(settings, ctx.job_id, owner, "cancelled")
+        reason = stop_reason(settings, ctx.job_id)  # e.g. a pruned trial: why it stopped
+        return finish(settings, ctx.job_id, owner, "cancelled", error=reason)
     if not result.history:
         raise RuntimeError("training finished without a single epoch")
     return save_model(

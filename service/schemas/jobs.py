@@ -92,6 +92,11 @@ class JobOut(BaseModel):
     max_runtime_seconds: float | None
     network: dict[str, Any]
     training: dict[str, Any]
+    search_id: str | None = Field(default=None, description="The search this job is a trial of.")
+    trial: int | None = Field(default=None, description="Its trial number in that search.")
+    params: dict[str, Any] | None = Field(
+        default=None, description="The trial's sampled values by space path."
+    )
 
 
 def job_out(job: Any) -> JobOut:
@@ -112,6 +117,9 @@ def job_out(job: Any) -> JobOut:
         max_runtime_seconds=job.max_runtime_seconds,
         network=job.spec["network"],
         training=job.spec["training"],
+        search_id=job.search_id,
+        trial=job.trial,
+        params=job.params,
     )
 
 

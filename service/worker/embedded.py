@@ -10,6 +10,7 @@ from concurrent.futures import Future, ThreadPoolExecutor, wait
 from service.config import Settings
 from service.events.delivery import Deliverer
 from service.jobs.runner import run_training_job
+from service.worker.searches import after_job
 
 log = logging.getLogger(__name__)
 
@@ -33,10 +34,17 @@ class EmbeddedExecutor:
         with self._lock:
             if job_id in self._pending or self.stopping.is_set():
                 return None
-            future = self.pool.submit(run_training_job, job_id, self.settings, self.stopping)
+            future = self.pool.submit(self._run, job_id)
             self._pending[job_id] = future
         future.add_done_callback(lambda f: self._done(job_id, f))
         return future
+
+    def _run(self, job_id: str) -> str:
+        """Train the job; a trial's end advances its search (publishing here)."""
+        outcome = run_training_job(job_id, self.settings, self.stopping)
+        if not self.stopping.is_set():
+            after_job(self.settings, self, job_id)
+        return outcome
 
     def _done(self, job_id: str, future: Future[str]) -> None:
         with self._lock:

@@ -10,6 +10,7 @@ from service.config import Settings
 from service.db import job_cleanup, jobs_repo
 from service.db.session import session_factory
 from service.worker.publish import Publisher, publish_job
+from service.worker.searches import advance_all
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +26,7 @@ def reconcile_once(settings: Settings, publisher: Publisher, stale_publish_secon
                 log.info("reconciler deleted %d finished jobs past retention", len(pruned))
     ids = list(dict.fromkeys([*requeued, *pending]))
     published = sum(publish_job(publisher, settings, job_id) for job_id in ids)
+    published += advance_all(settings, publisher)  # searches whose advance was lost
     if ids:
         log.info("reconciler republished %d of %d jobs", published, len(ids))
     return published

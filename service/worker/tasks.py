@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from celery.signals import worker_shutting_down
 
-from service.config import get_settings
+from service.config import Settings, get_settings
 from service.jobs.monitor import SHUTDOWN
 from service.jobs.runner import run_training_job
 from service.worker.celery_app import TRAIN_TASK, celery_app
 from service.worker.publish import CeleryPublisher, publish_job
+from service.worker.searches import after_job
 
 
 @celery_app.task(name=TRAIN_TASK)
@@ -18,10 +19,23 @@ def train_job(job_id: str) -> str:
     A job handed back during shutdown is published again for another worker.
     """
     outcome = run_training_job(job_id)
+    settings = get_settings()
     if outcome == "requeued":
-        settings = get_settings()
-        publish_job(CeleryPublisher(settings), settings, job_id)
+        publish_job(_publisher(settings), settings, job_id)
+    else:
+        after_job(settings, _publisher(settings), job_id)  # a trial's end advances its search
     return outcome
+
+
+_PUBLISHERS: dict[str, CeleryPublisher] = {}
+
+
+def _publisher(settings: Settings) -> CeleryPublisher:
+    """One publisher per broker for this worker process."""
+    key = settings.broker_url or ""
+    if key not in _PUBLISHERS:
+        _PUBLISHERS[key] = CeleryPublisher(settings)
+    return _PUBLISHERS[key]
 
 
 @worker_shutting_down.connect

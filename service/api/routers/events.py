@@ -8,7 +8,6 @@ The stream holds no database session between polls; training may run in another 
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -21,9 +20,10 @@ from fastapi.security import HTTPAuthorizationCredentials
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
-from service.api.deps import SettingsDep, authenticate, bearer
+from service.api.deps import SettingsDep, bearer
+from service.api.sse import check_owner_closing_session, sse
 from service.db.jobs_repo import TERMINAL
-from service.db.models import EpochRow, Job, well_formed
+from service.db.models import EpochRow, Job
 from service.db.session import session_factory
 
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
@@ -38,12 +38,6 @@ class Snapshot:
 
     job: dict[str, Any]
     epochs: list[dict[str, Any]] = field(default_factory=list)
-
-
-def sse(event: str, data: Any, event_id: int | None = None) -> str:
-    """One server-sent event frame."""
-    head = f"id: {event_id}\n" if event_id is not None else ""
-    return f"{head}event: {event}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n"
 
 
 def read_snapshot(url: str, job_id: str, after_epoch: int) -> Snapshot | None:
@@ -154,14 +148,7 @@ def owned_job_url(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> str:
     """Check the key and that the job is the tenant's (else 404), closing the session at once."""
-    with session_factory(settings.sqlalchemy_url)() as session:
-        _, tenant = authenticate(request, session, credentials)
-        owner = None
-        if well_formed(job_id):
-            owner = session.scalar(select(Job.tenant_id).where(Job.id == job_id))
-        if owner is None or owner != tenant.id:
-            raise HTTPException(404, f"job {job_id} not found")
-    return settings.sqlalchemy_url
+    return check_owner_closing_session(request, settings, credentials, Job, job_id, "job")
 
 
 @router.get(
