@@ -79,7 +79,7 @@ def make_pruner(pruning: dict[str, Any] | None) -> BasePruner:
         )
     return MedianPruner(
         n_startup_trials=int(pruning.get("startup_trials", 3)),
-        n_warmup_steps=max(0, int(pruning["min_epochs"]) - 1),
+        n_warmup_steps=int(pruning["min_epochs"]),  # judged from epoch min_epochs on
     )
 
 
