@@ -137,6 +137,25 @@ def test_barrage_of_bad_requests(app_client, stored):
     ]
     for body in jobs:
         assert_problem(app_client.post("/v1/jobs", json=body), 404, 422)
+    lr = "training.optimizer.learning_rate"
+    searches = [
+        {"dataset_id": ds, "network": NETWORK, "space": {}},
+        {
+            "dataset_id": ds,
+            "network": NETWORK,
+            "space": {"network.layers[9].units": {"int": [1, 4]}},
+        },
+        {"dataset_id": ds, "network": NETWORK, "space": {lr: {"loguniform": [-1, 1]}}},
+        {"dataset_id": ds, "network": NETWORK, "space": {lr: {"uniform": [1, "x"]}}},
+        {"dataset_id": ds, "network": NETWORK, "space": {"a\u0000b": {"choice": [1]}}},
+        {"dataset_id": ds, "network": NETWORK, "space": {lr: {"choice": [0.1]}}, "status": "x"},
+        {"dataset_id": ds, "network": NETWORK, "space": {lr: {"choice": [0.1]}}, "strategy": []},
+        {"dataset_id": "nope", "network": NETWORK, "space": {lr: {"choice": [0.1]}}},
+        {"network": NETWORK, "space": {lr: {"choice": [0.1]}}},
+        "just a string",
+    ]
+    for body in searches:
+        assert_problem(app_client.post("/v1/searches", json=body), 404, 422)
 
     url = f"/v1/models/{model}/predict"
     predictions = [
@@ -157,10 +176,14 @@ def test_barrage_of_bad_requests(app_client, stored):
     )
     assert_problem(r, 422)
     assert_problem(app_client.get("/v1/jobs", params={"limit": 0}), 422)
-    for path in ("/v1/datasets", "/v1/jobs", "/v1/models", "/v1/webhooks"):
+    for path in ("/v1/datasets", "/v1/jobs", "/v1/models", "/v1/webhooks", "/v1/searches"):
         assert_problem(app_client.get(path, params={"offset": 2**63}), 422)
         assert_problem(app_client.get(f"{path}/a%00b"), 404)
     assert_problem(app_client.get("/v1/jobs/a%00b/events"), 404)
+    for suffix in ("/events", "/trials"):
+        assert_problem(app_client.get(f"/v1/searches/a%00b{suffix}"), 404)
+    assert_problem(app_client.post("/v1/searches/a%00b/cancel"), 404)
+    assert_problem(app_client.delete("/v1/searches/a%00b"), 404)
     assert_problem(app_client.get("/v1/models/a%00b/export"), 404)
     for fmt in ("pmml", "", "ONNX", "onnx\u0000", "x" * 5000):
         r = app_client.get(f"/v1/models/{model}/export", params={"format": fmt})
@@ -221,6 +244,7 @@ def test_barrage_of_bad_requests(app_client, stored):
     ).json()
     assert wait_for_job(app_client, job["id"])["status"] == "succeeded"
     assert app_client.get("/v1/datasets").json()["total"] == 1
+    assert app_client.get("/v1/searches").json()["total"] == 0
 
 
 HOOK = {"url": "https://93.184.215.14/hook", "events": ["job.cancelled"], "secret": "s" * 16}

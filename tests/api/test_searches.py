@@ -99,3 +99,91 @@ def test_small_search_runs_to_the_end_with_overlapping_trials(app_client, datase
     for i in range(6):
         at_once = sum(1 for s, e in spans if s <= spans[i][0] < e)
         assert at_once <= 2, spans
+
+
+def test_bad_searches_are_422_naming_the_path(app_client, dataset_id):
+    cases = [
+        ({"space": {"network.layers[7].units": {"int": [1, 4]}}}, "network.layers[7].units"),
+        ({"space": {"network.layers[1].units": {"int": [0, 4]}}}, "network.layers[1].units"),
+        ({"space": {"network.layers[2].units": {"choice": [2, 3]}}}, "network.layers[2]"),
+    ]
+    for changes, fragment in cases:
+        r = app_client.post("/v1/searches", json=search_body(dataset_id, **changes))
+        assert r.status_code == 422, r.text
+        assert fragment in r.json()["detail"], r.text
+        assert r.json()["errors"][0]["field"].startswith("space."), r.text
+    assert app_client.get("/v1/searches").json()["total"] == 0
+    assert app_client.get("/v1/jobs").json()["total"] == 0
+
+
+def test_searches_per_tenant_are_limited_with_retry_after(app_client, dataset_id):
+    app_client.app_settings.max_concurrent_searches = 1
+    body = search_body(dataset_id, strategy={"max_trials": 2, "parallelism": 1})
+    first = app_client.post("/v1/searches", json=body)
+    assert first.status_code == 202, first.text
+    r = app_client.post("/v1/searches", json=body)
+    if r.status_code != 202:  # the first may have ended already on a fast machine
+        assert r.status_code == 429 and int(r.headers["Retry-After"]) > 0, r.text
+    wait_for_search(app_client, first.json()["id"])
+
+
+def test_asha_prunes_trials_which_keep_their_history(app_client):
+    app_client.app_settings.progress_seconds = 0  # epoch rows (and judging) after every epoch
+    rows = [[i % 7, (i * 3) % 5, (i % 7 + (i * 3) % 5) % 2] for i in range(3000)]
+    data = csv_bytes(["a", "b", "t"], rows)
+    r = app_client.post("/v1/datasets", files={"file": ("d.csv", data)}, data={"target": "t"})
+    body = search_body(
+        r.json()["id"],
+        training={"epochs": 30, "batch_size": 4},
+        strategy={"type": "grid", "max_trials": 6, "parallelism": 1},
+        space={
+            "training.optimizer.learning_rate": {"choice": [0.03, 1e-4, 3e-5, 0.01, 1e-5, 3e-3]}
+        },
+        pruning={"type": "asha", "min_epochs": 1, "reduction_factor": 3},
+    )
+    search = wait_for_search(app_client, app_client.post("/v1/searches", json=body).json()["id"])
+    assert search["status"] == "succeeded", search
+    trials = app_client.get(f"/v1/searches/{search['id']}/trials").json()["trials"]
+    pruned = [t for t in trials if t["status"] == "pruned"]
+    assert pruned and search["trials"]["pruned"] == len(pruned), trials
+    for trial in pruned:
+        assert trial["error"].startswith("pruned by asha at epoch"), trial
+        assert 1 <= trial["epochs_run"] < 30, trial
+        history = app_client.get(f"/v1/jobs/{trial['job_id']}/history").json()
+        assert history["status"] == "cancelled" and len(history["epochs"]) >= 1
+    assert search["best"]["job_id"] not in {t["job_id"] for t in pruned}
+
+
+def test_cancel_stops_the_search_and_delete_removes_it(app_client, dataset_id):
+    body = search_body(
+        dataset_id,
+        training={"epochs": 2000, "batch_size": 8},
+        strategy={"max_trials": 5, "parallelism": 2},
+    )
+    search_id = app_client.post("/v1/searches", json=body).json()["id"]
+    assert app_client.delete(f"/v1/searches/{search_id}").status_code == 409
+    r = app_client.post(f"/v1/searches/{search_id}/cancel")
+    assert r.status_code == 202 and r.json()["cancel_requested"], r.text
+    search = wait_for_search(app_client, search_id)
+    assert search["status"] == "cancelled", search
+    trials = app_client.get(f"/v1/searches/{search_id}/trials").json()["trials"]
+    assert len(trials) == 2 and {t["status"] for t in trials} == {"cancelled"}
+    assert app_client.post(f"/v1/searches/{search_id}/cancel").status_code == 409
+    assert app_client.delete(f"/v1/searches/{search_id}").status_code == 204
+    assert app_client.get(f"/v1/searches/{search_id}").status_code == 404
+    assert app_client.get(f"/v1/jobs/{trials[0]['job_id']}").status_code == 404
+
+
+def test_event_stream_tells_trials_best_and_end(app_client, dataset_id):
+    body = search_body(dataset_id, strategy={"max_trials": 3, "parallelism": 2, "seed": 1})
+    search_id = app_client.post("/v1/searches", json=body).json()["id"]
+    events = []
+    with app_client.stream("GET", f"/v1/searches/{search_id}/events") as r:
+        assert r.status_code == 200
+        assert r.headers["content-type"].startswith("text/event-stream")
+        for line in r.iter_lines():
+            if line.startswith("event: "):
+                events.append(line[7:])
+    assert events[-1] == "end" and events.count("trial_ended") == 3, events
+    assert "trial_started" in events and "best" in events, events
+    assert events.index("trial_started") < events.index("trial_ended") < events.index("end")

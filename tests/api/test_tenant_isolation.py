@@ -23,12 +23,24 @@ def owned(app_client) -> dict[str, str]:
         json={"dataset_id": ds.json()["id"], "network": NETWORK, "training": {"epochs": 2}},
     )
     done = wait_for_job(app_client, job.json()["id"])
+    search = app_client.post(
+        "/v1/searches",
+        json={
+            "dataset_id": ds.json()["id"],
+            "network": NETWORK,
+            "training": {"epochs": 2},
+            "space": {"training.seed": {"choice": [1, 2]}},
+            "strategy": {"max_trials": 2},
+        },
+    )
+    assert search.status_code == 202, search.text
     ids = {"dataset": ds.json()["id"], "job": done["id"], "model": done["model_id"]}
-    return {**ids, "webhook": hook.json()["id"]}
+    return {**ids, "webhook": hook.json()["id"], "search": search.json()["id"]}
 
 
 def routes(ids: dict[str, str]) -> list[tuple[str, str, dict | None]]:
     d, j, m, w = ids["dataset"], ids["job"], ids["model"], ids["webhook"]
+    s = ids["search"]
     return [
         ("GET", f"/v1/webhooks/{w}", None),
         ("GET", f"/v1/webhooks/{w}/deliveries", None),
@@ -47,6 +59,16 @@ def routes(ids: dict[str, str]) -> list[tuple[str, str, dict | None]]:
         ("GET", f"/v1/models/{m}/export?format=onnx", None),
         ("DELETE", f"/v1/models/{m}", None),
         ("POST", "/v1/jobs", {"dataset_id": d, "network": NETWORK}),
+        ("GET", f"/v1/searches/{s}", None),
+        ("GET", f"/v1/searches/{s}/trials", None),
+        ("GET", f"/v1/searches/{s}/events", None),
+        ("POST", f"/v1/searches/{s}/cancel", None),
+        ("DELETE", f"/v1/searches/{s}", None),
+        (
+            "POST",
+            "/v1/searches",
+            {"dataset_id": d, "network": NETWORK, "space": {"training.seed": {"choice": [1]}}},
+        ),
     ]
 
 
@@ -55,13 +77,14 @@ def test_other_tenant_gets_404_everywhere(app_client, other_client, owned):
         r = other_client.request(method, path, json=body)
         assert r.status_code == 404, (method, path, r.status_code, r.text)
         assert r.headers["content-type"].startswith("application/problem+json")
-    for path in ("/v1/datasets", "/v1/jobs", "/v1/models", "/v1/webhooks"):
+    for path in ("/v1/datasets", "/v1/jobs", "/v1/models", "/v1/webhooks", "/v1/searches"):
         assert other_client.get(path).json()["total"] == 0, path
     # and nothing of the owner's was touched by those attempts
     assert app_client.get(f"/v1/datasets/{owned['dataset']}").status_code == 200
     assert app_client.get(f"/v1/models/{owned['model']}").status_code == 200
     assert app_client.get(f"/v1/jobs/{owned['job']}").status_code == 200
     assert app_client.get(f"/v1/webhooks/{owned['webhook']}/deliveries").json()["total"] > 0
+    assert app_client.get(f"/v1/searches/{owned['search']}").json()["cancel_requested"] is False
     r = app_client.post(f"/v1/models/{owned['model']}/predict", json={"instances": [[1, 2]]})
     assert r.status_code == 200
 
