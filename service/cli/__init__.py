@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from service.cli import datasets, jobs, models, server, webhooks
+from service.cli import datasets, jobs, models, searches, server, webhooks
 
 app = typer.Typer(help="Backprop Service: train neural networks over HTTP.", no_args_is_help=True)
 for command in server.app.registered_commands:
@@ -14,3 +14,4 @@ app.add_typer(datasets.app, name="datasets")
 app.add_typer(jobs.app, name="jobs")
 app.add_typer(models.app, name="models")
 app.add_typer(webhooks.app, name="webhooks")
+app.add_typer(searches.app, name="searches")

@@ -1,0 +1,206 @@
+"""`backprop searches submit|list|show|trials|cancel`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.live import Live
+from rich.table import Table
+from rich.text import Text
+
+from service.cli.common import (
+    JsonOpt,
+    KeyOpt,
+    UrlOpt,
+    connect,
+    console,
+    err_console,
+    facts,
+    fetch,
+    fmt,
+    page_note,
+    print_json,
+    short_id,
+    short_time,
+    table,
+)
+from service.cli.jobs import _load_spec
+from service.client import BackpropClient
+
+app = typer.Typer(help="Hyperparameter searches: many trial jobs at once.", no_args_is_help=True)
+TRIAL_COLUMNS = ("trial", "status", "value", "epochs", "params", "job")
+
+
+@app.command("submit")
+def submit(
+    spec_file: Annotated[
+        Path,
+        typer.Argument(
+            exists=True,
+            dir_okay=False,
+            help="JSON: a job body plus space, strategy, objective, pruning.",
+        ),
+    ],
+    dataset: Annotated[
+        str | None, typer.Option("--dataset", "-d", help="Dataset id (overrides dataset_id).")
+    ] = None,
+    follow: Annotated[
+        bool, typer.Option("--follow", "-f", help="A live table of trials until it ends.")
+    ] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the id.")] = False,
+    json_out: JsonOpt = False,
+    url: UrlOpt = None,
+    key: KeyOpt = None,
+) -> None:
+    """Start a search from a spec file; --follow shows its trials and the best so far."""
+    spec = _load_spec(spec_file, dataset)
+    with connect(url, key) as bp:
+        search = bp.submit_search(spec)
+        if quiet and not follow:
+            typer.echo(search["id"])
+            return
+        if json_out and not follow:
+            print_json(search)
+            return
+        console.print(f"started search {search['id']}", markup=False)
+        if not follow:
+            console.print(f"follow it with: backprop searches show {search['id']}", markup=False)
+            return
+        final = follow_search(bp, search["id"])
+        trials = bp.search_trials(search["id"])
+    if json_out:
+        print_json(final)
+        return
+    _trials_table(trials)
+    _show(final)
+    if final["status"] != "succeeded":
+        raise typer.Exit(1)
+
+
+def follow_search(bp: BackpropClient, search_id: str) -> dict[str, Any]:
+    """A live table of trials on stderr, redrawn on each event; returns the ended search."""
+    with Live(console=err_console, auto_refresh=False, transient=True) as live:
+        for event in bp.iter_search_events(search_id):
+            if event.event == "end":
+                break
+            if event.event in ("trial_started", "trial_ended", "best", "status"):
+                live.update(_live_table(bp.get_search(search_id), bp.search_trials(search_id)))
+                live.refresh()
+    return bp.get_search(search_id)
+
+
+def _rows(trials: dict[str, Any]) -> list[list[Any]]:
+    return [
+        [t["trial"], t["status"], t["value"], t["epochs_run"], _params(t["params"]), t["job_id"]]
+        for t in trials["trials"]
+    ]
+
+
+def _params(params: dict[str, Any]) -> str:
+    return ", ".join(f"{path.rsplit('.', 1)[-1]}={fmt(v, 3)}" for path, v in params.items())
+
+
+def _live_table(search: dict[str, Any], trials: dict[str, Any]) -> Table:
+    best = search.get("best") or {}
+    counts = ", ".join(f"{n} {s}" for s, n in search["trials"].items() if n)
+    title = (
+        f"search {search['id'][:8]} {search['status']}: {counts}; "
+        f"{search['progress'] * 100:.0f}% done; best {fmt(best.get('value'))} (trial "
+        f"{fmt(best.get('trial'))})"
+    )
+    out = Table(title=Text(title), title_justify="left", box=None)
+    for column in TRIAL_COLUMNS:
+        out.add_column(column)
+    for row in _rows(trials):
+        out.add_row(*(Text(fmt(short_id(v) if i == 5 else v)) for i, v in enumerate(row)))
+    return out
+
+
+def _trials_table(trials: dict[str, Any]) -> None:
+    objective = trials["objective"]
+    title = f"trials ({objective['metric']}, {objective['direction']})"
+    rows = [[*row[:-1], short_id(row[-1])] for row in _rows(trials)]
+    table(title, TRIAL_COLUMNS, rows, optional=("job",))
+
+
+@app.command("list")
+def list_(
+    limit: Annotated[int, typer.Option(help="Page size (1-500).")] = 50,
+    offset: Annotated[int, typer.Option(help="Skip this many.")] = 0,
+    json_out: JsonOpt = False,
+    url: UrlOpt = None,
+    key: KeyOpt = None,
+) -> None:
+    """Your searches, newest first."""
+    page = fetch(url, key, json_out, lambda bp: bp.list_searches(limit=limit, offset=offset))
+    if page is None:
+        return
+    rows = [
+        [s["id"], s["status"], f"{sum(s['trials'].values())}/{s['total_trials']}",
+         (s.get("best") or {}).get("value"), s["objective"]["metric"],
+         short_time(s["created_at"])]
+        for s in page["items"]
+    ]  # fmt: skip
+    table("searches", ("id", "status", "trials", "best", "metric", "created"), rows)
+    page_note(page)
+
+
+@app.command("show")
+def show(
+    search_id: Annotated[str, typer.Argument(help="Search id.")],
+    json_out: JsonOpt = False,
+    url: UrlOpt = None,
+    key: KeyOpt = None,
+) -> None:
+    """Status, trial counts, progress, ETA and the best trial of one search."""
+    search = fetch(url, key, json_out, lambda bp: bp.get_search(search_id))
+    if search is not None:
+        _show(search)
+
+
+def _show(search: dict[str, Any]) -> None:
+    best = search.get("best") or {}
+    values: dict[str, Any] = {
+        "id": search["id"],
+        "status": search["status"],
+        "trials": ", ".join(f"{n} {s}" for s, n in search["trials"].items() if n) or None,
+        "of": search["total_trials"],
+        "progress": f"{search['progress'] * 100:.0f}%",
+        "eta": None if search.get("eta_seconds") is None else f"{search['eta_seconds']:.0f}s",
+        "objective": f"{search['objective']['metric']} ({search['objective']['direction']})",
+        "best value": best.get("value"),
+        "best trial": best.get("trial"),
+        "best params": best.get("params"),
+        "best model": best.get("model_id"),
+        "error": search.get("error"),
+    }
+    facts(f"search {search['id'][:8]}", {k: v for k, v in values.items() if v is not None})
+
+
+@app.command("trials")
+def trials(
+    search_id: Annotated[str, typer.Argument(help="Search id.")],
+    json_out: JsonOpt = False,
+    url: UrlOpt = None,
+    key: KeyOpt = None,
+) -> None:
+    """Every trial: status, objective value, epochs run, params and job."""
+    out = fetch(url, key, json_out, lambda bp: bp.search_trials(search_id))
+    if out is not None:
+        _trials_table(out)
+
+
+@app.command("cancel")
+def cancel(
+    search_id: Annotated[str, typer.Argument(help="Search id.")],
+    json_out: JsonOpt = False,
+    url: UrlOpt = None,
+    key: KeyOpt = None,
+) -> None:
+    """Start no more trials and stop the running ones between two mini-batches."""
+    search = fetch(url, key, json_out, lambda bp: bp.cancel_search(search_id))
+    if search is not None:
+        stopping = " (stopping)" if search["status"] == "running" else ""
+        console.print(f"search {search_id}: {search['status']}{stopping}", markup=False)

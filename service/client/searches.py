@@ -1,0 +1,74 @@
+"""The client's hyperparameter-search routes."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+
+from service.client.base import TERMINAL, ClientBase, raise_for_problem
+from service.client.sse import Event, parse_sse
+
+
+class SearchesApi(ClientBase):
+    """POST/GET /v1/searches, trials, events, cancel, delete."""
+
+    def submit_search(self, spec: dict[str, Any]) -> dict[str, Any]:
+        """POST /v1/searches with a job body plus space, strategy, objective, pruning."""
+        return self._json("POST", "/v1/searches", json=spec)
+
+    def list_searches(self, limit: int = 50, offset: int = 0) -> dict[str, Any]:
+        return self._json("GET", "/v1/searches", params={"limit": limit, "offset": offset})
+
+    def get_search(self, search_id: str) -> dict[str, Any]:
+        return self._json("GET", f"/v1/searches/{search_id}")
+
+    def search_trials(self, search_id: str) -> dict[str, Any]:
+        """{"search_id", "objective", "trials": [{trial, job_id, status, params, value, ...}]}"""
+        return self._json("GET", f"/v1/searches/{search_id}/trials")
+
+    def cancel_search(self, search_id: str) -> dict[str, Any]:
+        return self._json("POST", f"/v1/searches/{search_id}/cancel")
+
+    def delete_search(self, search_id: str) -> None:
+        self._json("DELETE", f"/v1/searches/{search_id}")
+
+    def iter_search_events(self, search_id: str, reconnects: int = 5) -> Iterator[Event]:
+        """The search's live events (trial_started, trial_ended, best, progress) until
+        `end`; a stream cut off is reopened (it starts over from the current state)."""
+        failures = 0
+        while True:
+            try:
+                timeout = httpx.Timeout(self.http.timeout.connect, read=60.0)
+                with self.http.stream(
+                    "GET", f"/v1/searches/{search_id}/events", timeout=timeout
+                ) as response:
+                    if response.is_error:
+                        response.read()
+                        raise_for_problem(response)
+                    for event in parse_sse(response.iter_lines()):
+                        failures = 0
+                        yield event
+                        if event.event == "end":
+                            return
+            except httpx.TransportError:
+                pass
+            failures += 1
+            if failures > reconnects:
+                search = self.get_search(search_id)
+                yield Event("end", None, search)
+                return
+            time.sleep(min(5.0, 0.5 * 2**failures))
+
+    def wait_search(
+        self, search_id: str, timeout: float = 24 * 3600.0, poll: float = 1.0
+    ) -> dict[str, Any]:
+        """Poll the search until it has ended (or `timeout` seconds); returns it."""
+        deadline = time.monotonic() + timeout
+        while True:
+            search = self.get_search(search_id)
+            if search["status"] in TERMINAL or time.monotonic() > deadline:
+                return search
+            time.sleep(poll)
