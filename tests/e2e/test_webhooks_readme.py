@@ -50,11 +50,11 @@ def test_readme_webhooks_section(processes, tmp_path):
     exec(verify, namespace)  # noqa: S102 (the README's own snippet)
     env = {k: v for k, v in os.environ.items() if not k.startswith("BACKPROP_")}
     env.update({"KEY": key, "API": api})
-    assert "backprop webhooks create" in cli and "backprop webhooks deliveries" in cli
+    assert "backprop webhooks create $RECEIVER" in cli and "webhooks deliveries $WEBHOOK" in cli
 
     with Receiver(lambda earlier: 200) as receiver:
         script = create.replace(
-            "RECEIVER=https://hooks.example.com/backprop", f"RECEIVER={receiver.url}"
+            "RECEIVER=http://127.0.0.1:9000/backprop", f"RECEIVER={receiver.url}"
         )
         assert script != create, "the README no longer sets RECEIVER as this test expects"
         out = bash(script + '\necho "$WEBHOOK $SECRET"\n', env)
