@@ -17,6 +17,7 @@ from service.api.routers import (
     admin,
     dashboard,
     datasets,
+    evaluate,
     events,
     exports,
     health,

@@ -34,6 +34,7 @@ from service.jobs.plan import DatasetSummary, plan_job
 from service.jobs.plan_checks import SpecMismatch
 from service.jobs.prepare import fit_inputs
 from service.jobs.recorder import EpochRecorder
+from service.jobs.validation import validation_metrics
 from service.observability import bind_log_context, with_job_log_context
 
 log = logging.getLogger(__name__)
@@ -204,16 +205,33 @@ def _train(
             "its latest checkpoint is kept"
         )
         return finish(settings, ctx.job_id, owner, "failed", error=error)
+    validation = validation_metrics(net, inputs, preprocessing, plan.task, plan.dataset.classes)
     if reason == "cancelled":
         # fit rolled the network back to the best (restore_best) or last finished epoch
         kept = result.restored_epoch
         if kept is not None and result.history and keep_model_on_cancel(settings, ctx.job_id):
             return save_model(
-                settings, ctx, owner, net, result.history, kept, preprocessing, "cancelled"
+                settings,
+                ctx,
+                owner,
+                net,
+                result.history,
+                kept,
+                preprocessing,
+                "cancelled",
+                validation,
             )
         return finish(settings, ctx.job_id, owner, "cancelled")
     if not result.history:
         raise RuntimeError("training finished without a single epoch")
     return save_model(
-        settings, ctx, owner, net, result.history, result.restored_epoch, preprocessing, "succeeded"
+        settings,
+        ctx,
+        owner,
+        net,
+        result.history,
+        result.restored_epoch,
+        preprocessing,
+        "succeeded",
+        validation,
     )
