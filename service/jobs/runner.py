@@ -182,6 +182,7 @@ def _train(
                 plan.fit_options,
                 checkpoint_seconds=settings.checkpoint_seconds or None,
                 target_scale=(preprocessing.get("target_scaler") or {}).get("std"),
+                class_weights=preprocessing.get("class_weights"),
                 keep_epoch_weights=True,  # a cancelled job's model is a finished epoch's
             ),
             FitHooks(
