@@ -17,9 +17,9 @@ import numpy as np
 
 from service.data.columns import Column, columns_from_json
 from service.data.errors import DatasetError
-from service.predict import LoadedModel
 from service.serving.dataset_input import DatasetInput
 from service.serving.dataset_target import model_targets
+from service.serving.model import LoadedModel
 from service.serving.scoring import Scorer
 
 CHUNK_ROWS = 8192

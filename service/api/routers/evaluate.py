@@ -6,14 +6,14 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
-from service import dataset_files
 from service.api.deps import SessionDep, TenantDep
 from service.api.ownership import get_owned
+from service.db import files as dataset_files
 from service.db.blobs import npz_to_arrays
 from service.db.models import Dataset, TrainedModel
-from service.predict import load_model
 from service.schemas.evaluate import EvaluateRequest, EvaluateResponse
 from service.serving.evaluate import EvalData, evaluate
+from service.serving.model import load_model
 
 router = APIRouter(prefix="/v1/models", tags=["models"])
 
@@ -35,7 +35,7 @@ def evaluate_route(
         loaded = load_model(row)
         cache.put(model_id, loaded)
     if dataset.storage == "file":
-        arrays = dataset_files.open_arrays(request.app.state.settings, dataset.id)
+        arrays = dataset_files.open_arrays(request.app.state.settings.data_dir, dataset.id)
     else:
         arrays = npz_to_arrays(dataset.arrays)
     out = evaluate(loaded, EvalData.of(dataset, arrays), importance=body.importance, seed=body.seed)
