@@ -92,7 +92,7 @@ def create_app(settings: Settings | None = None, *, embedded_worker: bool | None
     app.add_middleware(KeyRequiredMiddleware)  # added last: runs first
     observability.install(app, Metrics(session_factory(settings.sqlalchemy_url)))
     app.include_router(health.router)
-    for module in (datasets, jobs, events, models, exports, webhooks, admin):
+    for module in (datasets, jobs, events, models, evaluate, exports, webhooks, admin):
         app.include_router(module.router, responses=errors.ERROR_RESPONSES)
     dashboard.install(app)
     return app
