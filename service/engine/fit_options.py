@@ -175,15 +175,23 @@ def _check_seconds(value: Any) -> float | None:
     return float(value)
 
 
+def _positive_numbers(value: Any) -> np.ndarray | None:
+    """`value` as a float64 array when every element is a finite number > 0 (and there is at
+    least one), else None."""
+    try:
+        numbers = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        return None
+    ok = numbers.size > 0 and np.all(np.isfinite(numbers) & (numbers > 0))
+    return numbers if ok else None
+
+
 def _check_scale(value: Any) -> float | tuple[float, ...] | None:
     """None, a positive finite float, or a tuple of them (from a scalar or a 1-D sequence)."""
     if value is None:
         return None
-    try:
-        scale = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError):
-        scale = np.asarray(np.nan)
-    if scale.ndim > 1 or scale.size == 0 or not np.all(np.isfinite(scale) & (scale > 0)):
+    scale = _positive_numbers(value)
+    if scale is None or scale.ndim > 1:
         raise SpecError("target_scale must be a positive number or a list of them")
     return float(scale) if scale.ndim == 0 else tuple(float(s) for s in scale)
 
@@ -192,10 +200,7 @@ def _check_weights(value: Any) -> tuple[float, ...] | None:
     """None, or a tuple of at least 2 positive finite class weights."""
     if value is None:
         return None
-    try:
-        weights = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError):
-        weights = np.asarray(np.nan)
-    if weights.ndim != 1 or weights.size < 2 or not np.all(np.isfinite(weights) & (weights > 0)):
+    weights = _positive_numbers(value)
+    if weights is None or weights.ndim != 1 or weights.size < 2:
         raise SpecError("class_weights must be a list of positive numbers, one per class")
     return tuple(float(w) for w in weights)

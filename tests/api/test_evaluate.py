@@ -6,27 +6,13 @@ from __future__ import annotations
 
 import csv
 import io
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
+from api.test_tabular_data import EXAMPLE, NETWORK, TRAINING
 from support import wait_for_job
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "penguins.csv"
-NETWORK = {
-    "layers": [
-        {"type": "dense", "units": 16, "activation": "relu"},
-        {"type": "dense", "units": 3, "activation": "softmax"},
-    ]
-}
-TRAINING = {
-    "optimizer": {"type": "adam", "learning_rate": 0.02},
-    "epochs": 30,
-    "batch_size": 16,
-    "validation_split": 0.25,
-    "seed": 0,
-}
 NUMBERS = ("bill_length_mm", "bill_depth_mm", "flipper_length_mm", "body_mass_g")
 
 
