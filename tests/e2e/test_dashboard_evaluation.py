@@ -7,9 +7,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from processes import wait_healthy
-from support import free_port, wait_for_job
-from test_dashboard_browser import CHROMIUM, CHROMIUM_ARGS, require_browser
+from browser import chromium, open_page, shoot_sizes, start_service
+from support import wait_for_job
 
 pytestmark = pytest.mark.e2e
 PENGUINS = Path(__file__).resolve().parents[2] / "examples" / "penguins.csv"
@@ -38,12 +37,7 @@ def train(c: httpx.Client, data: bytes, target: str, units: int, **fields: str) 
 
 
 def test_model_page_shows_heatmap_roc_and_importance(processes, tmp_path):
-    sync_playwright = require_browser()
-    port = free_port()
-    up = processes.start("up", "up", "--port", str(port))
-    base = f"http://127.0.0.1:{port}"
-    wait_healthy(base, up)
-    key = (tmp_path / "data" / "api-key.txt").read_text().strip()
+    base, key = start_service(processes, tmp_path)
     binary = "a,b,label\n" + "".join(
         f"{i % 17},{(i * 7) % 11},{'yes' if i % 17 > 8 else 'no'}\n" for i in range(200)
     )
@@ -54,52 +48,43 @@ def test_model_page_shows_heatmap_roc_and_importance(processes, tmp_path):
         binary_id, _ = train(c, binary.encode(), "label", 2)
         validation = c.get(f"/v1/models/{model_id}").json()["metrics"]["validation"]
 
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page()
-            errors: list[str] = []
-            page.on("pageerror", lambda exc: errors.append(str(exc)))
-            page.goto(f"{base}/#/models/{model_id}")
-            page.fill("#api-key", key)
-            page.click("#login-form button[type=submit]")
-            page.wait_for_selector("#validation #confusion-matrix")
-            cells = page.locator("#validation #confusion-matrix td")
-            assert cells.count() == 9
-            counts = [int(cells.nth(i).get_attribute("data-count")) for i in range(9)]
-            assert counts == [n for row in validation["confusion_matrix"]["matrix"] for n in row]
-            first = page.locator(
-                "#validation #confusion-matrix td[data-true='Adelie'][data-predicted='Adelie']"
-            )
-            assert (
-                first.evaluate("el => getComputedStyle(el).backgroundColor") != "rgba(0, 0, 0, 0)"
-            )
-            assert page.get_attribute("#validation #roc-chart", "data-curves") == "3"
-            assert page.locator("#validation #roc-chart polyline.roc").count() == 3
-            assert "validation" not in page.inner_text("#model-metrics")
+    with chromium() as browser:
+        page, errors = open_page(browser, base, key)
+        page.goto(f"{base}/#/models/{model_id}")
+        page.wait_for_selector("#validation #confusion-matrix")
+        cells = page.locator("#validation #confusion-matrix td")
+        assert cells.count() == 9
+        counts = [int(cells.nth(i).get_attribute("data-count")) for i in range(9)]
+        assert counts == [n for row in validation["confusion_matrix"]["matrix"] for n in row]
+        first = page.locator(
+            "#validation #confusion-matrix td[data-true='Adelie'][data-predicted='Adelie']"
+        )
+        assert first.evaluate("el => getComputedStyle(el).backgroundColor") != "rgba(0, 0, 0, 0)"
+        assert page.get_attribute("#validation #roc-chart", "data-curves") == "3"
+        assert page.locator("#validation #roc-chart polyline.roc").count() == 3
+        assert "{" not in page.inner_text("#model-metrics")  # no raw validation object
 
-            page.wait_for_selector(
-                f"#evaluate-form select option[value='{dataset_id}']", state="attached"
-            )
-            page.select_option("#evaluate-form select", dataset_id)
-            page.check("#evaluate-form input[name=importance]")
-            page.click("#evaluate-form button[type=submit]")
-            page.wait_for_selector("#evaluation-result #importance-chart", timeout=60_000)
-            assert page.get_attribute("#importance-chart", "data-bars") == "6"
-            bars = page.locator("#importance-chart rect[data-column]")
-            values = [float(bars.nth(i).get_attribute("data-importance")) for i in range(6)]
-            assert values == sorted(values, reverse=True) and values[0] > 0
-            assert float(bars.nth(0).get_attribute("width")) > 0
-            shown = page.locator("#evaluation-result #confusion-matrix td")
-            assert sum(int(shown.nth(i).get_attribute("data-count")) for i in range(9)) == 240
-            assert "240" in page.inner_text("#evaluation-facts")
+        page.wait_for_selector(
+            f"#evaluate-form select option[value='{dataset_id}']", state="attached"
+        )
+        page.select_option("#evaluate-form select", dataset_id)
+        page.check("#evaluate-form input[name=importance]")
+        page.click("#evaluate-form button[type=submit]")
+        page.wait_for_selector("#evaluation-result #importance-chart", timeout=60_000)
+        assert page.get_attribute("#importance-chart", "data-bars") == "6"
+        bars = page.locator("#importance-chart rect[data-column]")
+        values = [float(bars.nth(i).get_attribute("data-importance")) for i in range(6)]
+        assert values == sorted(values, reverse=True) and values[0] > 0
+        assert float(bars.nth(0).get_attribute("width")) > 0
+        shown = page.locator("#evaluation-result #confusion-matrix td")
+        assert sum(int(shown.nth(i).get_attribute("data-count")) for i in range(9)) == 240
+        assert "240" in page.inner_text("#evaluation-facts")
+        shoot_sizes(page, tmp_path, "model-evaluation")  # also: nothing scrolls sideways
 
-            page.goto(f"{base}/#/models/{binary_id}")
-            page.wait_for_selector("#validation #roc-chart")
-            assert page.get_attribute("#validation #roc-chart", "data-curves") == "1"
-            label = page.get_attribute("#validation #roc-chart polyline.roc", "data-label")
-            assert label == "yes (positive)"
-            assert page.locator("#validation #confusion-matrix td").count() == 4
-            assert not errors, errors
-        finally:
-            browser.close()
+        page.goto(f"{base}/#/models/{binary_id}")
+        page.wait_for_selector("#validation #roc-chart")
+        assert page.get_attribute("#validation #roc-chart", "data-curves") == "1"
+        label = page.get_attribute("#validation #roc-chart polyline.roc", "data-label")
+        assert label == "yes (positive)"
+        assert page.locator("#validation #confusion-matrix td").count() == 4
+        assert not errors, errors

@@ -8,11 +8,12 @@ import { confusionHeatmap } from "./confusion.js";
 import { rocChart } from "./roc.js";
 import { importanceBars } from "./importance.js";
 
-const FACTS = ["rows", "accuracy", "log_loss", "roc_auc", "mae", "rmse", "r2"];
+const FACTS = { rows: "rows", accuracy: "accuracy", log_loss: "log loss", roc_auc: "ROC AUC",
+  mae: "mean absolute error", rmse: "root mean squared error", r2: "R²" };
 
 export function metricsView(metrics, id) {
-  const figures = facts(FACTS.filter((k) => metrics[k] !== undefined).map((k) => [k, num(metrics[k])]),
-    { id: `${id}-facts` });
+  const figures = facts(Object.entries(FACTS).filter(([k]) => metrics[k] !== undefined)
+    .map(([k, name]) => [name, num(metrics[k])]), { id: `${id}-facts` });
   const charts = h("div", { class: "eval-charts" },
     metrics.confusion_matrix ? confusionHeatmap(metrics.confusion_matrix) : null,
     metrics.roc_curve ? rocChart(metrics.roc_curve, metrics.roc_auc) : null);

@@ -23,7 +23,7 @@ export function importanceBars(importance) {
     }));
     el.append(svg("text", { class: "tick", x: LEFT + width + 6, y: yTop + BAR - 5 }, c.importance.toFixed(3)));
   });
-  el.append(svg("text", { class: "axis", x: LEFT, y: height - 6 },
-    `drop in ${importance.metric} when the column is shuffled (${importance.rows} rows, ${importance.repeats} shuffles)`));
+  el.append(svg("text", { class: "axis", x: 8, y: height - 6 },
+    `drop in ${importance.metric} when a column is shuffled · ${importance.rows} rows · ${importance.repeats} shuffles`));
   return el;
 }
