@@ -8,9 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from service.cli.common import JsonOpt, KeyOpt, UrlOpt, facts, fetch, fmt, table
-from service.cli.models import app
-
-SUMMARY = ("accuracy", "log_loss", "roc_auc", "mae", "rmse", "r2")
+from service.cli.models import SUMMARY, app
 
 
 @app.command("evaluate")

@@ -27,6 +27,8 @@ def test_models_evaluate_prints_metrics_confusion_and_importance(live_server):
     model_id = run(live_server, "jobs", "submit", str(SPEC), "-d", dataset_id, "-f", "-q")
     model_id = model_id.stdout.strip()
 
+    shown = run(live_server, "models", "show", model_id).stdout
+    assert "validation split" in shown and "confusion" not in shown  # a summary, not JSON
     out = run(live_server, "models", "evaluate", model_id, "--dataset", dataset_id).stdout
     assert "accuracy" in out and "roc_auc" in out and "confusion matrix" in out
     assert "barolo" in out and "precision" in out and "178 rows" in out
