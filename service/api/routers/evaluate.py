@@ -38,5 +38,6 @@ def evaluate_route(
         arrays = dataset_files.open_arrays(request.app.state.settings.data_dir, dataset.id)
     else:
         arrays = npz_to_arrays(dataset.arrays)
-    out = evaluate(loaded, EvalData.of(dataset, arrays), importance=body.importance, seed=body.seed)
-    return {"model_id": row.id, "dataset_id": dataset.id, **out}
+    data, ids = EvalData.of(dataset, arrays), {"model_id": row.id, "dataset_id": dataset.id}
+    session.close()  # nothing more to read: free the connection while scoring
+    return {**ids, **evaluate(loaded, data, importance=body.importance, seed=body.seed)}
