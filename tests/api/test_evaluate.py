@@ -172,3 +172,35 @@ def test_regression_metrics_agree_with_predict(app_client):
         "r2",
         "rows",
     }
+
+
+def npz_bytes(**arrays: np.ndarray) -> bytes:
+    buf = io.BytesIO()
+    np.savez(buf, **arrays)
+    return buf.getvalue()
+
+
+def test_numeric_only_npz_data_sets_must_match_the_input_shape(app_client):
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(120, 3)).astype(np.float32)
+    y = (X[:, 0] + X[:, 1] > 0).astype(np.int64)
+    r = app_client.post("/v1/datasets", files={"file": ("d.npz", npz_bytes(X=X, y=y))})
+    assert r.status_code == 201, r.text
+    body = {
+        "dataset_id": r.json()["id"],
+        "network": {"layers": [{"type": "dense", "units": 2, "activation": "softmax"}]},
+        "training": {"epochs": 20, "batch_size": 16, "seed": 0},
+    }
+    job = wait_for_job(app_client, app_client.post("/v1/jobs", json=body).json()["id"])
+    assert job["status"] == "succeeded", job
+    url = f"/v1/models/{job['model_id']}/evaluate"
+    out = app_client.post(url, json={"dataset_id": body["dataset_id"]}).json()
+    predicted = app_client.post(
+        f"/v1/models/{job['model_id']}/predict", json={"instances": X.tolist()}
+    ).json()["predictions"]
+    assert out["metrics"]["accuracy"] == pytest.approx(np.mean(np.asarray(predicted) == y))
+    wide = app_client.post(
+        "/v1/datasets", files={"file": ("w.npz", npz_bytes(X=X[:, [0, 1, 2, 2]], y=y))}
+    )
+    r = app_client.post(url, json={"dataset_id": wide.json()["id"]})
+    assert r.status_code == 422 and "shape [4]" in r.json()["detail"], r.text
