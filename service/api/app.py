@@ -17,6 +17,7 @@ from service.api.routers import (
     admin,
     dashboard,
     datasets,
+    evaluate,
     events,
     exports,
     health,
@@ -93,7 +94,18 @@ def create_app(settings: Settings | None = None, *, embedded_worker: bool | None
     app.add_middleware(KeyRequiredMiddleware)  # added last: runs first
     observability.install(app, Metrics(session_factory(settings.sqlalchemy_url)))
     app.include_router(health.router)
-    routers = (datasets, jobs, events, models, exports, webhooks, admin, searches, search_events)
+    routers = (
+        datasets,
+        jobs,
+        events,
+        models,
+        evaluate,
+        exports,
+        webhooks,
+        admin,
+        searches,
+        search_events,
+    )
     for module in routers:
         app.include_router(module.router, responses=errors.ERROR_RESPONSES)
     dashboard.install(app)

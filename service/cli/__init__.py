@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from service.cli import datasets, jobs, models, searches, server, webhooks
+from service.cli import evaluate as _evaluate  # noqa: F401  (adds `models evaluate`)
 
 app = typer.Typer(help="Backprop Service: train neural networks over HTTP.", no_args_is_help=True)
 for command in server.app.registered_commands:

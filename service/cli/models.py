@@ -28,6 +28,8 @@ from service.cli.common import (
 
 app = typer.Typer(help="Inspect trained models and predict with them.", no_args_is_help=True)
 MAX_PROB_COLUMNS = 10
+SUMMARY = ("rows", "accuracy", "log_loss", "roc_auc", "mae", "rmse", "r2")
+"""The evaluate metrics shown as facts (also by `models evaluate`)."""
 
 
 @app.command("list")
@@ -92,7 +94,11 @@ def show(
         shape = "(" + ", ".join(map(str, layer["output_shape"])) + ")"
         rows.append([layer["index"], layer["type"], details, shape, layer["params"]])
     table("layers", ("#", "type", "details", "output shape", "params"), rows)
-    facts("metrics", model["metrics"])
+    metrics = dict(model["metrics"])
+    validation = metrics.pop("validation", None)
+    facts("metrics", metrics)
+    if validation:  # the evaluate metrics of the validation split; `models evaluate` for more
+        facts("validation split", {k: validation[k] for k in SUMMARY if k in validation})
 
 
 NUMBER = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?|[-+]?(nan|inf|infinity)", re.I)

@@ -1,4 +1,4 @@
-"""Client methods for /v1/models: list, get, delete, predict, weights and export."""
+"""Client methods for /v1/models: list, get, delete, predict, evaluate, weights and export."""
 
 from __future__ import annotations
 
@@ -23,6 +23,13 @@ class ModelsApi(ClientBase):
     def predict(self, model_id: str, instances: list[Any]) -> dict[str, Any]:
         """{"predictions": [...], "probabilities": [[...]]} for rows of features."""
         return self._json("POST", f"/v1/models/{model_id}/predict", json={"instances": instances})
+
+    def evaluate(
+        self, model_id: str, dataset_id: str, importance: bool = False, seed: int = 0
+    ) -> dict[str, Any]:
+        """{"rows", "task", "metrics", ...} of the model on a stored data set."""
+        body = {"dataset_id": dataset_id, "importance": importance, "seed": seed}
+        return self._json("POST", f"/v1/models/{model_id}/evaluate", json=body)
 
     def download_weights(self, model_id: str, path: str | Path | None = None) -> bytes:
         """The weights .npz; also written to `path` when given."""

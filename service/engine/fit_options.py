@@ -55,6 +55,8 @@ class FitOptions:
       restore_best) or last finished epoch.
     - ``target_scale``: regression only, the std (scalar or one per target, > 0) that y was
       divided by; MAE is then reported in y's original units.
+    - ``class_weights``: classification only, one weight (> 0) per class index; the loss
+      (cross_entropy or binary_cross_entropy) is then the weighted mean over each batch.
     """
 
     loss: LossSpec | None = None
@@ -72,13 +74,15 @@ class FitOptions:
     checkpoint_seconds: float | None = None
     keep_epoch_weights: bool = False
     target_scale: float | tuple[float, ...] | None = None
+    class_weights: tuple[float, ...] | None = None
 
     def __post_init__(self) -> None:
         def put(name: str, value: Any) -> None:
             object.__setattr__(self, name, value)
 
         put("loss", _copy(resolve_loss(self.loss, self.task)))
-        get_loss(self.loss)
+        put("class_weights", _check_weights(self.class_weights))
+        get_loss(self.loss, self.class_weights)
         if not isinstance(self.optimizer, Optimizer):
             put("optimizer", _copy(self.optimizer))
         base_lr = self.build_optimizer().base_learning_rate
@@ -119,7 +123,7 @@ class FitOptions:
         )
 
     def build_loss(self) -> Loss:
-        return get_loss(self.loss)
+        return get_loss(self.loss, self.class_weights)
 
     def build_optimizer(self) -> Optimizer:
         """The ready optimizer given, or a fresh one from the spec."""
@@ -171,14 +175,32 @@ def _check_seconds(value: Any) -> float | None:
     return float(value)
 
 
+def _positive_numbers(value: Any) -> np.ndarray | None:
+    """`value` as a float64 array when every element is a finite number > 0 (and there is at
+    least one), else None."""
+    try:
+        numbers = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        return None
+    ok = numbers.size > 0 and np.all(np.isfinite(numbers) & (numbers > 0))
+    return numbers if ok else None
+
+
 def _check_scale(value: Any) -> float | tuple[float, ...] | None:
     """None, a positive finite float, or a tuple of them (from a scalar or a 1-D sequence)."""
     if value is None:
         return None
-    try:
-        scale = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError):
-        scale = np.asarray(np.nan)
-    if scale.ndim > 1 or scale.size == 0 or not np.all(np.isfinite(scale) & (scale > 0)):
+    scale = _positive_numbers(value)
+    if scale is None or scale.ndim > 1:
         raise SpecError("target_scale must be a positive number or a list of them")
     return float(scale) if scale.ndim == 0 else tuple(float(s) for s in scale)
+
+
+def _check_weights(value: Any) -> tuple[float, ...] | None:
+    """None, or a tuple of at least 2 positive finite class weights."""
+    if value is None:
+        return None
+    weights = _positive_numbers(value)
+    if weights is None or weights.ndim != 1 or weights.size < 2:
+        raise SpecError("class_weights must be a list of positive numbers, one per class")
+    return tuple(float(w) for w in weights)

@@ -11,6 +11,10 @@ Targets (after :meth:`Loss.prepare_targets`):
 - binary_cross_entropy, mse, mae, huber: float array with ``y_pred``'s shape.
 
 A loss is named by a string ("huber") or a spec object ({"type": "huber", "delta": 1.0}).
+
+Class weights (cross_entropy, binary_cross_entropy): ``class_weights[k]`` weighs the rows
+of class k, and the loss is the weighted mean ``sum(w_i l_i) / sum(w_i)`` over the batch
+(binary: w_1 for targets 1, w_0 for targets 0), as PyTorch's ``weight`` with mean reduction.
 """
 
 from __future__ import annotations
@@ -133,24 +137,45 @@ class BinaryCrossEntropy(Loss):
     name = "binary_cross_entropy"
     fuses_with = "sigmoid"
 
+    def __init__(self, class_weights: tuple[float, float] | None = None) -> None:
+        self.class_weights = class_weights
+
+    def _scale(self, y: Array, like: Array) -> tuple[Array | None, float]:
+        """Per-element weights (None: unweighted) and what the sum is divided by."""
+        if self.class_weights is None:
+            return None, float(max(like.size, 1))
+        w0, w1 = self.class_weights
+        w = w0 + (w1 - w0) * y
+        return w, float(np.sum(w)) or 1.0
+
     def value(self, y_pred: Array, y_true: Array) -> float:
         y = _match(y_true, y_pred)
         eps = _eps(y_pred.dtype)
         p = np.clip(y_pred, eps, 1.0 - eps)
         ll = y * np.log(p) + (1.0 - y) * np.log1p(-p)
-        return -float(np.mean(ll))
+        w, total = self._scale(y, ll)
+        if w is None:
+            return -float(np.mean(ll))
+        return -float(np.sum(w * ll)) / total
 
     def grad(self, y_pred: Array, y_true: Array) -> Array:
         y = _match(y_true, y_pred)
         eps = _eps(y_pred.dtype)
         p = np.clip(y_pred, eps, 1.0 - eps)
         g = (p - y) / (p * (1.0 - p))
-        g *= 1.0 / max(g.size, 1)
+        w, total = self._scale(y, g)
+        if w is not None:
+            g *= w
+        g *= 1.0 / total
         return g
 
     def fused_grad(self, y_pred: Array, y_true: Array) -> Array:
-        g = y_pred - _match(y_true, y_pred)
-        g *= 1.0 / max(g.size, 1)
+        y = _match(y_true, y_pred)
+        g = y_pred - y
+        w, total = self._scale(y, g)
+        if w is not None:
+            g *= w
+        g *= 1.0 / total
         return g
 
 
@@ -159,6 +184,19 @@ class CrossEntropy(Loss):
 
     name = "cross_entropy"
     fuses_with = "softmax"
+
+    def __init__(self, class_weights: tuple[float, ...] | None = None) -> None:
+        self.class_weights = None if class_weights is None else np.asarray(class_weights)
+
+    def _row_weights(self, y_true: Array, y_pred: Array, n: int) -> tuple[Array | None, float]:
+        """Per-row weights (None: unweighted) and what the sum is divided by."""
+        if self.class_weights is None:
+            return None, float(max(n, 1))
+        if self._is_index(y_true, y_pred):
+            w = self.class_weights[y_true.ravel()]
+        else:
+            w = y_true.reshape(n, -1) @ self.class_weights
+        return w, float(np.sum(w)) or 1.0
 
     @staticmethod
     def _is_index(y_true: Array, y_pred: Array) -> bool:
@@ -172,32 +210,42 @@ class CrossEntropy(Loss):
     def value(self, y_pred: Array, y_true: Array) -> float:
         eps = _eps(y_pred.dtype)
         p2, n = self._rows(y_pred)
+        w, total = self._row_weights(y_true, y_pred, n)
         if self._is_index(y_true, y_pred):
-            picked = p2[np.arange(n), y_true.ravel()]
-            return -float(np.mean(np.log(np.clip(picked, eps, 1.0))))
+            picked = np.log(np.clip(p2[np.arange(n), y_true.ravel()], eps, 1.0))
+            return -float(np.mean(picked) if w is None else np.dot(w, picked) / total)
         y2 = y_true.reshape(p2.shape)
-        return -float(np.sum(y2 * np.log(np.clip(p2, eps, 1.0)))) / max(n, 1)
+        if w is None:
+            return -float(np.sum(y2 * np.log(np.clip(p2, eps, 1.0)))) / total
+        return -float(np.dot(w, np.sum(y2 * np.log(np.clip(p2, eps, 1.0)), axis=1))) / total
 
     def grad(self, y_pred: Array, y_true: Array) -> Array:
         eps = _eps(y_pred.dtype)
         p2, n = self._rows(y_pred)
+        w, total = self._row_weights(y_true, y_pred, n)
         if self._is_index(y_true, y_pred):
             g = np.zeros_like(p2)
             rows, cols = np.arange(n), y_true.ravel()
-            g[rows, cols] = -1.0 / (np.clip(p2[rows, cols], eps, 1.0) * n)
+            if w is None:
+                g[rows, cols] = -1.0 / (np.clip(p2[rows, cols], eps, 1.0) * n)
+            else:
+                g[rows, cols] = -(w / total) / np.clip(p2[rows, cols], eps, 1.0)
             return g.reshape(y_pred.shape)
         g = y_true.reshape(p2.shape) / np.clip(p2, eps, 1.0)
-        g *= -1.0 / max(n, 1)
+        g *= -1.0 / total if w is None else -(w / total)[:, None]
         return g.reshape(y_pred.shape).astype(y_pred.dtype, copy=False)
 
     def fused_grad(self, y_pred: Array, y_true: Array) -> Array:
         p2, n = self._rows(y_pred)
+        w, total = self._row_weights(y_true, y_pred, n)
         if self._is_index(y_true, y_pred):
             g = p2.copy()
             g[np.arange(n), y_true.ravel()] -= 1.0
         else:
             g = p2 - y_true.reshape(p2.shape)
-        g *= 1.0 / max(n, 1)
+        if w is not None:
+            g *= w[:, None]
+        g *= 1.0 / total
         return g.reshape(y_pred.shape)
 
     def prepare_targets(self, y: Array, output_shape: tuple[int, ...], dtype) -> Array:
@@ -237,10 +285,10 @@ def loss_name(spec: str | Mapping[str, Any]) -> str:
     return spec.get("type", "") if isinstance(spec, Mapping) else spec
 
 
-def get_loss(spec: str | Mapping[str, Any]) -> Loss:
+def get_loss(spec: str | Mapping[str, Any], class_weights: tuple[float, ...] | None = None) -> Loss:
     """Instantiate a loss from its name or ``{"type": name, ...options}`` (the options are
-    the loss's ``spec_keys``: only huber takes one, ``delta`` > 0). Raises ``SpecError``
-    for unknown names or options."""
+    the loss's ``spec_keys``: only huber takes one, ``delta`` > 0), with per-class weights
+    for the classification losses. Raises ``SpecError`` for unknown names or options."""
     options: Mapping[str, Any] = {}
     name = spec
     if isinstance(spec, Mapping):
@@ -250,4 +298,10 @@ def get_loss(spec: str | Mapping[str, Any]) -> Loss:
     r = SpecReader({"type": name, **options}, None, None, prefix=f"loss ({name}): ")
     cls = LOSSES[name]
     r.check_keys(cls.spec_keys)
+    if class_weights is not None:
+        if name not in ("cross_entropy", "binary_cross_entropy"):
+            raise SpecError(f"class_weight needs a classification loss, not {name}")
+        if name == "binary_cross_entropy" and len(class_weights) != 2:
+            raise SpecError("class_weight for binary_cross_entropy needs 2 classes")
+        return cls(class_weights)  # type: ignore[call-arg]
     return cls._from_reader(r)

@@ -69,10 +69,13 @@ def save_model(
     best_epoch: int | None,
     preprocessing: dict[str, Any],
     status: str,
+    validation: dict[str, Any] | None = None,
 ) -> str:
-    """Write the model row and the terminal status in one fenced transaction."""
+    """Write the model row and the terminal status in one fenced transaction; the model's
+    metrics add `validation` (the evaluate metrics of the validation split) when given."""
     metrics = final_metrics(history, best_epoch)
-    model = model_row(ctx, net, metrics, preprocessing)
+    model_metrics = {**metrics, "validation": validation} if validation else metrics
+    model = model_row(ctx, net, model_metrics, preprocessing)
     last_epoch = history[-1].epoch if status == "succeeded" else None
     if (
         finish(

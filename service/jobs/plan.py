@@ -11,7 +11,7 @@ options all live here.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from service.data.columns import (
@@ -94,6 +94,9 @@ class DataPlan:
     """A table's columns: X holds values and level codes, encoded before scaling."""
     impute: str | None = None
     """"mean" or "median": numeric gaps are filled from the training rows."""
+    class_weight: str | tuple[float, ...] | None = None
+    """"balanced" (weights from the training rows' class counts) or one weight per class
+    index; None: unweighted."""
 
 
 @dataclass(frozen=True)
@@ -153,12 +156,15 @@ def plan_job(
     loss = resolve_loss(training.get("loss"), dataset.task)
     check_token_input(planned.token_vocab, training, dataset.value_range)
     check_output(layers, planned, loss, dataset.task, dataset.classes)
+    class_weight = read_class_weight(training.get("class_weight"), dataset, loss)
     return JobPlan(
         network=network,
         training=training,
         dataset=dataset,
         loss=loss,
-        data=data_plan(planned, training, dataset.task, dataset),
+        data=replace(
+            data_plan(planned, training, dataset.task, dataset), class_weight=class_weight
+        ),
         network_plan=planned,
         fit_options=_fit_options(training, dataset.task),
     )
@@ -194,6 +200,33 @@ def data_plan(
         columns=dataset.columns if dataset is not None else None,
         impute=dataset.impute if dataset is not None else None,
     )
+
+
+def read_class_weight(
+    value: Any, dataset: DatasetSummary, loss: str | dict[str, Any]
+) -> str | tuple[float, ...] | None:
+    """training.class_weight: "balanced", or {label: weight} -> one weight per class index
+    (labels matched as text; classes not named weigh 1). SpecMismatch at
+    ("training", "class_weight") for a regression task, a loss that is not cross entropy,
+    or a label the data set does not have."""
+    if value is None:
+        return None
+    loc = ("training", "class_weight")
+    if dataset.task != "classification":
+        raise SpecMismatch("class_weight is for classification; this data set is regression", loc)
+    if loss not in ("cross_entropy", "binary_cross_entropy"):
+        raise SpecMismatch(f"class_weight needs a cross_entropy loss, not {loss!r}", loc)
+    if value == "balanced":
+        return "balanced"
+    classes = [str(c) for c in dataset.classes or []]
+    unknown = [label for label in value if label not in classes]
+    if unknown:
+        raise SpecMismatch(
+            f"class_weight names {', '.join(repr(u) for u in unknown[:10])}, which the data "
+            f"set's classes ({', '.join(repr(c) for c in classes[:20])}) do not include",
+            loc,
+        )
+    return tuple(float(value.get(label, 1.0)) for label in classes)
 
 
 def _fit_options(training: Mapping[str, Any], task: str) -> FitOptions:

@@ -84,6 +84,8 @@ def _fit(X: np.ndarray, y: np.ndarray, plan: DataPlan, *, blockwise: bool) -> _F
     if one_hot is not None and one_hot.any():
         scaler.mean[one_hot], scaler.std[one_hot] = 0.0, 1.0
     preprocessing["standardizer"] = scaler.to_dict()
+    if plan.class_weight is not None:
+        preprocessing["class_weights"] = list(class_weights(plan.class_weight, y[train_idx]))
     targets = y
     if plan.task == "regression":
         y2 = y.astype(np.float32).reshape(len(y), -1)
@@ -91,6 +93,15 @@ def _fit(X: np.ndarray, y: np.ndarray, plan: DataPlan, *, blockwise: bool) -> _F
         preprocessing["target_scaler"] = target_scaler.to_dict()
         targets = target_scaler.transform(y2)
     return _Fitted(train_idx, val_idx, X, scaler, targets, preprocessing)
+
+
+def class_weights(weight: str | tuple[float, ...], y_train: np.ndarray) -> tuple[float, ...]:
+    """The plan's class weights; "balanced": n / (C * count_k) over the n training labels
+    (the stratified split keeps a row of every class in training, so all C occur)."""
+    if weight != "balanced":
+        return tuple(weight)
+    counts = np.bincount(np.asarray(y_train, dtype=np.int64))
+    return tuple(float(w) for w in len(y_train) / (len(counts) * np.maximum(counts, 1)))
 
 
 def prepare(X: np.ndarray, y: np.ndarray, plan: DataPlan) -> PreparedData:

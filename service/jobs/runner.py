@@ -42,6 +42,7 @@ from service.jobs.plan import DatasetSummary, plan_job
 from service.jobs.plan_checks import SpecMismatch
 from service.jobs.prepare import fit_inputs
 from service.jobs.recorder import EpochRecorder
+from service.jobs.validation import validation_metrics
 from service.observability import bind_log_context, with_job_log_context
 from service.search.hooks import judge_after_epochs
 
@@ -192,6 +193,7 @@ def _train(
                 plan.fit_options,
                 checkpoint_seconds=settings.checkpoint_seconds or None,
                 target_scale=(preprocessing.get("target_scaler") or {}).get("std"),
+                class_weights=preprocessing.get("class_weights"),
                 keep_epoch_weights=True,  # a cancelled job's model is a finished epoch's
             ),
             FitHooks(
@@ -215,17 +217,34 @@ def _train(
             "its latest checkpoint is kept"
         )
         return finish(settings, ctx.job_id, owner, "failed", error=error)
+    validation = validation_metrics(net, inputs, preprocessing, plan.task, plan.dataset.classes)
     if reason == "cancelled":
         # fit rolled the network back to the best (restore_best) or last finished epoch
         kept = result.restored_epoch
         if kept is not None and result.history and keep_model_on_cancel(settings, ctx.job_id):
             return save_model(
-                settings, ctx, owner, net, result.history, kept, preprocessing, "cancelled"
+                settings,
+                ctx,
+                owner,
+                net,
+                result.history,
+                kept,
+                preprocessing,
+                "cancelled",
+                validation,
             )
         reason = stop_reason(settings, ctx.job_id)  # e.g. a pruned trial: why it stopped
         return finish(settings, ctx.job_id, owner, "cancelled", error=reason)
     if not result.history:
         raise RuntimeError("training finished without a single epoch")
     return save_model(
-        settings, ctx, owner, net, result.history, result.restored_epoch, preprocessing, "succeeded"
+        settings,
+        ctx,
+        owner,
+        net,
+        result.history,
+        result.restored_epoch,
+        preprocessing,
+        "succeeded",
+        validation,
     )

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Discriminator, Field, Tag
 from service.schemas.common import StrictModel, tagged_union, type_tag, with_examples
 
 LearningRate = Annotated[float, Field(gt=0, le=10)]
+ClassWeight = Annotated[float, Field(gt=0, le=1e6)]
 
 
 class SGDSpec(StrictModel):
@@ -212,6 +213,14 @@ class TrainingSpec(StrictModel):
     seed: int = Field(default=0, ge=0, le=2**32 - 1)
     shuffle: bool = True
     early_stopping: EarlyStoppingSpec | None = None
+    class_weight: Literal["balanced"] | dict[str, ClassWeight] | None = Field(
+        default=None,
+        max_length=1000,
+        description='Classification: weigh each class\'s rows in the loss. "balanced": '
+        "n_rows / (n_classes * rows of the class), counted on the training rows; or "
+        '{label: weight} (labels as text, e.g. {"yes": 5}; classes not named weigh 1).',
+        examples=["balanced", {"yes": 5.0}],
+    )
     input_scaling: Literal["auto", "standardize", "none"] = Field(
         default="auto",
         description="auto: standardise inputs per feature/channel unless the network starts "

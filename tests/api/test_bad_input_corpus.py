@@ -353,3 +353,46 @@ def test_audit_inputs_are_4xx_and_leave_the_store_intact(app_client, stored):
     assert [p.name for p in (settings.data_dir / "datasets").glob("*")] == []
     r = app_client.post(url, json={"instances": [[1.0, 2.0]]})
     assert r.status_code == 200 and len(r.json()["predictions"]) == 1
+
+
+def test_evaluate_bad_requests_are_4xx_and_change_nothing(app_client, other_client, stored):
+    ds, model = stored["dataset"], stored["model"]
+    url = f"/v1/models/{model}/evaluate"
+    theirs = other_client.post(
+        "/v1/datasets", files={"file": ("d.csv", GOOD_CSV)}, data={"target": "t"}
+    ).json()["id"]
+    lacking = app_client.post(
+        "/v1/datasets", files={"file": ("d.csv", GOOD_CSV)}, data={"target": "t", "ignore": "b"}
+    ).json()["id"]
+    regression = csv_bytes(["a", "b", "t"], [[i, i % 5, i * 0.37] for i in range(40)])
+    numbers = app_client.post(
+        "/v1/datasets", files={"file": ("r.csv", regression)}, data={"target": "t"}
+    ).json()["id"]
+    bodies = [
+        ({}, 422),
+        ({"dataset_id": ""}, 422),
+        ({"dataset_id": 7}, 422),
+        ({"dataset_id": ds, "importance": "yes"}, 422),
+        ({"dataset_id": ds, "seed": -1}, 422),
+        ({"dataset_id": ds, "model_id": model}, 422),
+        ({"dataset_id": "x" * 65}, 422),
+        ({"dataset_id": "no-such-dataset"}, 404),
+        ({"dataset_id": "a\u0000b"}, 404),
+        ({"dataset_id": theirs}, 404),  # another tenant's data set
+        ({"dataset_id": lacking}, 422),
+        ({"dataset_id": numbers}, 422),
+    ]
+    for body, status in bodies:
+        assert_problem(app_client.post(url, json=body), status)
+    assert "no column 'b'" in app_client.post(url, json={"dataset_id": lacking}).text
+    assert_problem(
+        app_client.post("/v1/models/no-such-model/evaluate", json={"dataset_id": ds}), 404
+    )
+    assert_problem(
+        app_client.post(url, content=b"{", headers={"content-type": "application/json"}), 400, 422
+    )
+
+    r = app_client.post(url, json={"dataset_id": ds})
+    assert r.status_code == 200 and r.json()["rows"] == 40, r.text
+    assert app_client.get("/v1/datasets").json()["total"] == 3
+    assert app_client.get("/v1/models").json()["total"] == 1

@@ -56,6 +56,7 @@ def routes(ids: dict[str, str]) -> list[tuple[str, str, dict | None]]:
         ("GET", f"/v1/models/{m}", None),
         ("GET", f"/v1/models/{m}/weights", None),
         ("POST", f"/v1/models/{m}/predict", {"instances": [[1, 2]]}),
+        ("POST", f"/v1/models/{m}/evaluate", {"dataset_id": d}),
         ("GET", f"/v1/models/{m}/export?format=onnx", None),
         ("DELETE", f"/v1/models/{m}", None),
         ("POST", "/v1/jobs", {"dataset_id": d, "network": NETWORK}),
@@ -94,3 +95,16 @@ def test_no_key_is_401_everywhere(app_client, owned):
     for method, path, body in routes(owned):
         r = anon.request(method, path, json=body)
         assert r.status_code == 401, (method, path, r.status_code)
+
+
+def test_evaluate_with_another_tenants_data_set_is_404(app_client, other_client, owned):
+    data = csv_bytes(["a", "b", "t"], [[i, i % 3, i % 2] for i in range(30)])
+    theirs = other_client.post(
+        "/v1/datasets", files={"file": ("d.csv", data)}, data={"target": "t"}
+    )
+    url = f"/v1/models/{owned['model']}/evaluate"
+    r = app_client.post(url, json={"dataset_id": theirs.json()["id"]})
+    assert r.status_code == 404 and "dataset" in r.json()["detail"], r.text
+    r = other_client.post(url, json={"dataset_id": theirs.json()["id"]})
+    assert r.status_code == 404 and "model" in r.json()["detail"], r.text
+    assert app_client.post(url, json={"dataset_id": owned["dataset"]}).status_code == 200

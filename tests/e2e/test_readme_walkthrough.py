@@ -25,6 +25,8 @@ def test_readme_walkthrough(processes, tmp_path: Path):
             block("Walkthrough with curl"),
             "echo '--- tables ---'",
             block(TABLES),  # "after the walkthrough above, in the same shell"
+            "echo '--- evaluate ---'",
+            block("Evaluate a model"),  # "after the penguins block above, in the same shell"
             "echo '--- onnx ---'",
             block("Exporting to ONNX"),  # "in the terminal of the curl walkthrough"
             "echo '--- events ---'",
@@ -43,12 +45,25 @@ def test_readme_walkthrough(processes, tmp_path: Path):
     )
     assert done.returncode == 0, done.stdout + done.stderr
     predicted, rest = done.stdout.split("--- tables ---\n")
-    tables, rest = rest.split("--- onnx ---\n")
+    tables, rest = rest.split("--- evaluate ---\n")
+    evaluated, rest = rest.split("--- onnx ---\n")
     _, stream = rest.split("--- events ---\n")
     prediction = json.loads(predicted.strip().splitlines()[-1])
     assert prediction["predictions"] == ["barolo"]
     assert len(prediction["probabilities"][0]) == 3
     assert json.loads(tables.strip().splitlines()[-1])["predictions"] == ["Gentoo"]
+    scored = json.loads(evaluated.strip().splitlines()[-1])
+    assert scored["rows"] == 240 and scored["metrics"]["accuracy"] > 0.9
+    labels = scored["metrics"]["confusion_matrix"]["labels"]
+    assert labels == ["Adelie", "Chinstrap", "Gentoo"]
+    assert {c["column"] for c in scored["importance"]["columns"]} == {
+        "island",
+        "sex",
+        "bill_length_mm",
+        "bill_depth_mm",
+        "flipper_length_mm",
+        "body_mass_g",
+    }
     events = [ln.split(": ", 1)[1] for ln in stream.splitlines() if ln.startswith("event: ")]
     assert "status" in events and "epoch" in events and events[-1] == "end", stream
     assert "id: 1\n" in stream, stream  # epoch events carry their epoch as the event id

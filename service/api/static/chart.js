@@ -7,7 +7,7 @@ import { num } from "./format.js";
 const NS = "http://www.w3.org/2000/svg";
 const W = 560, H = 270, PAD = { left: 56, right: 16, top: 28, bottom: 36 };
 
-function svg(tag, attrs = {}, text) {
+export function svg(tag, attrs = {}, text) {
   const el = document.createElementNS(NS, tag);
   for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, String(v));
   if (text !== undefined) el.textContent = text;

@@ -7,6 +7,7 @@ import { layerSettings } from "./jobspec.js";
 import { predictForm } from "./predict.js";
 import { results } from "./results.js";
 import { deleteButton, detailView } from "./views.js";
+import { evaluationPanel } from "./evaluation.js";
 
 // The list's score, best first: validation figures when the job held out data, else training.
 const SCORES = ["val_accuracy", "accuracy", "val_r2", "r2", "val_loss", "loss"];
@@ -41,6 +42,7 @@ export function modelView(root, id, onError) {
 }
 
 function render(box, model, onError) {
+  const { validation, ...figures } = model.metrics || {}; // validation: see evaluation.js
   const layers = h("table", { class: "table", id: "layers-table" },
     h("thead", {}, h("tr", {}, ["#", "type", "settings", "output shape", "parameters"].map((t, i) => h("th", { class: i === 0 ? "num index" : i === 4 ? "num" : "" }, t)))),
     h("tbody", {}, model.layers.map((layer) => {
@@ -58,6 +60,7 @@ function render(box, model, onError) {
       h("span", { title: exactly(model.created_at) }, when(model.created_at))),
     model.classes ? h("p", {}, "classes: ", model.classes.map((c) => h("code", { class: "tag" }, String(c)))) : null,
     h("h3", {}, "Layers"), layers,
-    results(model.metrics, true, { id: "model-metrics" }),
+    results(figures, true, { id: "model-metrics" }),
+    h("h3", {}, "Evaluation"), evaluationPanel(model, onError),
     h("h3", {}, "Try a prediction"), predictForm(model, onError));
 }
