@@ -41,6 +41,18 @@ def _match(y_true: Array, y_pred: Array) -> Array:
     return y_true
 
 
+def _diff(y_pred: Array, y_true: Array) -> Array:
+    """y_pred - y_true as a new array of y_pred's shape."""
+    return y_pred - _match(y_true, y_pred)
+
+
+def _per_element(g: Array, scale: float = 1.0) -> Array:
+    """``g * scale / g.size`` in place: the gradient of a mean over all elements whose
+    per-element derivative is ``scale * g``."""
+    g *= scale / max(g.size, 1)
+    return g
+
+
 class Loss:
     """Base class for losses."""
 
@@ -86,25 +98,21 @@ class MeanSquaredError(Loss):
     name = "mse"
 
     def value(self, y_pred: Array, y_true: Array) -> float:
-        d = (y_pred - _match(y_true, y_pred)).ravel()
+        d = _diff(y_pred, y_true).ravel()
         return float(np.dot(d, d)) / max(d.size, 1)
 
     def grad(self, y_pred: Array, y_true: Array) -> Array:
-        g = y_pred - _match(y_true, y_pred)
-        g *= 2.0 / max(g.size, 1)
-        return g
+        return _per_element(_diff(y_pred, y_true), 2.0)
 
 
 class MeanAbsoluteError(Loss):
     name = "mae"
 
     def value(self, y_pred: Array, y_true: Array) -> float:
-        return float(np.mean(np.abs(y_pred - _match(y_true, y_pred))))
+        return float(np.mean(np.abs(_diff(y_pred, y_true))))
 
     def grad(self, y_pred: Array, y_true: Array) -> Array:
-        g = np.sign(y_pred - _match(y_true, y_pred))
-        g *= 1.0 / max(g.size, 1)
-        return g
+        return _per_element(np.sign(_diff(y_pred, y_true)))
 
 
 class Huber(Loss):
@@ -122,15 +130,14 @@ class Huber(Loss):
         return cls(r.number("delta", 1.0, low=0.0, low_inclusive=False))
 
     def value(self, y_pred: Array, y_true: Array) -> float:
-        d = np.abs(y_pred - _match(y_true, y_pred))
+        d = np.abs(_diff(y_pred, y_true))
         q = np.minimum(d, self.delta)
         return float(np.mean(q * (d - 0.5 * q)))
 
     def grad(self, y_pred: Array, y_true: Array) -> Array:
-        g = y_pred - _match(y_true, y_pred)
+        g = _diff(y_pred, y_true)
         np.clip(g, -self.delta, self.delta, out=g)
-        g *= 1.0 / max(g.size, 1)
-        return g
+        return _per_element(g)
 
 
 class BinaryCrossEntropy(Loss):
@@ -148,10 +155,23 @@ class BinaryCrossEntropy(Loss):
         w = w0 + (w1 - w0) * y
         return w, float(np.sum(w)) or 1.0
 
-    def value(self, y_pred: Array, y_true: Array) -> float:
-        y = _match(y_true, y_pred)
+    def _weighted(self, g: Array, y: Array) -> Array:
+        """Per-element derivatives ``g`` scaled in place into the gradient of the (weighted)
+        mean over elements."""
+        w, total = self._scale(y, g)
+        if w is not None:
+            g *= w
+        g *= 1.0 / total
+        return g
+
+    @staticmethod
+    def _clipped(y_pred: Array, y_true: Array) -> tuple[Array, Array]:
+        """(y_pred clipped to [eps, 1 - eps] so the logs stay finite, targets of its shape)."""
         eps = _eps(y_pred.dtype)
-        p = np.clip(y_pred, eps, 1.0 - eps)
+        return np.clip(y_pred, eps, 1.0 - eps), _match(y_true, y_pred)
+
+    def value(self, y_pred: Array, y_true: Array) -> float:
+        p, y = self._clipped(y_pred, y_true)
         ll = y * np.log(p) + (1.0 - y) * np.log1p(-p)
         w, total = self._scale(y, ll)
         if w is None:
@@ -159,24 +179,12 @@ class BinaryCrossEntropy(Loss):
         return -float(np.sum(w * ll)) / total
 
     def grad(self, y_pred: Array, y_true: Array) -> Array:
-        y = _match(y_true, y_pred)
-        eps = _eps(y_pred.dtype)
-        p = np.clip(y_pred, eps, 1.0 - eps)
-        g = (p - y) / (p * (1.0 - p))
-        w, total = self._scale(y, g)
-        if w is not None:
-            g *= w
-        g *= 1.0 / total
-        return g
+        p, y = self._clipped(y_pred, y_true)
+        return self._weighted((p - y) / (p * (1.0 - p)), y)
 
     def fused_grad(self, y_pred: Array, y_true: Array) -> Array:
         y = _match(y_true, y_pred)
-        g = y_pred - y
-        w, total = self._scale(y, g)
-        if w is not None:
-            g *= w
-        g *= 1.0 / total
-        return g
+        return self._weighted(y_pred - y, y)
 
 
 class CrossEntropy(Loss):
