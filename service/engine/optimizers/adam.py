@@ -35,13 +35,18 @@ class Adam(Optimizer):
         self._scratch: dict[str, np.ndarray] = {}
 
     @classmethod
+    def _read_options(cls, r: SpecReader) -> dict[str, float]:
+        """The constructor's keyword arguments from a spec, checked (AdamW adds its own)."""
+        return {
+            "learning_rate": r.number("learning_rate", 0.001, low=0.0, low_inclusive=False),
+            "beta1": r.number("beta1", 0.9, low=0.0, high=1.0, high_inclusive=False),
+            "beta2": r.number("beta2", 0.999, low=0.0, high=1.0, high_inclusive=False),
+            "epsilon": r.number("epsilon", 1e-8, low=0.0, low_inclusive=False),
+        }
+
+    @classmethod
     def _from_reader(cls, r: SpecReader) -> Adam:
-        return cls(
-            r.number("learning_rate", 0.001, low=0.0, low_inclusive=False),
-            r.number("beta1", 0.9, low=0.0, high=1.0, high_inclusive=False),
-            r.number("beta2", 0.999, low=0.0, high=1.0, high_inclusive=False),
-            r.number("epsilon", 1e-8, low=0.0, low_inclusive=False),
-        )
+        return cls(**cls._read_options(r))
 
     def config(self) -> dict[str, Any]:
         return {

@@ -80,24 +80,16 @@ class AdamW(Adam):
     weights only when ``decay_limits`` is set, as ``fit`` does), then the Adam step."""
 
     type_name = "adamw"
-    spec_keys = ("learning_rate", "beta1", "beta2", "epsilon", "weight_decay")
+    spec_keys = (*Adam.spec_keys, "weight_decay")
 
-    def __init__(
-        self,
-        learning_rate: float = 0.001,
-        beta1: float = 0.9,
-        beta2: float = 0.999,
-        epsilon: float = 1e-8,
-        weight_decay: float = 0.01,
-    ) -> None:
-        super().__init__(learning_rate, beta1, beta2, epsilon)
+    def __init__(self, *, weight_decay: float = 0.01, **adam_options: float) -> None:
+        """``adam_options``: Adam's learning_rate, beta1, beta2 and epsilon (same defaults)."""
+        super().__init__(**adam_options)
         self.weight_decay = float(weight_decay)
 
     @classmethod
-    def _from_reader(cls, r: SpecReader) -> AdamW:
-        adam = Adam._from_reader(r)
-        wd = r.number("weight_decay", 0.01, low=0.0)
-        return cls(adam.learning_rate, adam.beta1, adam.beta2, adam.epsilon, wd)
+    def _read_options(cls, r: SpecReader) -> dict[str, float]:
+        return {**super()._read_options(r), "weight_decay": r.number("weight_decay", 0.01, low=0.0)}
 
     def config(self) -> dict[str, Any]:
         return {**super().config(), "weight_decay": self.weight_decay}
