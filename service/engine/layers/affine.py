@@ -19,7 +19,8 @@ AFFINE_KEYS = ("activation", "initializer", "use_bias")
 
 class Affine(Layer):
     """Holds the activation, the initializer name (default: he for rectifiers, glorot
-    otherwise) and ``use_bias``; subclasses give W's shape and fans."""
+    otherwise) and ``use_bias``, and computes the W and b gradients; subclasses give W's
+    shape and fans, the forward pass and the input gradient."""
 
     def __init__(
         self, activation: str = "linear", initializer: str | None = None, use_bias: bool = True
@@ -28,6 +29,10 @@ class Affine(Layer):
         self.activation: Activation = ACTIVATIONS[activation]
         self.initializer = initializer or default_initializer(activation)
         self.use_bias = use_bias
+        #: what forward keeps for backward: its input as a (rows, fan_in) matrix (x, or the
+        #: im2col windows), the activations and the pre-activations (when the activation's
+        #: backward needs them)
+        self._inputs: np.ndarray | None = None
         self._a: np.ndarray | None = None
         self._z: np.ndarray | None = None
 
@@ -66,3 +71,28 @@ class Affine(Layer):
         if self.use_bias:
             self.params["b"] = np.zeros(kernel[-1], dtype=self.dtype)
             self.grads["b"] = np.zeros_like(self.params["b"])
+
+    def _activation_backward(self, g: np.ndarray) -> np.ndarray:
+        """dL/dz from dL/da, both (rows, out)."""
+        return self.activation.backward(g, self._a, self._z)
+
+    def backward(
+        self, grad: np.ndarray, *, skip_activation: bool = False, need_input_grad: bool = True
+    ) -> np.ndarray | None:
+        """Fills the W and b gradients from the input matrix the forward kept, then (when
+        needed) returns dL/dx from the subclass's :meth:`_input_grad`."""
+        if self._inputs is None or self._a is None:
+            raise RuntimeError("backward called before forward")
+        out = self.params["W"].shape[-1]
+        g = grad.reshape(-1, out)
+        if not skip_activation:
+            g = self._activation_backward(g)
+        np.matmul(self._inputs.T, g, out=self.grads["W"].reshape(-1, out))
+        if self.use_bias:
+            np.sum(g, axis=0, out=self.grads["b"])
+        return self._input_grad(g, grad.shape) if need_input_grad else None
+
+    def _input_grad(self, g: np.ndarray, out_shape: Shape) -> np.ndarray:
+        """dL/dx of the input's shape from dL/dz ``g`` (rows, out); ``out_shape`` is the
+        shape of the output gradient backward got."""
+        raise NotImplementedError

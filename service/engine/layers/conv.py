@@ -39,7 +39,6 @@ class Conv2D(Affine):
         self.kernel = kernel_size
         self.stride = stride
         self.padding = padding
-        self._cols: np.ndarray | None = None
         self._pads: tuple[Pair, Pair] = ((0, 0), (0, 0))
         self._out_hw: Pair = (0, 0)
 
@@ -106,28 +105,17 @@ class Conv2D(Affine):
 
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
         """(N, H, W, C) -> (N, Ho, Wo, filters); keeps the im2col matrix for backward."""
-        self._cols, self._a, self._z = self._conv(x)
+        self._inputs, self._a, self._z = self._conv(x)
         return self._a.reshape(x.shape[0], *self._out_hw, self.filters)
 
     def infer(self, x: np.ndarray) -> np.ndarray:
         """(N, H, W, C) -> fresh (N, Ho, Wo, filters); keeps nothing."""
         return self._conv(x)[1].reshape(x.shape[0], *self._out_hw, self.filters)
 
-    def backward(
-        self, grad: np.ndarray, *, skip_activation: bool = False, need_input_grad: bool = True
-    ) -> np.ndarray | None:
-        if self._cols is None or self._a is None:
-            raise RuntimeError("backward called before forward")
-        g = grad.reshape(-1, self.filters)
-        if not skip_activation:
-            g = self.activation.backward(g, self._a, self._z)
+    def _input_grad(self, g: np.ndarray, out_shape: Shape) -> np.ndarray:
+        """Each window's share g @ W.T, summed back onto the (N, H, W, C) input."""
         W = self.params["W"]
-        np.matmul(self._cols.T, g, out=self.grads["W"].reshape(-1, self.filters))
-        if self.use_bias:
-            np.sum(g, axis=0, out=self.grads["b"])
-        if not need_input_grad:
-            return None
-        n = grad.shape[0]
+        n = out_shape[0]
         (kh, kw), c = self.kernel, self.input_shape[2]
         dwin = (g @ W.reshape(-1, self.filters).T).reshape(n, *self._out_hw, kh, kw, c)
         (top, bottom), (left, right) = self._pads

@@ -27,7 +27,6 @@ class Dense(Affine):
     ) -> None:
         super().__init__(activation, initializer, use_bias)
         self.units = units
-        self._x: np.ndarray | None = None
 
     @classmethod
     def _from_reader(cls, r: SpecReader) -> Dense:
@@ -57,7 +56,7 @@ class Dense(Affine):
         if self.use_bias:
             z += self.params["b"]
         a, self._z = activate(self.activation, z)
-        self._x, self._a = x2, a
+        self._inputs, self._a = x2, a
         return a.reshape(*x.shape[:-1], self.units)
 
     def infer(self, x: np.ndarray) -> np.ndarray:
@@ -71,23 +70,14 @@ class Dense(Affine):
         act = self.activation
         return act.forward(z) if act.uses_input else act.forward(z, out=z)
 
-    def backward(
-        self, grad: np.ndarray, *, skip_activation: bool = False, need_input_grad: bool = True
-    ) -> np.ndarray | None:
-        if self._x is None or self._a is None:
-            raise RuntimeError("backward called before forward")
-        g = grad.reshape(-1, self.units)
-        if not skip_activation:
-            if self.activation.name == "relu":  # grad * (a > 0) into reused buffers
-                mask = np.greater(self._a, 0, out=self.buffer("mask", g.shape, np.bool_))
-                g = np.multiply(g, mask, out=self.buffer("gz", g.shape))
-            else:
-                g = self.activation.backward(g, self._a, self._z)
+    def _activation_backward(self, g: np.ndarray) -> np.ndarray:
+        if self.activation.name == "relu":  # grad * (a > 0) into reused buffers
+            mask = np.greater(self._a, 0, out=self.buffer("mask", g.shape, np.bool_))
+            return np.multiply(g, mask, out=self.buffer("gz", g.shape))
+        return super()._activation_backward(g)
+
+    def _input_grad(self, g: np.ndarray, out_shape: Shape) -> np.ndarray:
+        """g @ W.T into a reused buffer, (N, ..., in)."""
         W = self.params["W"]
-        np.matmul(self._x.T, g, out=self.grads["W"])
-        if self.use_bias:
-            np.sum(g, axis=0, out=self.grads["b"])
-        if not need_input_grad:
-            return None
         dx = np.matmul(g, W.T, out=self.buffer("dx", (g.shape[0], W.shape[0])))
-        return dx.reshape(*grad.shape[:-1], W.shape[0])
+        return dx.reshape(*out_shape[:-1], W.shape[0])
