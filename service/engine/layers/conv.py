@@ -30,11 +30,10 @@ class Conv2D(Affine):
         kernel_size: Pair,
         stride: Pair = (1, 1),
         padding: str = "valid",
-        activation: str = "linear",
-        initializer: str | None = None,
-        use_bias: bool = True,
+        **affine: Any,
     ) -> None:
-        super().__init__(activation, initializer, use_bias)
+        """``affine``: activation, initializer, use_bias (see :class:`Affine`)."""
+        super().__init__(**affine)
         self.filters = filters
         self.kernel = kernel_size
         self.stride = stride

@@ -18,14 +18,9 @@ class Dense(Affine):
     spec_keys = ("units", *AFFINE_KEYS)
     width_keys = ("units",)
 
-    def __init__(
-        self,
-        units: int,
-        activation: str = "linear",
-        initializer: str | None = None,
-        use_bias: bool = True,
-    ) -> None:
-        super().__init__(activation, initializer, use_bias)
+    def __init__(self, units: int, **affine: Any) -> None:
+        """``affine``: activation, initializer, use_bias (see :class:`Affine`)."""
+        super().__init__(**affine)
         self.units = units
 
     @classmethod
