@@ -8,10 +8,10 @@ import numpy as np
 
 from ..activations import ACTIVATIONS, Activation
 from ..spec import SpecReader
-from .base import Layer
+from .base import ParameterFreeLayer
 
 
-class ActivationLayer(Layer):
+class ActivationLayer(ParameterFreeLayer):
     """Applies a named activation (softmax over the last axis)."""
 
     type_name = "activation"
@@ -46,11 +46,7 @@ class ActivationLayer(Layer):
         """Fresh activated copy of x; keeps nothing."""
         return self.activation.forward(x)
 
-    def backward(
-        self, grad: np.ndarray, *, skip_activation: bool = False, need_input_grad: bool = True
-    ) -> np.ndarray | None:
-        if not need_input_grad:
-            return None
+    def _input_grad(self, grad: np.ndarray, skip_activation: bool) -> np.ndarray:
         if skip_activation:
             return grad
         if self._a is None:

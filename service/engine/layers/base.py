@@ -163,6 +163,21 @@ class Layer:
         return int(sum(p.size for p in self.params.values()))
 
 
+class ParameterFreeLayer(Layer):
+    """A layer without parameters (dropout, flatten, pooling, activation): its backward
+    only maps the gradient back to the input, so there is nothing to do when no input
+    gradient is needed."""
+
+    def backward(
+        self, grad: np.ndarray, *, skip_activation: bool = False, need_input_grad: bool = True
+    ) -> np.ndarray | None:
+        return self._input_grad(grad, skip_activation) if need_input_grad else None
+
+    def _input_grad(self, grad: np.ndarray, skip_activation: bool) -> np.ndarray:
+        """dL/d(input) from ``grad`` (see :meth:`Layer.backward`)."""
+        raise NotImplementedError
+
+
 def activate(act: Activation, z: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
     """Apply ``act`` (in place over ``z`` unless its backward needs ``z``); returns
     ``(a, z_kept)`` where ``z_kept`` is what to pass back to ``act.backward``."""

@@ -7,10 +7,10 @@ from typing import Any
 import numpy as np
 
 from ..spec import SpecReader
-from .base import Layer
+from .base import ParameterFreeLayer
 
 
-class Dropout(Layer):
+class Dropout(ParameterFreeLayer):
     """Zeroes each element with probability ``rate`` during training and scales the rest by
     ``1 / (1 - rate)``. Masks are drawn from the network's Generator (``self.rng``)."""
 
@@ -46,11 +46,7 @@ class Dropout(Layer):
         """Identity (x itself); keeps nothing."""
         return x
 
-    def backward(
-        self, grad: np.ndarray, *, skip_activation: bool = False, need_input_grad: bool = True
-    ) -> np.ndarray | None:
-        if not need_input_grad:
-            return None
+    def _input_grad(self, grad: np.ndarray, skip_activation: bool) -> np.ndarray:
         if self._mask is None:
             return grad
         return grad * self._mask

@@ -6,10 +6,10 @@ import math
 
 import numpy as np
 
-from .base import Layer, Shape
+from .base import ParameterFreeLayer, Shape
 
 
-class Flatten(Layer):
+class Flatten(ParameterFreeLayer):
     """Reshapes each sample to a vector (a view when the input is contiguous)."""
 
     type_name = "flatten"
@@ -22,9 +22,5 @@ class Flatten(Layer):
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
         return x.reshape(x.shape[0], -1)
 
-    def backward(
-        self, grad: np.ndarray, *, skip_activation: bool = False, need_input_grad: bool = True
-    ) -> np.ndarray | None:
-        if not need_input_grad:
-            return None
+    def _input_grad(self, grad: np.ndarray, skip_activation: bool) -> np.ndarray:
         return grad.reshape(grad.shape[0], *self.input_shape)

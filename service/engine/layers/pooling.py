@@ -7,11 +7,11 @@ from typing import Any
 import numpy as np
 
 from ..spec import SpecReader
-from .base import Layer, Shape, fmt_shape
+from .base import ParameterFreeLayer, Shape, fmt_shape
 from .windows import Pair, out_size
 
 
-class _Pool2D(Layer):
+class _Pool2D(ParameterFreeLayer):
     """Shared spec and shape logic; ``stride`` defaults to ``pool_size``; no padding."""
 
     spec_keys = ("pool_size", "stride")
@@ -87,11 +87,7 @@ class MaxPool2D(_Pool2D):
         """Like forward, keeping nothing."""
         return self._pool(x)
 
-    def backward(
-        self, grad: np.ndarray, *, skip_activation: bool = False, need_input_grad: bool = True
-    ) -> np.ndarray | None:
-        if not need_input_grad:
-            return None
+    def _input_grad(self, grad: np.ndarray, skip_activation: bool) -> np.ndarray:
         if self._x is None or self._out is None:
             raise RuntimeError("backward called before forward")
         x, out = self._x, self._out
@@ -123,11 +119,7 @@ class AvgPool2D(_Pool2D):
         total *= total.dtype.type(1.0 / len(offsets))
         return total
 
-    def backward(
-        self, grad: np.ndarray, *, skip_activation: bool = False, need_input_grad: bool = True
-    ) -> np.ndarray | None:
-        if not need_input_grad:
-            return None
+    def _input_grad(self, grad: np.ndarray, skip_activation: bool) -> np.ndarray:
         offsets = self._offsets()
         g = grad * grad.dtype.type(1.0 / len(offsets))
         dx = np.zeros((grad.shape[0], *self.input_shape), dtype=grad.dtype)
