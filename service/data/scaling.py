@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Self
+
 import numpy as np
 
 from service.data.errors import DatasetError
@@ -22,25 +24,59 @@ def _stats(a: np.ndarray, axes: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray
     return mean.astype(np.float32), std.astype(np.float32)
 
 
-def _from_lists(d: dict, cls_name: str) -> tuple[np.ndarray, np.ndarray]:
-    try:
-        mean = np.asarray(d["mean"], dtype=np.float32)
-        std = np.asarray(d["std"], dtype=np.float32)
-    except (KeyError, TypeError, ValueError) as exc:
-        raise ValueError(f"invalid {cls_name} dict: {exc!r}") from None
-    if mean.shape != std.shape or mean.ndim > 1 or np.any(std <= 0):
-        raise ValueError(f"invalid {cls_name} dict: mean/std shapes or values are inconsistent")
-    return mean, std
-
-
-class Standardizer:
-    """Per-feature z-scoring. For 2-D X (N, F) the statistics have shape (F,) (over axis 0);
-    for X with more dims (N, ..., C) they are per last axis, shape (C,), computed over all
-    other axes (e.g. per channel for N x H x W x C images). Constant features get std 1."""
+class _ZScaler:
+    """A fitted ``mean`` and ``std`` (float32 arrays, None until fitted): z = (v - mean) / std.
+    Holds what both scalers share: the round trip, the JSON form and the fitted check."""
 
     def __init__(self, mean: np.ndarray | None = None, std: np.ndarray | None = None):
         self.mean = mean
         self.std = std
+
+    def transform(self, v: np.ndarray) -> np.ndarray:
+        """(v - mean) / std as a new float32 array of v's shape (also a batch the engine
+        gathers from a read-only memory map: the input is never written)."""
+        v = self._check(v)
+        return np.divide(np.subtract(v, self.mean, dtype=np.float32), self.std, dtype=np.float32)
+
+    def inverse_transform(self, z: np.ndarray) -> np.ndarray:
+        """z * std + mean as a new float32 array of z's shape."""
+        z = self._check(z)
+        return (z * self.std + self.mean).astype(np.float32)
+
+    def _fitted(self) -> tuple[np.ndarray, np.ndarray]:
+        """(mean, std); raises RuntimeError before fit."""
+        if self.mean is None or self.std is None:
+            raise RuntimeError(f"{type(self).__name__} is not fitted")
+        return self.mean, self.std
+
+    def _check(self, v: np.ndarray) -> np.ndarray:
+        """v as float32, once fitted."""
+        self._fitted()
+        return np.asarray(v, dtype=np.float32)
+
+    def to_dict(self) -> dict:
+        """{"mean": m, "std": s}: lists of floats, or floats for scalar statistics."""
+        mean, std = self._fitted()
+        return {"mean": mean.tolist(), "std": std.tolist()}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Self:
+        """Inverse of to_dict; raises ValueError on malformed input."""
+        name = cls.__name__
+        try:
+            mean = np.asarray(d["mean"], dtype=np.float32)
+            std = np.asarray(d["std"], dtype=np.float32)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ValueError(f"invalid {name} dict: {exc!r}") from None
+        if mean.shape != std.shape or mean.ndim > 1 or np.any(std <= 0):
+            raise ValueError(f"invalid {name} dict: mean/std shapes or values are inconsistent")
+        return cls(mean, std)
+
+
+class Standardizer(_ZScaler):
+    """Per-feature z-scoring. For 2-D X (N, F) the statistics have shape (F,) (over axis 0);
+    for X with more dims (N, ..., C) they are per last axis, shape (C,), computed over all
+    other axes (e.g. per channel for N x H x W x C images). Constant features get std 1."""
 
     def fit(self, X: np.ndarray) -> Standardizer:
         """Compute mean/std from X (N, F) or (N, ..., C); returns self."""
@@ -73,49 +109,28 @@ class Standardizer:
         self.std = np.where(std > _MIN_STD, std, 1.0).astype(np.float32)
         return self
 
-    def transform(self, X: np.ndarray) -> np.ndarray:
-        """(X - mean) / std as a new float32 array of X's shape (also a batch the engine
-        gathers from a read-only memory map: the input is never written)."""
-        X = self._check(X)
-        return np.divide(np.subtract(X, self.mean, dtype=np.float32), self.std, dtype=np.float32)
-
-    def inverse_transform(self, Z: np.ndarray) -> np.ndarray:
-        """Z * std + mean as a new float32 array."""
-        Z = self._check(Z)
-        return (Z * self.std + self.mean).astype(np.float32)
-
     def _check(self, X: np.ndarray) -> np.ndarray:
-        if self.mean is None or self.std is None:
-            raise RuntimeError("Standardizer is not fitted")
-        X = np.asarray(X, dtype=np.float32)
-        if X.ndim < 1 or X.shape[-1] != self.mean.shape[0]:
+        """X as float32, with the fitted number of features in its last axis."""
+        X = super()._check(X)
+        features = self._fitted()[0].shape[0]
+        if X.ndim < 1 or X.shape[-1] != features:
             raise DatasetError(
-                f"expected {self.mean.shape[0]} features in the last axis, got shape {X.shape}"
+                f"expected {features} features in the last axis, got shape {X.shape}"
             )
         return X
 
-    def to_dict(self) -> dict:
-        """{"mean": [...], "std": [...]} (lists of floats)."""
-        if self.mean is None or self.std is None:
-            raise RuntimeError("Standardizer is not fitted")
-        return {"mean": self.mean.tolist(), "std": self.std.tolist()}
-
     @classmethod
     def from_dict(cls, d: dict) -> Standardizer:
-        """Inverse of to_dict; raises ValueError on malformed input."""
-        mean, std = _from_lists(d, cls.__name__)
-        if mean.ndim != 1:
+        """Inverse of to_dict (lists of floats); raises ValueError on malformed input."""
+        scaler = super().from_dict(d)
+        if scaler.mean.ndim != 1:
             raise ValueError("invalid Standardizer dict: mean must be a list")
-        return cls(mean, std)
+        return scaler
 
 
-class TargetScaler:
+class TargetScaler(_ZScaler):
     """z-scoring of regression targets: y (N,) -> scalar stats; y (N, k) -> stats (k,).
     Constant targets get std 1."""
-
-    def __init__(self, mean: np.ndarray | None = None, std: np.ndarray | None = None):
-        self.mean = mean
-        self.std = std
 
     def fit(self, y: np.ndarray) -> TargetScaler:
         """Compute mean/std over axis 0 of y (N,) or (N, k); returns self."""
@@ -124,30 +139,3 @@ class TargetScaler:
             raise ValueError(f"TargetScaler needs y of shape (N,) or (N, k), got {y.shape}")
         self.mean, self.std = _stats(y, (0,))
         return self
-
-    def transform(self, y: np.ndarray) -> np.ndarray:
-        """(y - mean) / std as float32, same shape as y."""
-        y = self._check(y)
-        return ((y - self.mean) / self.std).astype(np.float32)
-
-    def inverse_transform(self, z: np.ndarray) -> np.ndarray:
-        """z * std + mean as float32, same shape as z."""
-        z = self._check(z)
-        return (z * self.std + self.mean).astype(np.float32)
-
-    def _check(self, y: np.ndarray) -> np.ndarray:
-        if self.mean is None or self.std is None:
-            raise RuntimeError("TargetScaler is not fitted")
-        return np.asarray(y, dtype=np.float32)
-
-    def to_dict(self) -> dict:
-        """{"mean": m, "std": s}: floats for 1-D targets, lists of k floats for (N, k)."""
-        if self.mean is None or self.std is None:
-            raise RuntimeError("TargetScaler is not fitted")
-        return {"mean": self.mean.tolist(), "std": self.std.tolist()}
-
-    @classmethod
-    def from_dict(cls, d: dict) -> TargetScaler:
-        """Inverse of to_dict; raises ValueError on malformed input."""
-        mean, std = _from_lists(d, cls.__name__)
-        return cls(mean, std)
