@@ -14,7 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 T = TypeVar("T")
 
 
-def _iso(dt: datetime | None) -> str | None:
+def iso_utc(dt: datetime | None) -> str | None:
+    """ISO 8601 in UTC with a Z, e.g. 2026-11-23T12:00:00.123456Z; naive means UTC."""
     if dt is None:
         return None
     if dt.tzinfo is None:  # SQLite hands back naive UTC
@@ -22,7 +23,7 @@ def _iso(dt: datetime | None) -> str | None:
     return dt.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-Timestamp = Annotated[datetime, PlainSerializer(_iso, return_type=str)]
+Timestamp = Annotated[datetime, PlainSerializer(iso_utc, return_type=str)]
 """A datetime rendered as ISO 8601 UTC, e.g. 2026-11-23T12:00:00.123456Z."""
 
 

@@ -11,7 +11,6 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Request
@@ -25,6 +24,7 @@ from service.api.sse import check_owner_closing_session, sse
 from service.db.jobs_repo import TERMINAL
 from service.db.models import EpochRow, Job
 from service.db.session import session_factory
+from service.schemas.common import iso_utc
 
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
 POLL_SECONDS = 0.3
@@ -53,7 +53,7 @@ def read_snapshot(url: str, job_id: str, after_epoch: int) -> Snapshot | None:
             "metrics": job.metrics,
             "error": job.error,
             "model_id": job.model_id,
-            "finished_at": _iso(job.finished_at),
+            "finished_at": iso_utc(job.finished_at),
         }
         # The job is read first: a terminal status means every epoch row is already committed.
         rows = session.scalars(
@@ -114,14 +114,6 @@ async def event_stream(
             last_sent = time.monotonic()
             yield ": keep-alive\n\n"
         await asyncio.sleep(poll_seconds)
-
-
-def _iso(moment: datetime | None) -> str | None:
-    if moment is None:
-        return None
-    if moment.tzinfo is None:  # SQLite hands back naive UTC
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def _status_data(job: dict[str, Any]) -> dict[str, Any]:
