@@ -99,28 +99,14 @@ class JobOut(BaseModel):
     )
 
 
+_SPEC_PARTS = ("network", "training")
+"""JobOut fields read from the job's spec; every other field is the row's column of that name."""
+
+
 def job_out(job: Any) -> JobOut:
     """The public view of a job row (service.db.models.Job)."""
-    return JobOut(
-        id=job.id,
-        status=job.status,
-        dataset_id=job.dataset_id,
-        attempt=job.attempt,
-        created_at=job.created_at,
-        started_at=job.started_at,
-        finished_at=job.finished_at,
-        progress=job.progress,
-        metrics=job.metrics,
-        error=job.error,
-        model_id=job.model_id,
-        cancel_requested=job.cancel_requested,
-        max_runtime_seconds=job.max_runtime_seconds,
-        network=job.spec["network"],
-        training=job.spec["training"],
-        search_id=job.search_id,
-        trial=job.trial,
-        params=job.params,
-    )
+    columns = {name: getattr(job, name) for name in JobOut.model_fields if name not in _SPEC_PARTS}
+    return JobOut(**columns, **{part: job.spec[part] for part in _SPEC_PARTS})
 
 
 class EpochOut(BaseModel):
