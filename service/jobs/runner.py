@@ -218,33 +218,20 @@ def _train(
         )
         return finish(settings, ctx.job_id, owner, "failed", error=error)
     validation = validation_metrics(net, inputs, preprocessing, plan.task, plan.dataset.classes)
+
+    def save(epoch: int | None, status: str) -> str:
+        history = result.history
+        return save_model(
+            settings, ctx, owner, net, history, epoch, preprocessing, status, validation
+        )
+
     if reason == "cancelled":
         # fit rolled the network back to the best (restore_best) or last finished epoch
         kept = result.restored_epoch
         if kept is not None and result.history and keep_model_on_cancel(settings, ctx.job_id):
-            return save_model(
-                settings,
-                ctx,
-                owner,
-                net,
-                result.history,
-                kept,
-                preprocessing,
-                "cancelled",
-                validation,
-            )
+            return save(kept, "cancelled")
         reason = stop_reason(settings, ctx.job_id)  # e.g. a pruned trial: why it stopped
         return finish(settings, ctx.job_id, owner, "cancelled", error=reason)
     if not result.history:
         raise RuntimeError("training finished without a single epoch")
-    return save_model(
-        settings,
-        ctx,
-        owner,
-        net,
-        result.history,
-        result.restored_epoch,
-        preprocessing,
-        "succeeded",
-        validation,
-    )
+    return save(result.restored_epoch, "succeeded")

@@ -79,22 +79,11 @@ def search_out(session: Session, search: Search) -> SearchOut:
         status = trial_status(job)
         setattr(counts, status, getattr(counts, status) + 1)
     fraction = progress(search, jobs)
-    return SearchOut(
-        id=search.id,
-        status=search.status,
-        dataset_id=search.dataset_id,
-        created_at=search.created_at,
-        started_at=search.started_at,
-        finished_at=search.finished_at,
-        error=search.error,
-        cancel_requested=search.cancel_requested,
-        space=search.space,
-        strategy=search.strategy,
-        objective=search.objective,
-        pruning=search.pruning,
-        total_trials=search.total_trials,
-        trials=counts,
-        progress=fraction,
-        eta_seconds=eta_seconds(search, fraction),
-        best=best_of(jobs, search.objective),
-    )
+    computed = {
+        "trials": counts,
+        "progress": fraction,
+        "eta_seconds": eta_seconds(search, fraction),
+        "best": best_of(jobs, search.objective),
+    }
+    stored = {f: getattr(search, f) for f in SearchOut.model_fields if f not in computed}
+    return SearchOut(**stored, **computed)
