@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import typer
 from rich.markup import escape
@@ -39,22 +39,36 @@ def _row(d: dict[str, Any]) -> list[Any]:
 def upload(
     path: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help=".csv, .npz or .json")],
     target: Annotated[
-        str | None, typer.Option("--target", "-t", help="CSV: the label column.")
+        str | None,
+        typer.Option("--target", "-t", help="CSV: the label column; JSON: the label's name."),
     ] = None,
     name: Annotated[str | None, typer.Option(help="Name (default: the file name).")] = None,
     task: Annotated[
-        str | None, typer.Option(help="classification or regression (default: guessed).")
+        Literal["classification", "regression"] | None,
+        typer.Option(help="classification or regression (default: guessed)."),
+    ] = None,
+    impute: Annotated[
+        Literal["mean", "median"] | None,
+        typer.Option(
+            help="CSV: fill missing or non-finite feature cells with the column's mean or "
+            "median (default: refuse them).",
+        ),
     ] = None,
     quiet: QuietOpt = False,
     json_out: JsonOpt = False,
     url: UrlOpt = None,
     key: KeyOpt = None,
 ) -> None:
-    """Upload a dataset file; prints its id, rows, features and classes."""
-    if path.suffix.lower() == ".csv" and not target:
+    """Upload a dataset file; prints its id, rows, features and classes.
+
+    A .json file holds {"X": [[...]], "y": [...]} and optionally feature_names and target."""
+    is_csv = path.suffix.lower() == ".csv"
+    if is_csv and not target:
         raise typer.BadParameter("a CSV needs --target: the name of the label column")
+    if impute and not is_csv:
+        raise typer.BadParameter("--impute applies to CSV files only")
     with connect(url, key) as bp:
-        dataset = bp.upload_dataset(path, target=target, name=name, task=task)
+        dataset = bp.upload_dataset(path, target=target, name=name, task=task, impute=impute)
     if quiet:
         typer.echo(dataset["id"])
     elif json_out:

@@ -35,7 +35,9 @@ FollowOpt = Annotated[
 ]
 
 
-def _load_spec(path: Path, dataset: str | None) -> dict[str, Any]:
+def _load_spec(
+    path: Path, dataset: str | None, max_runtime_seconds: float | None = None
+) -> dict[str, Any]:
     try:
         spec = json.loads(path.read_text())
     except json.JSONDecodeError as exc:
@@ -44,6 +46,8 @@ def _load_spec(path: Path, dataset: str | None) -> dict[str, Any]:
         raise typer.BadParameter(f"{path} must hold an object {{dataset_id, network, training}}")
     if dataset:
         spec["dataset_id"] = dataset
+    if max_runtime_seconds is not None:
+        spec["max_runtime_seconds"] = max_runtime_seconds
     if not spec.get("dataset_id"):
         raise typer.BadParameter("no dataset: put dataset_id in the spec file or pass --dataset")
     return spec
@@ -53,10 +57,25 @@ def _load_spec(path: Path, dataset: str | None) -> dict[str, Any]:
 def submit(
     spec_file: Annotated[
         Path,
-        typer.Argument(exists=True, dir_okay=False, help="JSON: dataset_id, network, training."),
+        typer.Argument(
+            exists=True,
+            dir_okay=False,
+            help="JSON: dataset_id, network, training (and max_runtime_seconds).",
+        ),
     ],
     dataset: Annotated[
         str | None, typer.Option("--dataset", "-d", help="Dataset id (overrides dataset_id).")
+    ] = None,
+    max_runtime_seconds: Annotated[
+        float | None,
+        typer.Option(
+            help="Fail the job (keeping its checkpoint) past this much training time "
+            "(default: the server's limit; overrides the spec file's).",
+        ),
+    ] = None,
+    idempotency_key: Annotated[
+        str | None,
+        typer.Option(help="Submitting again with the same key returns the same job."),
     ] = None,
     follow: FollowOpt = False,
     quiet: Annotated[
@@ -68,9 +87,9 @@ def submit(
     key: KeyOpt = None,
 ) -> None:
     """Queue a training job from a spec file; --follow watches it train."""
-    spec = _load_spec(spec_file, dataset)
+    spec = _load_spec(spec_file, dataset, max_runtime_seconds)
     with connect(url, key) as bp:
-        job = bp.submit_job(spec)
+        job = bp.submit_job(spec, idempotency_key=idempotency_key)
         if not follow:
             if quiet:
                 typer.echo(job["id"])
@@ -247,12 +266,20 @@ def _show(job: dict[str, Any]) -> None:
 @app.command("cancel")
 def cancel(
     job_id: Annotated[str, typer.Argument(help="Job id.")],
+    keep_model: Annotated[
+        bool,
+        typer.Option(
+            "--keep-model",
+            help="Save the last finished epoch (the restored best one with early stopping's "
+            "restore_best) as a model.",
+        ),
+    ] = False,
     json_out: JsonOpt = False,
     url: UrlOpt = None,
     key: KeyOpt = None,
 ) -> None:
     """Cancel a job: a queued one at once, a running one between two mini-batches."""
-    job = fetch(url, key, json_out, lambda bp: bp.cancel_job(job_id))
+    job = fetch(url, key, json_out, lambda bp: bp.cancel_job(job_id, keep_model=keep_model))
     if job is not None:
         stopping = " (stopping)" if job["status"] == "running" else ""
         console.print(f"job {job_id}: {job['status']}{stopping}", markup=False)

@@ -197,6 +197,21 @@ def keys_list(
     Console(width=140).print(table)
 
 
+@keys_app.command("tenants")
+def keys_tenants() -> None:
+    """List tenants (id, name, created), oldest first: what GET /v1/admin/tenants returns."""
+    from sqlalchemy import select
+
+    from service.db.models import Tenant
+    from service.db.session import session_scope
+
+    settings = get_settings()
+    _migrate(settings)
+    with session_scope(settings.sqlalchemy_url) as session:
+        for tenant in session.scalars(select(Tenant).order_by(Tenant.created_at)):
+            typer.echo(f"{tenant.id}  {tenant.name}  {tenant.created_at:%Y-%m-%d %H:%M}")
+
+
 @keys_app.command("revoke")
 def keys_revoke(key: str = typer.Argument(..., help="Key id or prefix (see `keys list`).")) -> None:
     """Revoke a key: requests with it get 401 from then on."""

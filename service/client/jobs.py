@@ -15,9 +15,13 @@ from service.client.sse import Event, parse_sse
 class JobsApi(ClientBase):
     """Submit jobs and follow them."""
 
-    def submit_job(self, spec: dict[str, Any]) -> dict[str, Any]:
-        """POST /v1/jobs with {dataset_id, network, training}; returns the queued job."""
-        return self._json("POST", "/v1/jobs", json=spec)
+    def submit_job(
+        self, spec: dict[str, Any], idempotency_key: str | None = None
+    ) -> dict[str, Any]:
+        """POST /v1/jobs with {dataset_id, network, training, max_runtime_seconds}; returns
+        the queued job (the same one again for a repeated `idempotency_key`)."""
+        headers = {"Idempotency-Key": idempotency_key} if idempotency_key else None
+        return self._json("POST", "/v1/jobs", json=spec, headers=headers)
 
     def list_jobs(
         self, status: str | None = None, limit: int = 50, offset: int = 0
@@ -30,8 +34,10 @@ class JobsApi(ClientBase):
     def get_job(self, job_id: str) -> dict[str, Any]:
         return self._json("GET", f"/v1/jobs/{job_id}")
 
-    def cancel_job(self, job_id: str) -> dict[str, Any]:
-        return self._json("POST", f"/v1/jobs/{job_id}/cancel")
+    def cancel_job(self, job_id: str, keep_model: bool = False) -> dict[str, Any]:
+        """Cancel; with `keep_model` the last finished (or restored best) epoch becomes a model."""
+        body = {"keep_model": True} if keep_model else None
+        return self._json("POST", f"/v1/jobs/{job_id}/cancel", json=body)
 
     def delete_job(self, job_id: str, *, delete_model: bool = False) -> None:
         """Delete a finished job and its history; its model too with `delete_model`."""

@@ -32,7 +32,8 @@ class ModelsApi(ClientBase):
         return self._json("POST", f"/v1/models/{model_id}/evaluate", json=body)
 
     def download_weights(self, model_id: str, path: str | Path | None = None) -> bytes:
-        """The weights .npz; also written to `path` when given."""
+        """The model .npz (weights, preprocessing arrays, spec.json); also written to `path`
+        when given."""
         return self._download(f"/v1/models/{model_id}/weights", path)
 
     def export_model(

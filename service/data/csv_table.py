@@ -21,7 +21,10 @@ from service.data.values import F32_MAX, fits_float32, non_finite_reason, show
 BLOCK_CELLS = 1 << 15
 BLOCK_ROWS = 4096
 """A block (rows held as Python strings until converted) has at most this many cells/rows."""
-HINT = "upload with impute=mean or impute=median to fill missing values"
+HINT = (
+    "upload with impute=mean or impute=median to fill missing values "
+    "(backprop datasets upload --impute mean)"
+)
 MISSING = {"", "na", "n/a", "nan", "null", "none", "?", "inf", "-inf", "+inf", "infinity"}
 MISSING_LEVEL = {"", "na", "n/a", "nan", "null", "?"}
 """Cells of a categorical column that are its missing level."""

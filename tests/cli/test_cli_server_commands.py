@@ -1,4 +1,4 @@
-"""Server commands of `backprop`: migrate, worker without a broker, keys create/list/revoke."""
+"""Server commands of `backprop`: migrate, worker without a broker, and the keys commands."""
 
 from __future__ import annotations
 
@@ -30,6 +30,10 @@ def test_keys_create_and_migrate(tmp_path, monkeypatch):
         listed = runner.invoke(app, ["keys", "list"])
         assert listed.exit_code == 0 and "acme" in listed.output and "ops" in listed.output
         assert key not in listed.output  # only prefixes are shown
+        tenants = runner.invoke(app, ["keys", "tenants"])
+        rows = [line.split() for line in tenants.stdout.splitlines()]
+        names = [row[1] for row in rows if len(row) == 4 and len(row[0]) == 36]
+        assert tenants.exit_code == 0 and names == ["acme", "ops"], tenants.output
         revoked = runner.invoke(app, ["keys", "revoke", key[:10]])
         assert revoked.exit_code == 0, revoked.output
         with session_scope(get_settings().sqlalchemy_url) as s:
