@@ -26,6 +26,7 @@ from service.cli.common import (
     short_time,
     table,
 )
+from service.cli.numbers import epochs_text, labelled_metrics, loss_label
 from service.client import BackpropClient
 
 app = typer.Typer(help="Submit, follow and manage training jobs.", no_args_is_help=True)
@@ -126,17 +127,19 @@ def follow_job(bp: BackpropClient, job_id: str) -> dict[str, Any]:
     stopping ended it before its last planned epoch."""
     job = bp.get_job(job_id)
     short = escape(job_id[:8])
+    label = escape(loss_label(job["training"]))
     progress = Progress(
         TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
-        TextColumn("loss {task.fields[loss]}"),
+        TextColumn(label + " {task.fields[loss]}"),
         TextColumn("val {task.fields[val]}"),
         TextColumn("ETA {task.fields[eta]}"),
         console=err_console,
     )
     total = int(job["training"].get("epochs") or 1)
     last = 0
+    ended: dict[str, Any] = {}
     with progress:
         bar = progress.add_task(
             f"job {short} {escape(job['status'])}", total=total, loss="–", val="–", eta="–"
@@ -147,9 +150,14 @@ def follow_job(bp: BackpropClient, job_id: str) -> dict[str, Any]:
                 status = escape(str(data.get("status")))
                 progress.update(bar, description=f"job {short} {status}")
             if event.event == "end":
+                ended = data
                 progress.update(bar, eta="–")
+                planned = int(progress.tasks[0].total or total)
                 if data.get("status") == "succeeded" and last:
                     progress.update(bar, total=last, completed=last)
+                    if last < planned:
+                        status = f"{status}, stopped early at {last} of {planned}"
+                        progress.update(bar, description=f"job {short} {status}")
             elif event.event == "epoch":
                 last = max(last, int(data["epoch"]))
                 progress.update(
@@ -167,6 +175,15 @@ def follow_job(bp: BackpropClient, job_id: str) -> dict[str, Any]:
                     completed=data.get("epoch", 0),
                     eta="–" if eta is None else f"{eta:.0f}s",
                 )
+    best = (ended.get("metrics") or {}).get("restored_best_epoch")
+    if best is not None:
+        m = ended["metrics"]
+        err_console.print(
+            f"model: best epoch {best}, restored by early stopping: "
+            f"{loss_label(job['training'])} {fmt(m.get('loss'))} val {fmt(m.get('val_loss'))} "
+            f"(the bar shows the last epoch, {m.get('epochs_run')})",
+            markup=False,
+        )
     return bp.get_job(job_id)
 
 
@@ -220,10 +237,17 @@ def list_(
     for j in page["items"]:
         p, m = j.get("progress") or {}, j.get("metrics") or {}
         epochs = f"{p['epoch']}/{p['epochs']}" if p else "–"
+        if m.get("restored_best_epoch") is not None:
+            epochs += f" best {m['restored_best_epoch']}"
         rows.append([j["id"], j["status"], epochs, m.get("loss"), m.get("val_loss"),
                      short_id(j.get("model_id")), short_time(j["created_at"])])  # fmt: skip
     columns = ("id", "status", "epoch", "loss", "val loss", "model", "created")
     table("jobs", columns, rows, optional=("created", "model"))
+    if any(" best " in row[2] for row in rows):
+        console.print(
+            "[dim]'22/60 best 12': 22 epochs of 60 run, the losses shown are of epoch 12, "
+            "restored by early stopping (backprop jobs show ID has both)[/]"
+        )
     page_note(page)
 
 
@@ -246,7 +270,7 @@ def _show(job: dict[str, Any]) -> None:
         "id": job["id"],
         "status": job["status"],
         "dataset": job["dataset_id"],
-        "epoch": f"{p['epoch']}/{p['epochs']}" if p else None,
+        "epochs": epochs_text(job.get("metrics"), p),
         "samples/s": p.get("samples_per_second"),
         "eta": None
         if p.get("eta_seconds") is None or job["status"] != "running"
@@ -256,10 +280,7 @@ def _show(job: dict[str, Any]) -> None:
         "created": job["created_at"],
         "finished": job.get("finished_at"),
     }
-    metrics = dict(job.get("metrics") or {})
-    if "epoch" in metrics:  # the epoch the metrics (and a finished model) come from
-        metrics["best epoch"] = metrics.pop("epoch")
-    values.update(metrics)
+    values.update(labelled_metrics(job.get("metrics")))
     facts(f"job {job['id'][:8]}", {k: v for k, v in values.items() if v is not None})
 
 

@@ -25,6 +25,7 @@ from service.cli.common import (
     short_time,
     table,
 )
+from service.cli.numbers import epochs_text, labelled_metrics
 
 app = typer.Typer(help="Inspect trained models and predict with them.", no_args_is_help=True)
 MAX_PROB_COLUMNS = 10
@@ -96,7 +97,8 @@ def show(
     table("layers", ("#", "type", "details", "output shape", "params"), rows)
     metrics = dict(model["metrics"])
     validation = metrics.pop("validation", None)
-    facts("metrics", metrics)
+    epochs = epochs_text(metrics, None)
+    facts("metrics", {**({"epochs": epochs} if epochs else {}), **labelled_metrics(metrics)})
     if validation:  # the evaluate metrics of the validation split; `models evaluate` for more
         facts("validation split", {k: validation[k] for k in SUMMARY if k in validation})
 

@@ -38,15 +38,44 @@ def input_schema(base: dict[str, Any], preprocessing: dict[str, Any]) -> dict[st
     return base if encoding is None else {**base, "columns": encoding["columns"]}
 
 
-def final_metrics(history: list[Any], best_epoch: int | None) -> dict[str, Any]:
-    """Metrics of the best epoch (when early stopping restored it) or of the last."""
-    chosen = history[-1]
+def final_metrics(
+    history: list[Any], best_epoch: int | None, planned: int, task: str, status: str
+) -> dict[str, Any]:
+    """Metrics of the model's epoch (the best one when early stopping restored it, else the
+    last), labelled next to the last epoch's.
+
+    Top level: ``epoch`` (the model's), ``loss``, ``val_loss`` and metrics of that epoch;
+    ``epochs_run`` of ``epochs_planned``; ``stopped_early`` (succeeded before the planned
+    epochs); ``restored_best_epoch`` (the model's epoch when it is not the last, else None);
+    ``last_epoch`` {epoch, loss, val_loss, metrics...}; for regression ``units`` saying that
+    losses are in standardised targets and MAE in the target's own units.
+    """
+    last = history[-1]
+    chosen = last
     if best_epoch is not None:
         chosen = next((r for r in history if r.epoch == best_epoch), chosen)
-    return {
+    metrics: dict[str, Any] = {
         "epoch": chosen.epoch,
-        "epochs_run": history[-1].epoch,
-        "loss": chosen.loss,
-        "val_loss": chosen.val_loss,
-        **chosen.metrics,
+        "epochs_run": last.epoch,
+        "epochs_planned": planned,
+        "stopped_early": status == "succeeded" and last.epoch < planned,
+        "restored_best_epoch": chosen.epoch if chosen.epoch != last.epoch else None,
+        **epoch_numbers(chosen),
+        "last_epoch": {"epoch": last.epoch, **epoch_numbers(last)},
     }
+    if task == "regression":
+        metrics["units"] = REGRESSION_UNITS
+    return metrics
+
+
+REGRESSION_UNITS = {
+    "loss": "standardised target: (y - mean) / std of the training split",
+    "mae": "the target's own units",
+}
+"""What regression numbers are measured in: losses (loss, val_loss) on the scaled targets
+the network trains on, MAE (mae, val_mae) back in the target's units; R^2 has none."""
+
+
+def epoch_numbers(record: Any) -> dict[str, Any]:
+    """loss, val_loss and the metrics of one epoch record."""
+    return {"loss": record.loss, "val_loss": record.val_loss, **record.metrics}

@@ -73,7 +73,7 @@ def save_model(
 ) -> str:
     """Write the model row and the terminal status in one fenced transaction; the model's
     metrics add `validation` (the evaluate metrics of the validation split) when given."""
-    metrics = final_metrics(history, best_epoch)
+    metrics = final_metrics(history, best_epoch, ctx.plan.epochs, ctx.plan.task, status)
     model_metrics = {**metrics, "validation": validation} if validation else metrics
     model = model_row(ctx, net, model_metrics, preprocessing)
     last_epoch = history[-1].epoch if status == "succeeded" else None

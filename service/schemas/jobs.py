@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from service.jobs.resolved import job_task, resolved_spec
 from service.schemas.common import StrictModel, Timestamp
 from service.schemas.network import NetworkSpec
 from service.schemas.training import TrainingSpec
@@ -104,9 +105,11 @@ _SPEC_PARTS = ("network", "training")
 
 
 def job_out(job: Any) -> JobOut:
-    """The public view of a job row (service.db.models.Job)."""
+    """The public view of a job row (service.db.models.Job), its spec with the defaults
+    training used filled in."""
     columns = {name: getattr(job, name) for name in JobOut.model_fields if name not in _SPEC_PARTS}
-    return JobOut(**columns, **{part: job.spec[part] for part in _SPEC_PARTS})
+    spec = resolved_spec(job.spec, job_task(job))
+    return JobOut(**columns, **{part: spec[part] for part in _SPEC_PARTS})
 
 
 class EpochOut(BaseModel):

@@ -124,3 +124,47 @@ def test_stream_sends_changes_keepalives_and_ends():
 
 def test_poll_interval_is_short():
     assert 0.1 <= events.POLL_SECONDS <= 0.5
+
+
+def run_stream(snaps: list[Snapshot], last_epoch: int = 0) -> list[dict]:
+    """Frames of event_stream fed by `snaps` in turn (the last one repeats)."""
+    asked: list[int] = []
+
+    async def poll(after: int) -> Snapshot:
+        asked.append(after)
+        return snaps[min(len(asked) - 1, len(snaps) - 1)]
+
+    async def collect() -> list[str]:
+        stream = event_stream(poll, last_epoch, poll_seconds=0, keepalive_seconds=60)
+        return [f async for f in stream]
+
+    return parse_sse("".join(asyncio.run(collect())))
+
+
+def record(epoch: int) -> dict:
+    return {"epoch": epoch, "loss": 1.0 / epoch, "val_loss": None, "metrics": {}, "seconds": 0.1}
+
+
+def test_a_finished_job_streams_running_epochs_then_its_end_in_that_order():
+    done = {"id": "j", "status": "succeeded", "error": None, "model_id": "m",
+            "metrics": {"epoch": 2}, "finished_at": "2026-12-02T00:00:00Z",
+            "progress": {"epoch": 3, "epochs": 3}}  # fmt: skip
+    frames = run_stream([Snapshot(done, [record(1), record(2), record(3)]), Snapshot(done)])
+    kinds = [(f["event"], (f["data"] or {}).get("status")) for f in frames[1:]]
+    assert kinds == [("status", "running"), ("epoch", None), ("epoch", None), ("epoch", None),
+                     ("status", "succeeded"), ("progress", None), ("end", "succeeded")]  # fmt: skip
+    assert frames[1]["data"]["model_id"] is None and frames[-2]["data"] == done["progress"]
+
+
+def test_the_end_waits_until_every_epoch_batch_is_sent(monkeypatch):
+    monkeypatch.setattr(events, "EPOCH_BATCH", 2)
+    job = {"id": "j", "error": None, "model_id": None, "metrics": None, "finished_at": None}
+    queued = Snapshot({**job, "status": "queued", "progress": None})
+    done = {**job, "status": "cancelled", "progress": {"epoch": 3, "epochs": 9}}
+    snaps = [queued, Snapshot(done, [record(1), record(2)]), Snapshot(done, [record(3)])]
+    frames = run_stream(snaps)
+    events_seen = [(f["event"], f["id"] or (f["data"] or {}).get("status")) for f in frames[1:]]
+    assert events_seen == [
+        ("status", "queued"), ("status", "running"), ("epoch", "1"), ("epoch", "2"),
+        ("epoch", "3"), ("status", "cancelled"), ("progress", None), ("end", "cancelled"),
+    ]  # fmt: skip

@@ -1,7 +1,8 @@
 """GET /v1/jobs/{id}/events: server-sent events read from the database until the job ends.
 
 Events: `status` (on change), `epoch` (one per epoch record; id = the epoch number, so a
-reconnect with Last-Event-ID resumes after it), `progress` (on change) and a final `end`.
+reconnect with Last-Event-ID resumes after it), `progress` (on change) and a final `end`,
+in the order they happened: `status: running`, the epochs, then the final status.
 The stream holds no database session between polls; training may run in another process.
 """
 
@@ -93,13 +94,25 @@ async def event_stream(
             yield sse("end", {"status": "deleted"})
             return
         frames: list[str] = []
-        if snap.job["status"] != status:
+        # In the order things happened: a job runs before its epochs and ends after all of
+        # them, so a job that ended since the last poll (or before the stream opened) is
+        # shown running, then its epochs, then its end status and final progress.
+        ended = snap.job["status"] in TERMINAL
+        if ended and snap.epochs and status != "running":
+            status = "running"
+            frames.append(sse("status", _status_data({**snap.job, **RUNNING})))
+        if snap.job["status"] != status and not ended:
             status = snap.job["status"]
             frames.append(sse("status", _status_data(snap.job)))
         for record in snap.epochs:
             last_epoch = record["epoch"]
             frames.append(sse("epoch", record, event_id=last_epoch))
-        if snap.job["progress"] != progress and snap.job["progress"] is not None:
+        more = len(snap.epochs) >= EPOCH_BATCH  # the end waits until every epoch is out
+        if snap.job["status"] != status and ended and not more:
+            status = snap.job["status"]
+            frames.append(sse("status", _status_data(snap.job)))
+        fresh = snap.job["progress"] != progress and snap.job["progress"] is not None
+        if fresh and not (ended and more):
             progress = snap.job["progress"]
             frames.append(sse("progress", progress))
         if frames:
@@ -114,6 +127,11 @@ async def event_stream(
             last_sent = time.monotonic()
             yield ": keep-alive\n\n"
         await asyncio.sleep(poll_seconds)
+
+
+RUNNING = {"status": "running", "error": None, "model_id": None, "metrics": None,
+           "finished_at": None}  # fmt: skip
+"""The `status` data of a job that had not ended yet."""
 
 
 def _status_data(job: dict[str, Any]) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from service.api.deps import PageDep, SessionDep, TenantDep
 from service.api.ownership import get_owned
 from service.api.pagination import paginate
 from service.db.models import TrainedModel
+from service.jobs.resolved import resolved_spec
 from service.schemas.common import Page
 from service.schemas.models import ModelOut, PredictRequest, PredictResponse
 from service.serving.cache import ModelCache
@@ -19,8 +20,10 @@ router = APIRouter(prefix="/v1/models", tags=["models"])
 
 
 def model_out(row: TrainedModel) -> ModelOut:
-    """The public view of a model row (without its weights)."""
-    return ModelOut.model_validate(row, from_attributes=True)
+    """The public view of a model row (without its weights), defaults filled in."""
+    out = ModelOut.model_validate(row, from_attributes=True)
+    spec = resolved_spec({"network": out.network, "training": out.training}, out.task)
+    return out.model_copy(update=spec)
 
 
 def get_owned_model(session: SessionDep, tenant_id: str, model_id: str) -> TrainedModel:
