@@ -226,7 +226,8 @@ def download(
     url: UrlOpt = None,
     key: KeyOpt = None,
 ) -> None:
-    """Save the weights as .npz (plain arrays, keys like layers.0.W)."""
+    """Save the model as .npz: weights (keys like layers.0.W), preprocessing and spec.json;
+    the README shows how to run it with NumPy alone."""
     output = output or Path(f"model-{model_id}.npz")
     with connect(url, key) as bp:
         data = bp.download_weights(model_id, output)

@@ -11,6 +11,7 @@ from service.api.ownership import get_owned
 from service.api.pagination import paginate
 from service.db.models import TrainedModel
 from service.jobs.resolved import resolved_spec
+from service.model_archive import model_archive
 from service.schemas.common import Page
 from service.schemas.models import ModelOut, PredictRequest, PredictResponse
 from service.serving.cache import ModelCache
@@ -60,10 +61,12 @@ def delete_model(
     responses={200: {"content": {"application/octet-stream": {}}}},
 )
 def download_weights(model_id: str, session: SessionDep, tenant: TenantDep) -> Response:
-    """The weights as an .npz file (plain arrays, no pickle), keyed like layers.0.W."""
+    """The model as an .npz file of plain arrays (no pickle) that works without the service:
+    weights keyed like layers.0.W, the preprocessing (mean and std of the features, target
+    scaling, class labels, imputation values) and spec.json, the spec as UTF-8 JSON bytes."""
     row = get_owned_model(session, tenant.id, model_id)
     return Response(
-        row.weights,
+        model_archive(row),
         media_type="application/octet-stream",
         headers={"Content-Disposition": f'attachment; filename="model-{row.id}.npz"'},
     )
