@@ -181,7 +181,7 @@ def follow_job(bp: BackpropClient, job_id: str) -> dict[str, Any]:
         err_console.print(
             f"model: best epoch {best}, restored by early stopping: "
             f"{loss_label(job['training'])} {fmt(m.get('loss'))} val {fmt(m.get('val_loss'))} "
-            f"(the bar shows the last epoch, {m.get('epochs_run')})",
+            f"(bar: epoch {m.get('epochs_run')})",
             markup=False,
         )
     return bp.get_job(job_id)
@@ -245,8 +245,8 @@ def list_(
     table("jobs", columns, rows, optional=("created", "model"))
     if any(" best " in row[2] for row in rows):
         console.print(
-            "[dim]'22/60 best 12': 22 epochs of 60 run, the losses shown are of epoch 12, "
-            "restored by early stopping (backprop jobs show ID has both)[/]"
+            "[dim]best N: the losses are of epoch N, restored by early stopping "
+            "(jobs show ID has the last epoch's too)[/]"
         )
     page_note(page)
 
