@@ -50,9 +50,16 @@ def upload(
     impute: Annotated[
         Literal["mean", "median"] | None,
         typer.Option(
-            help="CSV: fill missing or non-finite feature cells with the column's mean or "
-            "median (default: refuse them).",
+            help="CSV/JSON table: fill missing numbers with the mean or median of each "
+            "job's training rows (default: refuse them).",
         ),
+    ] = None,
+    categorical: Annotated[
+        str | None,
+        typer.Option(help="CSV/JSON table: columns to read as categories, e.g. zip,grade."),
+    ] = None,
+    ignore: Annotated[
+        str | None, typer.Option(help="CSV/JSON table: columns to leave out, e.g. id,notes.")
     ] = None,
     quiet: QuietOpt = False,
     json_out: JsonOpt = False,
@@ -62,13 +69,14 @@ def upload(
     """Upload a dataset file; prints its id, rows, features and classes.
 
     A .json file holds {"X": [[...]], "y": [...]} and optionally feature_names and target."""
-    is_csv = path.suffix.lower() == ".csv"
-    if is_csv and not target:
+    suffix = path.suffix.lower()
+    if suffix == ".csv" and not target:
         raise typer.BadParameter("a CSV needs --target: the name of the label column")
-    if impute and not is_csv:
-        raise typer.BadParameter("--impute applies to CSV files only")
+    if (impute or categorical or ignore) and suffix not in (".csv", ".json"):
+        raise typer.BadParameter("--impute, --categorical and --ignore apply to CSV and JSON")
+    table = {"impute": impute, "categorical": _names(categorical), "ignore": _names(ignore)}
     with connect(url, key) as bp:
-        dataset = bp.upload_dataset(path, target=target, name=name, task=task, impute=impute)
+        dataset = bp.upload_dataset(path, target=target, name=name, task=task, **table)
     if quiet:
         typer.echo(dataset["id"])
     elif json_out:
@@ -76,6 +84,11 @@ def upload(
     else:
         console.print(f"uploaded dataset [bold]{escape(dataset['id'])}[/]")
         _show(dataset)
+
+
+def _names(text: str | None) -> list[str] | None:
+    """'a, b' -> ['a', 'b']."""
+    return [n.strip() for n in text.split(",") if n.strip()] if text else None
 
 
 @app.command("list")

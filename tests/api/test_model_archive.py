@@ -22,8 +22,9 @@ def readme_snippet() -> str:
     return re.search(r"```python\n(.*?)```", section, re.S).group(1)
 
 
-def train(client, data: bytes, target: str, spec: dict) -> str:
-    ds = client.post("/v1/datasets", files={"file": ("d.csv", data)}, data={"target": target})
+def train(client, data: bytes, target: str, spec: dict, **form: str) -> str:
+    ds = client.post("/v1/datasets", files={"file": ("d.csv", data)},
+                     data={"target": target, **form})  # fmt: skip
     assert ds.status_code == 201, ds.text
     job = client.post("/v1/jobs", json={"dataset_id": ds.json()["id"], **spec})
     assert job.status_code == 202, job.text
@@ -55,13 +56,18 @@ def test_the_readme_snippet_predicts_like_the_service(app_client, tmp_path, monk
 
 
 def test_the_archive_holds_preprocessing_and_spec_for_regression(app_client):
-    rows = [[i, (i * 7) % 5, 3.0 * i + 100] for i in range(40)]
+    rows: list[list] = [[i, (i * 7) % 5, 3.0 * i + 100] for i in range(40)]
+    rows[3][1] = ""  # a gap, filled with the median of b over the training rows
     spec = {"network": {"layers": [{"type": "dense", "units": 8, "activation": "tanh"},
                                    {"type": "dense", "units": 1}]},
             "training": {"epochs": 3, "seed": 1}}  # fmt: skip
-    model_id = train(app_client, csv_bytes(["a", "b", "t"], rows), "t", spec)
+    data = csv_bytes(["a", "b", "t"], rows)
+    model_id = train(app_client, data, "t", spec, impute="median")
+    columns = app_client.get(f"/v1/models/{model_id}").json()["input_schema"]["columns"]
     archive = app_client.get(f"/v1/models/{model_id}/weights").content
     with np.load(io.BytesIO(archive), allow_pickle=False) as z:
+        assert z["impute"].tolist() == [c["impute"] for c in columns]
+        assert z["impute"][1] in {float(v) for v in range(5)}
         meta = json.loads(z["spec.json"].tobytes())
         assert meta["format"] == "backprop-model/1" and meta["task"] == "regression"
         assert meta["training"]["loss"] == "mse" and "classes" not in z.files

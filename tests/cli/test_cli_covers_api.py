@@ -52,6 +52,7 @@ COMMANDS: dict[tuple[str, str], tuple[tuple[str, ...], dict[str, str]]] = {
     ("get", "/v1/models/{model_id}"): (("models", "show"), {}),
     ("delete", "/v1/models/{model_id}"): (("models", "delete"), {}),
     ("get", "/v1/models/{model_id}/weights"): (("models", "download"), {}),
+    ("get", "/v1/models/{model_id}/export"): (("models", "export"), {}),
     ("post", "/v1/models/{model_id}/predict"): (("models", "predict"), {}),
     # the keys commands act on the database directly, as the admin routes do over HTTP
     ("get", "/v1/admin/tenants"): (("keys", "tenants"), {}),

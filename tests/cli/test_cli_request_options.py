@@ -39,8 +39,14 @@ def test_upload_with_impute_fills_the_missing_cell_it_refused(live_server, tmp_p
     assert "mode" in bad.output
     npz_like = tmp_path / "rows.json"
     npz_like.write_text(json.dumps({"X": [[0, 1], [1, 0], [1, 1], [0, 0]], "y": [1, 1, 2, 0]}))
-    refused = run(live_server, "datasets", "upload", str(npz_like), "--impute", "mean", code=2)
-    assert "--impute applies to CSV files only" in refused.output
+    table = tmp_path / "rows.npz"
+    table.write_bytes(b"PK")
+    refused = run(live_server, "datasets", "upload", str(table), "--impute", "mean", code=2)
+    assert "apply to CSV and JSON" in " ".join(refused.output.split())
+    ignored = run(live_server, "datasets", "upload", str(WINE), "-t", "cultivar", "--json",
+                  "--ignore", "ash, hue", "--categorical", "magnesium")  # fmt: skip
+    columns = {c["name"]: c["kind"] for c in json.loads(ignored.stdout)["columns"]}
+    assert "ash" not in columns and "hue" not in columns and columns["magnesium"] == "categorical"
     shown = run(live_server, "datasets", "upload", str(npz_like), "--task", "regression",
                 "--target", "score", "--json")  # fmt: skip
     dataset = json.loads(shown.stdout)
