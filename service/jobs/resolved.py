@@ -16,13 +16,15 @@ INITIALIZED = ("dense", "conv2d")
 
 
 def resolved_spec(spec: dict[str, Any], task: str | None) -> dict[str, Any]:
-    """A copy of {"network", "training"} where a null loss is the task's default (left null
-    when the task is unknown) and a null layer initializer is the activation's default."""
+    """A copy of {"network", "training"} where a loss given as null is the task's default
+    (left null when the task is unknown) and an initializer given as null is the layer
+    activation's default. Keys a spec leaves out stay out."""
     out = copy.deepcopy(spec)
-    if task is not None:
-        out["training"]["loss"] = resolve_loss(out["training"].get("loss"), task)
+    training = out["training"]
+    if task is not None and "loss" in training and training["loss"] is None:
+        training["loss"] = resolve_loss(None, task)
     for layer in out["network"].get("layers", []):
-        if layer.get("type") in INITIALIZED and layer.get("initializer") is None:
+        if layer.get("type") in INITIALIZED and layer.get("initializer", "") is None:
             layer["initializer"] = default_initializer(layer.get("activation") or "linear")
     return out
 

@@ -58,3 +58,5 @@ def test_resolved_spec_fills_the_loss_and_initializers_that_training_used():
     assert resolved_spec(spec, None)["training"]["loss"] is None
     huber = {**spec, "training": {"loss": {"type": "huber", "delta": 2.0}}}
     assert resolved_spec(huber, "regression")["training"]["loss"]["delta"] == 2.0
+    bare = {"network": {"layers": [{"type": "dense", "units": 2}]}, "training": {}}
+    assert resolved_spec(bare, "regression") == bare  # keys left out stay out

@@ -9,6 +9,7 @@ import numpy as np
 
 from service.db.blobs import npz_to_arrays
 from service.db.models import TrainedModel
+from service.jobs.resolved import resolved_spec
 
 
 @dataclass(frozen=True)
@@ -19,7 +20,7 @@ class ExportSource:
     weights: arrays keyed like ``layers.0.W`` (parameters and batchnorm statistics);
     preprocessing: {"standardizer": {mean, std}, "target_scaler"?: {mean, std}};
     classes: the class labels in output order (None for regression);
-    job_spec: the spec the model was trained with (network, training)."""
+    job_spec: the spec the model was trained with (network, training; defaults filled in)."""
 
     model_id: str
     dataset_id: str
@@ -50,5 +51,8 @@ def source_from_row(row: TrainedModel) -> ExportSource:
         classes=row.classes,
         feature_names=list(schema.get("feature_names") or []),
         target=schema.get("target"),
-        job_spec={"dataset_id": row.dataset_id, "network": row.network, "training": row.training},
+        job_spec={
+            "dataset_id": row.dataset_id,
+            **resolved_spec({"network": row.network, "training": row.training}, row.task),
+        },
     )
