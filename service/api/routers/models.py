@@ -11,9 +11,9 @@ from service.api.ownership import get_owned
 from service.api.pagination import paginate
 from service.db.models import TrainedModel
 from service.jobs.resolved import resolved_spec
-from service.model_archive import model_archive
 from service.schemas.common import Page
 from service.schemas.models import ModelOut, PredictRequest, PredictResponse
+from service.serving.archive import model_archive
 from service.serving.cache import ModelCache
 from service.serving.predict import predict
 
