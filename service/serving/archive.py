@@ -12,8 +12,8 @@ One .npz of plain arrays, loadable with np.load(path, allow_pickle=False):
 - ``impute`` (tables uploaded with impute): per column, the value that fills a missing
   number (the mean or median of the training rows; NaN for a text column);
 - ``spec.json``: UTF-8 JSON stored as a uint8 array, json.loads(z["spec.json"].tobytes()):
-  format, task, classes, input schema, the network and training spec (defaults filled in),
-  preprocessing and metrics.
+  format, task, classes, input schema, the network and training spec (defaults filled in)
+  and preprocessing: what running the model needs, the same for two bit-identical runs.
 """
 
 from __future__ import annotations
@@ -55,12 +55,10 @@ def archive_spec(row: TrainedModel) -> dict[str, Any]:
     spec = resolved_spec({"network": row.network, "training": row.training}, row.task)
     return {
         "format": FORMAT,
-        "model_id": row.id,
         "task": row.task,
         "classes": row.classes,
         "input_schema": row.input_schema,
         "network": spec["network"],
         "training": spec["training"],
         "preprocessing": row.preprocessing,
-        "metrics": row.metrics,
     }
