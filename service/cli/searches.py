@@ -204,3 +204,35 @@ def cancel(
     if search is not None:
         stopping = " (stopping)" if search["status"] == "running" else ""
         console.print(f"search {search_id}: {search['status']}{stopping}", markup=False)
+
+
+@app.command("follow")
+def follow(
+    search_id: Annotated[str, typer.Argument(help="Search id.")],
+    json_out: JsonOpt = False,
+    url: UrlOpt = None,
+    key: KeyOpt = None,
+) -> None:
+    """A live table of the search's trials, from its event stream, until it ends."""
+    with connect(url, key) as bp:
+        final = follow_search(bp, search_id)
+        trials = bp.search_trials(search_id)
+    if json_out:
+        print_json(final)
+        return
+    _trials_table(trials)
+    _show(final)
+    if final["status"] != "succeeded":
+        raise typer.Exit(1)
+
+
+@app.command("delete")
+def delete(
+    search_id: Annotated[str, typer.Argument(help="Search id.")],
+    url: UrlOpt = None,
+    key: KeyOpt = None,
+) -> None:
+    """Delete an ended search with its trial jobs (their models stay)."""
+    with connect(url, key) as bp:
+        bp.delete_search(search_id)
+    console.print(f"deleted search {search_id}", markup=False)

@@ -14,6 +14,7 @@ from service.cli.common import (
     UrlOpt,
     connect,
     console,
+    facts,
     fetch,
     page_note,
     print_json,
@@ -84,6 +85,20 @@ def list_(
     ]
     table("webhooks", ("id", "url", "events", "created"), rows, optional=("created",))
     page_note(page)
+
+
+@app.command("show")
+def show(
+    webhook_id: Annotated[str, typer.Argument(help="Webhook id.")],
+    json_out: JsonOpt = False,
+    url: UrlOpt = None,
+    key: KeyOpt = None,
+) -> None:
+    """One webhook: its URL, events and when it was created (never its secret)."""
+    hook = fetch(url, key, json_out, lambda bp: bp.get_webhook(webhook_id))
+    if hook is not None:
+        facts(f"webhook {hook['id'][:8]}", {"id": hook["id"], "url": hook["url"],
+              "events": ", ".join(hook["events"]), "created": hook["created_at"]})  # fmt: skip
 
 
 @app.command("delete")

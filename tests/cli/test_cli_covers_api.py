@@ -15,8 +15,9 @@ from service.api.app import create_app
 from service.cli import app as cli_app
 
 SPEC_FILE = "spec_file"
-"""`jobs submit SPEC.json`: the nested network and training bodies are read from this file
-(dataset_id and max_runtime_seconds may be in it too; their options override it)."""
+"""`jobs submit SPEC.json` and `searches submit SPEC.json`: the nested bodies (network,
+training; a search's space, strategy, objective and pruning) are read from this file
+(dataset_id may be in it too; --dataset overrides it)."""
 
 DATA_FILE = "path"
 """`datasets upload FILE`: the multipart file, or for a .json file its X, y and
@@ -54,6 +55,36 @@ COMMANDS: dict[tuple[str, str], tuple[tuple[str, ...], dict[str, str]]] = {
     ("get", "/v1/models/{model_id}/weights"): (("models", "download"), {}),
     ("get", "/v1/models/{model_id}/export"): (("models", "export"), {}),
     ("post", "/v1/models/{model_id}/predict"): (("models", "predict"), {}),
+    ("delete", "/v1/jobs/{job_id}"): (("jobs", "delete"), {}),
+    ("post", "/v1/webhooks"): (("webhooks", "create"), {"url": "target", "events": "--event"}),
+    ("get", "/v1/webhooks"): (("webhooks", "list"), {}),
+    ("get", "/v1/webhooks/{webhook_id}"): (("webhooks", "show"), {}),
+    ("delete", "/v1/webhooks/{webhook_id}"): (("webhooks", "delete"), {}),
+    ("get", "/v1/webhooks/{webhook_id}/deliveries"): (("webhooks", "deliveries"), {}),
+    ("post", "/v1/searches"): (
+        ("searches", "submit"),
+        {
+            "dataset_id": "--dataset",
+            **dict.fromkeys(
+                (
+                    "network",
+                    "training",
+                    "max_runtime_seconds",
+                    "space",
+                    "strategy",
+                    "objective",
+                    "pruning",
+                ),
+                SPEC_FILE,
+            ),
+        },
+    ),  # fmt: skip
+    ("get", "/v1/searches"): (("searches", "list"), {}),
+    ("get", "/v1/searches/{search_id}"): (("searches", "show"), {}),
+    ("delete", "/v1/searches/{search_id}"): (("searches", "delete"), {}),
+    ("get", "/v1/searches/{search_id}/trials"): (("searches", "trials"), {}),
+    ("post", "/v1/searches/{search_id}/cancel"): (("searches", "cancel"), {}),
+    ("get", "/v1/searches/{search_id}/events"): (("searches", "follow"), {}),
     # the keys commands act on the database directly, as the admin routes do over HTTP
     ("get", "/v1/admin/tenants"): (("keys", "tenants"), {}),
     ("get", "/v1/admin/keys"): (("keys", "list"), {}),
@@ -142,12 +173,12 @@ def test_a_new_field_or_route_without_a_cli_option_is_reported(settings):
     schema = create_app(settings).openapi()
     cancel = schema["paths"]["/v1/jobs/{job_id}/cancel"]["post"]
     cancel["parameters"].append({"name": "reason", "in": "query"})
-    schema["paths"]["/v1/jobs/{job_id}"]["delete"] = {"parameters": []}
+    schema["paths"]["/v1/jobs/{job_id}"]["patch"] = {"parameters": []}
     form = schema["paths"]["/v1/datasets"]["post"]["requestBody"]["content"]
     form["multipart/form-data"]["schema"]["properties"]["delimiter"] = {"type": "string"}
     assert missing_options(schema) == [
         "POST /v1/datasets: field 'delimiter' has no --delimiter in `backprop datasets upload`",
-        "DELETE /v1/jobs/{job_id}: no command in COMMANDS",
+        "PATCH /v1/jobs/{job_id}: no command in COMMANDS",
         "POST /v1/jobs/{job_id}/cancel: field 'reason' has no --reason in `backprop jobs cancel`",
     ]
 
