@@ -30,6 +30,8 @@ COVERED = {  # (heading, language, how many blocks) -> how each is run or why it
     (CLI, "python", 1): "test_readme_python_runs_as_saved below",
     ("Exporting to ONNX", "bash", 1): "tests/e2e/test_readme_walkthrough.py",
     ("Exporting to ONNX", "python", 1): "tests/e2e/test_readme_walkthrough.py",
+    ("Using a model with NumPy alone", "python", 1): "tests/api/test_model_archive.py, on the "
+    "wine model, against predict",
     ("Hyperparameter search", "bash", 2): "checked only (not run yet): the same search runs in "
     "tests/api/test_searches.py (curl's routes) and tests/cli/test_cli_searches.py (the CLI)",
     ("Webhooks", "bash", 3): "tests/e2e/test_webhooks_readme.py runs the first two; the CLI "
