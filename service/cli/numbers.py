@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 RUN_KEYS = ("epoch", "epochs_run", "epochs_planned", "stopped_early", "restored_best_epoch",
-            "last_epoch", "units")  # fmt: skip
+            "last_epoch", "units", "validation")  # fmt: skip
 REGRESSION_LOSSES = ("mse", "mae", "huber")
 
 

@@ -55,6 +55,10 @@ COMMANDS: dict[tuple[str, str], tuple[tuple[str, ...], dict[str, str]]] = {
     ("get", "/v1/models/{model_id}/weights"): (("models", "download"), {}),
     ("get", "/v1/models/{model_id}/export"): (("models", "export"), {}),
     ("post", "/v1/models/{model_id}/predict"): (("models", "predict"), {}),
+    ("post", "/v1/models/{model_id}/evaluate"): (
+        ("models", "evaluate"),
+        {"dataset_id": "--dataset"},
+    ),
     ("delete", "/v1/jobs/{job_id}"): (("jobs", "delete"), {}),
     ("post", "/v1/webhooks"): (("webhooks", "create"), {"url": "target", "events": "--event"}),
     ("get", "/v1/webhooks"): (("webhooks", "list"), {}),
