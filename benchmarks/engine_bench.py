@@ -4,6 +4,7 @@
     ... --quick            # half the rows per epoch (about a minute)
     ... --threads 2        # BLAS / torch threads for every contender (default 1)
     ... --cases lstm,gru   # only the cases whose name contains one of the words
+    ... --clock cpu        # time with the process's CPU time (1 thread, shared machines)
 
 Needs the ``bench`` extra (torch, scikit-learn, threadpoolctl). Method (issue #4): one
 process, contenders alternated within each repetition (one epoch of the same data, network,
@@ -22,6 +23,9 @@ ARGS = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 ARGS.add_argument("--quick", action="store_true", help="half-size epochs")
 ARGS.add_argument("--threads", type=int, default=1, help="threads for BLAS and torch")
 ARGS.add_argument("--reps", type=int, default=5, help="repetitions (>= 5)")
+ARGS.add_argument("--clock", choices=("wall", "cpu"), default="wall",
+                  help="wall time, or the process's CPU time (1 thread: not slowed by "
+                  "other processes taking the cores)")  # fmt: skip
 ARGS.add_argument("--cases", default="", help="only cases whose name contains one of these "
                   "comma-separated words (e.g. lstm,gru)")  # fmt: skip
 OPTS = ARGS.parse_args()
@@ -61,13 +65,17 @@ def header() -> None:
     for var in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
         if var in os.environ:
             print(f"WARNING: {var}={os.environ[var]} is set; rerun with env -u {var}")
-    print(f"method: alternating contenders, median of {OPTS.reps} epochs, float32\n")
+    print(f"method: alternating contenders, median of {OPTS.reps} epochs, float32, "
+          f"{OPTS.clock} time\n")  # fmt: skip
+
+
+CLOCK = time.process_time if OPTS.clock == "cpu" else time.perf_counter
 
 
 def timed(fn) -> float:
-    t0 = time.perf_counter()
+    t0 = CLOCK()
     fn()
-    return time.perf_counter() - t0
+    return CLOCK() - t0
 
 
 def engine_trainer(case: Case):
