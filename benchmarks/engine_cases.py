@@ -76,7 +76,7 @@ def _mlp_spec(hidden: tuple[int, ...]) -> list[dict[str, Any]]:
 
 
 def make_cases(quick: bool) -> list[Case]:
-    """The four training cases of issue #4 (smaller epochs with ``quick``)."""
+    """The training cases of issues #4 and #14 (smaller epochs with ``quick``)."""
     scale = 2 if quick else 1
     cases = []
     n = 8192 // scale
@@ -105,21 +105,28 @@ def make_cases(quick: bool) -> list[Case]:
     )  # fmt: skip
     n = 1024 // scale
     X, y, Xt, yt = digits(32, 16, n, seed=3)
-    lstm = [{"type": "lstm", "units": 128}, {"type": "dense", "units": 10, "activation": "softmax"}]
-    cases.append(Case("lstm T32 F16 u128 dense10", lstm, (32, 16), 64, n, 0.7, X, y, Xt, yt))
+    for kind in ("lstm", "gru"):
+        rnn = [
+            {"type": kind, "units": 128},
+            {"type": "dense", "units": 10, "activation": "softmax"},
+        ]
+        name = f"{kind} T32 F16 u128 dense10"
+        cases.append(Case(name, rnn, (32, 16), 64, n, 1.0, X, y, Xt, yt))
     return cases
 
 
 # ---- PyTorch twins with the engine's initial weights ----------------------------------------
-class _LSTMHead(torch.nn.Module):
-    def __init__(self, f: int, units: int) -> None:
+class _RecurrentHead(torch.nn.Module):
+    """torch.nn.LSTM or GRU over (N, T, F), its last state through a linear layer."""
+
+    def __init__(self, kind: str, f: int, units: int) -> None:
         super().__init__()
-        self.lstm = torch.nn.LSTM(f, units, batch_first=True)
+        self.rnn = (torch.nn.LSTM if kind == "lstm" else torch.nn.GRU)(f, units, batch_first=True)
         self.dense = torch.nn.Linear(units, 10)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        _, (h, _) = self.lstm(x)
-        return self.dense(h[-1])
+        _, h = self.rnn(x)
+        return self.dense((h[0] if isinstance(h, tuple) else h)[-1])
 
 
 def _t(a: np.ndarray) -> torch.Tensor:
@@ -151,11 +158,13 @@ def torch_twin(case: Case, net: Network) -> tuple[torch.nn.Module, Any]:
             conv, torch.nn.ReLU(), torch.nn.MaxPool2d(2), torch.nn.Flatten(), lin
         )
         return model, lambda a: _t(a.transpose(0, 3, 1, 2))  # NHWC -> NCHW once
-    model = _LSTMHead(case.input_shape[1], case.spec[0]["units"])
-    model.lstm.weight_ih_l0.data = _t(w["layers.0.W"].T)
-    model.lstm.weight_hh_l0.data = _t(w["layers.0.U"].T)
-    model.lstm.bias_ih_l0.data = _t(w["layers.0.b"])
-    model.lstm.bias_hh_l0.data = torch.zeros(4 * case.spec[0]["units"])
+    model = _RecurrentHead(kinds[0], case.input_shape[1], case.spec[0]["units"])
+    rnn = model.rnn
+    rnn.weight_ih_l0.data, rnn.weight_hh_l0.data = _t(w["layers.0.W"].T), _t(w["layers.0.U"].T)
+    rnn.bias_ih_l0.data = _t(w["layers.0.b"])
+    rnn.bias_hh_l0.data = (
+        _t(w["layers.0.b_hh"]) if "layers.0.b_hh" in w else torch.zeros_like(rnn.bias_ih_l0.data)
+    )
     model.dense.weight.data, model.dense.bias.data = _t(w["layers.1.W"].T), _t(w["layers.1.b"])
     return model, _t
 

@@ -7,6 +7,7 @@ weight gradients are again single matrix products over all steps."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 import numpy as np
@@ -15,6 +16,9 @@ from ..activations import ACTIVATIONS, Activation
 from ..initializers import glorot_uniform
 from ..spec import SpecReader
 from .base import Layer, Shape
+
+#: ``alloc(name, shape)`` -> an uninitialised work array of the layer's dtype
+Alloc = Callable[[str, tuple[int, ...]], np.ndarray]
 
 
 def orthogonal(rows: int, cols: int, rng: np.random.Generator, dtype) -> np.ndarray:
@@ -83,15 +87,30 @@ class Recurrent(Layer):
         return np.zeros(self.gates * self.units, dtype=self.dtype)
 
     # ---- computation --------------------------------------------------------------------
-    def _sequence(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, tuple]:
+    def _scratch(self, training: bool) -> Alloc:
+        """Work-array allocator: the layer's reused buffers for training-mode passes (one
+        at a time), fresh arrays otherwise (inference keeps nothing and is thread-safe)."""
+        if training:
+            return self.buffer
+        return lambda name, shape: np.empty(shape, dtype=self.dtype)
+
+    def _sequence(self, x: np.ndarray, alloc: Alloc) -> tuple[np.ndarray, np.ndarray, tuple]:
         """(N, T, F) -> (time-major input (T*N, F), states (T + 1, N, U) with h[0] = 0,
         the subclass's saved arrays for ``_bptt``)."""
         n, t, f = x.shape
-        xt = np.ascontiguousarray(x.transpose(1, 0, 2)).reshape(t * n, f)
-        xw = xt @ self.params["W"]
-        xw += self.params["b"]
-        h, saved = self._run(xw.reshape(t, n, -1))
+        xt = alloc("xt", (t * n, f))
+        xt.reshape(t, n, f)[...] = x.transpose(1, 0, 2)
+        xw = alloc("xw", (t * n, self.gates * self.units))
+        W, b = self._input_kernel(alloc)
+        np.matmul(xt, W, out=xw)
+        xw += b
+        h, saved = self._run(xw.reshape(t, n, -1), alloc)
         return xt, h, saved
+
+    def _input_kernel(self, alloc: Alloc) -> tuple[np.ndarray, np.ndarray]:
+        """(W (F, G*U), b (G*U,)) of the input projection; subclasses may fold constant
+        column scales into copies made with ``alloc``."""
+        return self.params["W"], self.params["b"]
 
     def _output(self, h: np.ndarray) -> np.ndarray:
         """States (T + 1, N, U) -> fresh (N, T, U) or the last state (N, U)."""
@@ -101,25 +120,21 @@ class Recurrent(Layer):
 
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
         """(N, T, F) -> (N, T, U) or (N, U); keeps inputs, states and gates for backward."""
-        self._x, self._h, self._saved = self._sequence(x)
+        self._x, self._h, self._saved = self._sequence(x, self._scratch(training))
         return self._output(self._h)
 
     def infer(self, x: np.ndarray) -> np.ndarray:
         """Like forward, keeping nothing."""
-        return self._output(self._sequence(x)[1])
+        return self._output(self._sequence(x, self._scratch(False))[1])
 
     def backward(
         self, grad: np.ndarray, *, skip_activation: bool = False, need_input_grad: bool = True
     ) -> np.ndarray | None:
         if self._x is None or self._h is None:
             raise RuntimeError("backward called before forward")
-        h = self._h
-        t, n, u = h.shape[0] - 1, h.shape[1], self.units
-        if self.return_sequences:
-            dh = np.ascontiguousarray(grad.transpose(1, 0, 2))
-        else:
-            dh = np.zeros((t, n, u), dtype=grad.dtype)
-            dh[-1] = grad
+        t, n = self._h.shape[0] - 1, self._h.shape[1]
+        # (T, N, U) time-major with return_sequences, else the last step's (N, U)
+        dh = grad.transpose(1, 0, 2) if self.return_sequences else grad
         dxw = self._bptt(dh).reshape(t * n, -1)  # also fills grads other than W and b
         np.matmul(self._x.T, dxw, out=self.grads["W"])
         np.sum(dxw, axis=0, out=self.grads["b"])
@@ -128,6 +143,22 @@ class Recurrent(Layer):
         dx = dxw @ self.params["W"].T
         return np.ascontiguousarray(dx.reshape(t, n, -1).transpose(1, 0, 2))
 
+    def _state_grad(self, dh: np.ndarray, s: int, carry: np.ndarray) -> np.ndarray:
+        """dL/dh_s: the gradient from above at step s (``dh`` as in :meth:`_bptt`) plus
+        ``carry``, the one through h_{s+1} (ignored at the last step); may be ``carry``
+        itself, updated in place."""
+        last = s == self._h.shape[0] - 2  # type: ignore[union-attr]
+        if not self.return_sequences:
+            return dh if last else carry
+        return dh[s] if last else np.add(carry, dh[s], out=carry)
+
+    def _transposed_recurrent_kernel(self) -> np.ndarray:
+        """A C-contiguous copy of U.T (G*U, U) in a reused buffer: BLAS runs the backward
+        step products faster on it than on the transposed view."""
+        UT = self.buffer("U_T", self.params["U"].shape[::-1])
+        UT[...] = self.params["U"].T
+        return UT
+
     def _recurrent_grad(self, dpre: np.ndarray) -> None:
         """grads["U"] = sum_t h_{t-1}^T dpre_t as one product over all steps."""
         h = self._h
@@ -135,13 +166,15 @@ class Recurrent(Layer):
         hp = h[:-1].reshape(-1, self.units)
         np.matmul(hp.T, dpre.reshape(hp.shape[0], -1), out=self.grads["U"])
 
-    def _run(self, xw: np.ndarray) -> tuple[np.ndarray, tuple]:
+    def _run(self, xw: np.ndarray, alloc: Alloc) -> tuple[np.ndarray, tuple]:
         """x_t W + b (T, N, G*U), overwritten as scratch -> (states (T + 1, N, U) with
-        h[0] = 0, arrays ``_bptt`` reads from ``self._saved``)."""
+        h[0] = 0, arrays ``_bptt`` reads from ``self._saved``); work arrays from
+        ``alloc(name, shape)``."""
         raise NotImplementedError
 
     def _bptt(self, dh: np.ndarray) -> np.ndarray:
-        """dL/dh_t (T, N, U) from above -> dL/d(x_t W + b) (T, N, G*U)."""
+        """dL/dh_t from above, (T, N, U) with ``return_sequences`` else the last step's
+        (N, U) -> dL/d(x_t W + b) (T, N, G*U)."""
         raise NotImplementedError
 
 
@@ -163,10 +196,11 @@ class SimpleRNN(Recurrent):
     def config(self) -> dict[str, Any]:
         return {**super().config(), "activation": self.activation.name}
 
-    def _run(self, xw: np.ndarray) -> tuple[np.ndarray, tuple]:
+    def _run(self, xw: np.ndarray, alloc: Alloc) -> tuple[np.ndarray, tuple]:
         """Saves the pre-activations (T, N, U) if the activation's backward needs them."""
         t, n, u = xw.shape
-        h = np.zeros((t + 1, n, u), dtype=xw.dtype)
+        h = alloc("h", (t + 1, n, u))
+        h[0] = 0
         U = self.params["U"]
         for s in range(t):
             z = xw[s]
@@ -177,14 +211,14 @@ class SimpleRNN(Recurrent):
     def _bptt(self, dh: np.ndarray) -> np.ndarray:
         h, (zs,) = self._h, self._saved
         assert h is not None
-        t = dh.shape[0]
-        UT = self.params["U"].T
-        dz = np.empty_like(dh)
-        carry = np.zeros_like(dh[0])
+        t, n, u = h.shape[0] - 1, h.shape[1], self.units
+        UT = self._transposed_recurrent_kernel()
+        dz = self.buffer("dz", (t, n, u))
+        carry = self.buffer("carry", (n, u))
         for s in range(t - 1, -1, -1):
-            carry += dh[s]
+            dhs = self._state_grad(dh, s, carry)
             z = zs[s] if zs is not None else None
-            dz[s] = self.activation.backward(carry, h[s + 1], z)
-            carry = dz[s] @ UT
+            dz[s] = self.activation.backward(dhs, h[s + 1], z)
+            np.matmul(dz[s], UT, out=carry)
         self._recurrent_grad(dz)
         return dz
