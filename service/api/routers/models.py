@@ -2,52 +2,84 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Request, Response
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Path, Request, Response
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
+from service.api import model_ref
 from service.api.deps import PageDep, SessionDep, TenantDep
-from service.api.ownership import get_owned
 from service.api.pagination import paginate
+from service.db import registry_repo
+from service.db.lineage_repo import lineage_of
 from service.db.models import TrainedModel
 from service.schemas.common import Page
 from service.schemas.models import ModelOut, PredictRequest, PredictResponse
+from service.schemas.registry import Lineage, RegistryEntry
 from service.serving.cache import ModelCache
 from service.serving.predict import predict
 
 router = APIRouter(prefix="/v1/models", tags=["models"])
 
 
-def model_out(row: TrainedModel) -> ModelOut:
-    """The public view of a model row (without its weights)."""
-    return ModelOut.model_validate(row, from_attributes=True)
+ModelRef = Annotated[
+    str,
+    Path(description="A model id, or a registry reference: name@alias or name@version"),
+]
+
+
+def model_out(row: TrainedModel, registry: list[dict] | None = None) -> ModelOut:
+    """The public view of a model row (without its weights), with where it is registered."""
+    out = ModelOut.model_validate(row, from_attributes=True)
+    entries = [RegistryEntry.model_validate(e) for e in registry or []]
+    return out.model_copy(update={"registered_as": entries})
 
 
 def get_owned_model(session: SessionDep, tenant_id: str, model_id: str) -> TrainedModel:
-    """The model if it belongs to the tenant; 404 otherwise."""
-    return get_owned(session, TrainedModel, tenant_id, model_id, "model")
+    """The model a reference (id, name@alias, name@version) stands for if it belongs to the
+    tenant; 404 otherwise."""
+    return model_ref.get_owned_model(session, tenant_id, model_id)
 
 
 @router.get("", response_model=Page[ModelOut])
 def list_models(session: SessionDep, tenant: TenantDep, page: PageDep) -> Page[ModelOut]:
     """The tenant's trained models, newest first."""
-    return paginate(session, TrainedModel, [TrainedModel.tenant_id == tenant.id], page, model_out)
+    rows = paginate(session, TrainedModel, [TrainedModel.tenant_id == tenant.id], page, lambda r: r)
+    entries = registry_repo.entries_for_models(session, [r.id for r in rows.items])
+    items = [model_out(r, entries.get(r.id)) for r in rows.items]
+    return Page(items=items, total=rows.total, limit=rows.limit, offset=rows.offset)
 
 
 @router.get("/{model_id}", response_model=ModelOut)
-def get_model(model_id: str, session: SessionDep, tenant: TenantDep) -> ModelOut:
-    """Spec, layer shapes and parameter counts, metrics, input schema and classes."""
-    return model_out(get_owned_model(session, tenant.id, model_id))
+def get_model(model_id: ModelRef, session: SessionDep, tenant: TenantDep) -> ModelOut:
+    """Spec, layer shapes and parameter counts, metrics, input schema, classes, lineage and
+    registry entries."""
+    row = get_owned_model(session, tenant.id, model_id)
+    out = model_out(row, registry_repo.entries_for_models(session, [row.id]).get(row.id))
+    if out.lineage is None:
+        legacy = lineage_of(session, row)
+        out.lineage = Lineage.model_validate(legacy) if legacy else None
+    return out
 
 
 @router.delete("/{model_id}", status_code=204)
 def delete_model(
-    model_id: str, session: SessionDep, tenant: TenantDep, request: Request
+    model_id: ModelRef, session: SessionDep, tenant: TenantDep, request: Request
 ) -> Response:
-    """Delete a trained model."""
-    session.delete(get_owned_model(session, tenant.id, model_id))
+    """Delete a trained model; 409 while a registry version points at it."""
+    row = get_owned_model(session, tenant.id, model_id)
+    entries = registry_repo.entries_for_models(session, [row.id]).get(row.id, [])
+    if entries:
+        entry = entries[0]
+        raise HTTPException(
+            409,
+            f"model {row.id} is version {entry['version']} of registry name {entry['name']}; "
+            "delete that version first",
+        )
+    session.delete(row)
     session.commit()
-    request.app.state.model_cache.drop(model_id)
+    request.app.state.model_cache.drop(row.id)
     return Response(status_code=204)
 
 
@@ -56,7 +88,7 @@ def delete_model(
     response_class=Response,
     responses={200: {"content": {"application/octet-stream": {}}}},
 )
-def download_weights(model_id: str, session: SessionDep, tenant: TenantDep) -> Response:
+def download_weights(model_id: ModelRef, session: SessionDep, tenant: TenantDep) -> Response:
     """The weights as an .npz file (plain arrays, no pickle), keyed like layers.0.W."""
     row = get_owned_model(session, tenant.id, model_id)
     return Response(
@@ -70,14 +102,15 @@ def download_weights(model_id: str, session: SessionDep, tenant: TenantDep) -> R
     "/{model_id}/predict", response_model=PredictResponse, response_model_exclude_none=True
 )
 async def predict_route(
-    model_id: str, body: PredictRequest, tenant: TenantDep, request: Request
+    model_id: ModelRef, body: PredictRequest, tenant: TenantDep, request: Request
 ) -> JSONResponse:
     """Predict labels (and class probabilities) or values for rows of features.
 
     A cached model answers on the event loop; the first use loads it in a worker thread,
-    and so do large batches.
+    and so do large batches. `name@alias` follows the alias within registry_ref_seconds.
     """
     settings = request.app.state.settings
+    model_id = await model_ref.model_id_for(request, tenant.id, model_id)
     cache: ModelCache = request.app.state.model_cache
     loaded = await cache.owned_model(
         tenant.id, model_id, settings.sqlalchemy_url, settings.model_cache_check_seconds
