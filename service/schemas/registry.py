@@ -9,6 +9,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from service.schemas.common import StrictModel, Timestamp
 
 MODEL_ID_EXAMPLE = "0b6e7c1d-52a4-4c39-8f53-8f0d3f6f2a11"
+VERSION_EXAMPLE = {
+    "name": "wine",
+    "version": 2,
+    "model_id": MODEL_ID_EXAMPLE,
+    "created_at": "2026-12-02T19:00:00Z",
+}
 
 
 class VersionCreate(StrictModel):
@@ -28,18 +34,7 @@ class AliasSet(StrictModel):
 class VersionOut(BaseModel):
     """One version of a registered name: which model it is."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "name": "wine",
-                    "version": 2,
-                    "model_id": MODEL_ID_EXAMPLE,
-                    "created_at": "2026-12-02T19:00:00Z",
-                }
-            ]
-        }
-    )
+    model_config = ConfigDict(json_schema_extra={"examples": [VERSION_EXAMPLE]})
     name: str
     version: int
     model_id: str
@@ -66,14 +61,7 @@ class RegistryNameOut(BaseModel):
                 {
                     "name": "wine",
                     "latest_version": 2,
-                    "versions": [
-                        {
-                            "name": "wine",
-                            "version": 2,
-                            "model_id": MODEL_ID_EXAMPLE,
-                            "created_at": "2026-12-02T19:00:00Z",
-                        }
-                    ],
+                    "versions": [VERSION_EXAMPLE],
                     "aliases": {"production": 2},
                     "created_at": "2026-12-02T18:00:00Z",
                 }
