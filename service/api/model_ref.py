@@ -9,8 +9,9 @@ from __future__ import annotations
 import re
 import threading
 import time
+from typing import Annotated
 
-from fastapi import HTTPException, Request
+from fastapi import HTTPException, Path, Request
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -21,6 +22,11 @@ from service.db.session import session_factory
 
 NAME_PATTERN = r"^[a-z0-9._-]{1,64}$"
 """Registry names and aliases: 1-64 of lowercase letters, digits, '.', '_' and '-'."""
+ModelRef = Annotated[
+    str,
+    Path(description="A model id, or a registry reference: name@alias or name@version"),
+]
+"""The type of every `{model_id}` path parameter of the model routes."""
 REF = re.compile(r"(?P<name>[a-z0-9._-]{1,64})@(?P<pointer>[a-z0-9._-]{1,64})")
 
 

@@ -243,7 +243,7 @@ def download(
 
 @app.command("export")
 def export(
-    model_id: Annotated[str, typer.Argument(help="Model id.")],
+    model_id: Annotated[str, typer.Argument(help="Model id, NAME@ALIAS or NAME@VERSION.")],
     file_format: Annotated[str, typer.Option("--format", help="File format: onnx.")] = "onnx",
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="File (default model-<id>.<format>).")

@@ -310,6 +310,7 @@ def registry_barrage(client, model: str) -> None:
         "w" * 65 + "@1",
     ):
         assert_problem(client.get(f"/v1/models/{ref}"), 404)
+        assert_problem(client.get(f"/v1/models/{ref}/export"), 404)
         assert_problem(client.post(f"/v1/models/{ref}/predict", json={"instances": [[1, 2]]}), 404)
     assert client.get("/v1/models/wine@1").json()["id"] == model  # untouched
     assert client.delete("/v1/registry/wine/versions/1").status_code == 204

@@ -56,6 +56,10 @@ def test_register_alias_and_use_refs(app_client, two_models):
         weights.status_code == 200
         and weights.content == app_client.get(f"/v1/models/{b}/weights").content
     )
+    exported = app_client.get("/v1/models/wine@production/export?format=onnx")
+    assert (
+        exported.status_code == 200 and f"model-{a}.onnx" in exported.headers["content-disposition"]
+    )
     rows = {"instances": [[1, 2], [2, 3]]}
     by_alias = app_client.post("/v1/models/wine@production/predict", json=rows).json()
     assert by_alias == app_client.post(f"/v1/models/{a}/predict", json=rows).json()

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, HTTPException, Path, Request, Response
+from fastapi import APIRouter, HTTPException, Request, Response
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from service.api import model_ref
 from service.api.deps import PageDep, SessionDep, TenantDep
+from service.api.model_ref import ModelRef
 from service.api.pagination import paginate
 from service.db import registry_repo
 from service.db.lineage_repo import lineage_of
@@ -21,12 +20,6 @@ from service.serving.cache import ModelCache
 from service.serving.predict import predict
 
 router = APIRouter(prefix="/v1/models", tags=["models"])
-
-
-ModelRef = Annotated[
-    str,
-    Path(description="A model id, or a registry reference: name@alias or name@version"),
-]
 
 
 def model_out(row: TrainedModel, registry: list[dict] | None = None) -> ModelOut:
