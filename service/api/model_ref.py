@@ -56,6 +56,17 @@ def get_owned_model(session: Session, tenant_id: str, ref: str) -> TrainedModel:
     )
 
 
+def refuse_if_registered(session: Session, model_id: str) -> None:
+    """409 when a registry version points at the model (delete that version first)."""
+    entries = registry_repo.entries_for_models(session, [model_id]).get(model_id, [])
+    if entries:
+        raise HTTPException(
+            409,
+            f"model {model_id} is version {entries[0]['version']} of registry name "
+            f"{entries[0]['name']}; delete that version first",
+        )
+
+
 class RefCache:
     """What registry references resolved to, per process, each kept at most `max_age` s."""
 

@@ -86,6 +86,12 @@ def test_refusals_say_what(app_client, two_models):
     assert r.status_code == 409 and "version 1 of registry name wine" in r.json()["detail"]
     r = app_client.delete("/v1/models/wine@production")
     assert r.status_code == 409
+    job = app_client.get(f"/v1/models/{a}").json()["job_id"]
+    r = app_client.delete(f"/v1/jobs/{job}", params={"delete_model": "true"})
+    assert r.status_code == 409 and "registry name wine" in r.json()["detail"]
+    assert app_client.get(f"/v1/jobs/{job}").status_code == 200  # nothing deleted
+    assert app_client.delete(f"/v1/jobs/{job}").status_code == 204  # the model stays
+    assert app_client.get("/v1/models/wine@production").json()["lineage"]["job_id"] == job
     r = app_client.put("/v1/registry/wine/aliases/production", json={"version": 7})
     assert r.status_code == 404 and "no version 7" in r.json()["detail"]
     r = app_client.put("/v1/registry/wine/aliases/42", json={"version": 1})

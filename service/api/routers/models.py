@@ -62,14 +62,7 @@ def delete_model(
 ) -> Response:
     """Delete a trained model; 409 while a registry version points at it."""
     row = get_owned_model(session, tenant.id, model_id)
-    entries = registry_repo.entries_for_models(session, [row.id]).get(row.id, [])
-    if entries:
-        entry = entries[0]
-        raise HTTPException(
-            409,
-            f"model {row.id} is version {entry['version']} of registry name {entry['name']}; "
-            "delete that version first",
-        )
+    model_ref.refuse_if_registered(session, row.id)
     session.delete(row)
     session.commit()
     request.app.state.model_cache.drop(row.id)
