@@ -36,7 +36,7 @@ MODEL = {
         "attempts": 2,
         "training_seconds": 75.0,
         "search_id": None,
-        "trial_id": None,
+        "trial": None,
         "service_version": "0.1.0",
     },
 }

@@ -51,7 +51,7 @@ def test_model_lineage(app_client):
     assert lineage["seed"] == 7 and lineage["service_version"] == __version__
     history = app_client.get(f"/v1/jobs/{job['id']}/history").json()["epochs"]
     assert lineage["training_seconds"] == round(sum(e["seconds"] for e in history), 6)
-    assert lineage["search_id"] is None and lineage["trial_id"] is None
+    assert lineage["search_id"] is None and lineage["trial"] is None
 
 
 def test_fingerprint_is_the_same_in_the_database_and_in_files(app_client):

@@ -60,6 +60,9 @@ def test_register_alias_and_use_refs(app_client, two_models):
     assert (
         exported.status_code == 200 and f"model-{a}.onnx" in exported.headers["content-disposition"]
     )
+    dataset = app_client.get(f"/v1/models/{a}").json()["dataset_id"]
+    scored = app_client.post("/v1/models/wine@production/evaluate", json={"dataset_id": dataset})
+    assert scored.status_code == 200, scored.text
     rows = {"instances": [[1, 2], [2, 3]]}
     by_alias = app_client.post("/v1/models/wine@production/predict", json=rows).json()
     assert by_alias == app_client.post(f"/v1/models/{a}/predict", json=rows).json()

@@ -17,7 +17,7 @@ export function lineageFacts(model) {
     ["seed", num(l.seed)],
     ["attempts", num(l.attempts)],
     ["training time", seconds(l.training_seconds)],
-    ["search / trial", l.search_id ? `${shortId(l.search_id)} / ${shortId(l.trial_id)}` : "–"],
+    ["search / trial", l.search_id ? `${shortId(l.search_id)} / trial ${num(l.trial)}` : "–"],
     ["service version", l.service_version || "–"],
   ];
 }
