@@ -108,6 +108,10 @@ class Settings(BaseSettings):
     """Deliveries one deliverer sends at once."""
     webhook_retention_days: float = 30.0
     """Delivered and failed deliveries are deleted this long after their event (0: kept)."""
+    registry_ref_seconds: float = 0.5
+    """How long a process reuses what a `name@alias` or `name@version` model reference
+    resolved to; after an alias moves, every process follows within this time (0: ask the
+    database every request)."""
     shutdown_grace_seconds: float = 5.0
     """On SIGTERM the API waits this long for open requests (e.g. event streams, which the
     clients resume) before closing them and stopping its embedded worker."""

@@ -12,6 +12,7 @@ from service import __version__
 from service.api import errors
 from service.api.auth_cache import AuthCache
 from service.api.body_limit import BodyLimitMiddleware, KeyRequiredMiddleware
+from service.api.model_ref import RefCache
 from service.api.rate_limit import build_rate_limiter
 from service.api.routers import (
     admin,
@@ -23,6 +24,7 @@ from service.api.routers import (
     health,
     jobs,
     models,
+    registry,
     search_events,
     searches,
     webhooks,
@@ -80,6 +82,7 @@ def create_app(settings: Settings | None = None, *, embedded_worker: bool | None
     )
     app.state.settings = settings
     app.state.model_cache = ModelCache(settings.model_cache_size)
+    app.state.ref_cache = RefCache(settings.registry_ref_seconds)
     app.state.rate_limiter = build_rate_limiter(
         settings.rate_limit_per_minute, settings.broker_url, settings.rate_limit_shared
     )
@@ -101,6 +104,7 @@ def create_app(settings: Settings | None = None, *, embedded_worker: bool | None
         models,
         evaluate,
         exports,
+        registry,
         webhooks,
         admin,
         searches,

@@ -12,6 +12,7 @@ from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from service.data import DatasetError
+from service.db.registry_repo import RegistryError
 from service.jobs.plan_checks import SpecMismatch
 from service.schemas.common import Problem
 from service.schemas.network import LAYER_TAGS
@@ -103,6 +104,10 @@ def install(app: FastAPI) -> None:
     async def _dataset(_: Request, exc: DatasetError) -> JSONResponse:
         where = {k: v for k, v in (("row", exc.row), ("column", exc.column)) if v is not None}
         return problem(422, str(exc), [{"message": str(exc), **where}])
+
+    @app.exception_handler(RegistryError)
+    async def _registry(_: Request, exc: RegistryError) -> JSONResponse:
+        return problem(exc.http_status, str(exc))
 
     @app.exception_handler(SpecMismatch)
     async def _spec(_: Request, exc: SpecMismatch) -> JSONResponse:

@@ -65,7 +65,7 @@ def accuracy(metrics: dict[str, Any]) -> str | None:
 
 @app.command("show")
 def show(
-    model_id: Annotated[str, typer.Argument(help="Model id.")],
+    model_id: Annotated[str, typer.Argument(help="Model id, NAME@ALIAS or NAME@VERSION.")],
     json_out: JsonOpt = False,
     url: UrlOpt = None,
     key: KeyOpt = None,
@@ -101,6 +101,16 @@ def show(
     facts("metrics", {**({"epochs": epochs} if epochs else {}), **labelled_metrics(metrics)})
     if validation:  # the evaluate metrics of the validation split; `models evaluate` for more
         facts("validation split", {k: validation[k] for k in SUMMARY if k in validation})
+    registered = [
+        f"{r['name']}@{r['version']}" + "".join(f", {r['name']}@{a}" for a in r["aliases"])
+        for r in model.get("registered_as") or []
+    ]
+    if registered:
+        facts("registry", {"registered as": "; ".join(registered)})
+    lineage = model.get("lineage") or {}
+    keys = ("dataset_sha256", "seed", "attempts", "training_seconds", "service_version")
+    if lineage:
+        facts("lineage", {k: lineage.get(k) for k in keys})
 
 
 NUMBER = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?|[-+]?(nan|inf|infinity)", re.I)
@@ -174,7 +184,7 @@ def _record(
 
 @app.command("predict")
 def predict(
-    model_id: Annotated[str, typer.Argument(help="Model id.")],
+    model_id: Annotated[str, typer.Argument(help="Model id, NAME@ALIAS or NAME@VERSION.")],
     instances: Annotated[
         str | None, typer.Option(help='Rows as JSON, e.g. "[[13.2, 1.78, ...]]".')
     ] = None,
@@ -219,7 +229,7 @@ def predict(
 
 @app.command("download")
 def download(
-    model_id: Annotated[str, typer.Argument(help="Model id.")],
+    model_id: Annotated[str, typer.Argument(help="Model id, NAME@ALIAS or NAME@VERSION.")],
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="File (default model-<id>.npz).")
     ] = None,
@@ -236,7 +246,7 @@ def download(
 
 @app.command("export")
 def export(
-    model_id: Annotated[str, typer.Argument(help="Model id.")],
+    model_id: Annotated[str, typer.Argument(help="Model id, NAME@ALIAS or NAME@VERSION.")],
     file_format: Annotated[str, typer.Option("--format", help="File format: onnx.")] = "onnx",
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="File (default model-<id>.<format>).")
@@ -254,7 +264,7 @@ def export(
 
 @app.command("delete")
 def delete(
-    model_id: Annotated[str, typer.Argument(help="Model id.")],
+    model_id: Annotated[str, typer.Argument(help="Model id, NAME@ALIAS or NAME@VERSION.")],
     url: UrlOpt = None,
     key: KeyOpt = None,
 ) -> None:

@@ -9,6 +9,8 @@
         print(bp.predict(bp.get_job(job["id"])["model_id"], [[13.2, 1.78, ...]]))
         search = bp.submit_search({..., "space": {...}, "strategy": {...}})
         print(bp.wait_search(search["id"])["best"])
+        bp.register_model("wine", model_id); bp.set_alias("wine", "production", 1)
+        print(bp.predict("wine@production", [[13.2, 1.78, ...]]))
         bp.create_webhook("https://example.com/hook", ["job.succeeded"], "a-long-secret")
 
 Every 4xx/5xx answer raises BackpropError carrying the problem+json `detail`.
@@ -29,6 +31,7 @@ from service.client.base import (
 from service.client.datasets import DatasetsApi
 from service.client.jobs import JobsApi
 from service.client.models import ModelsApi
+from service.client.registry import RegistryApi
 from service.client.searches import SearchesApi
 from service.client.sse import Event, parse_sse
 from service.client.webhooks import WebhooksApi
@@ -48,6 +51,6 @@ __all__ = [
 ]
 
 
-class BackpropClient(DatasetsApi, JobsApi, ModelsApi, SearchesApi, WebhooksApi):
+class BackpropClient(DatasetsApi, JobsApi, ModelsApi, RegistryApi, SearchesApi, WebhooksApi):
     """One method per REST route; returns decoded JSON (dicts and lists). Each resource's
     methods live in its own module of this package."""

@@ -98,6 +98,9 @@ class Dataset(Base):
     """What the parser did that the user should know (e.g. a constant column left out)."""
     ignored: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
     """Columns of the upload left out (ignore=, constant): predict accepts and skips them."""
+    content_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    """Hex SHA-256 of the stored arrays (service.data.fingerprint); None for rows stored
+    before it existed until a job trains on them."""
     """"db": `arrays` holds the data; "file": X.npy and y.npy under the data dir (mmap)."""
     arrays: Mapped[bytes | None] = deferred(mapped_column(LargeBinary, nullable=True))
     """NPZ bytes (no pickle) holding X (float32) and y (int64 class ids or float32 targets)."""
@@ -238,10 +241,13 @@ class TrainedModel(Base):
     input_schema: Mapped[dict[str, Any]] = mapped_column(JSON)
     classes: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
     preprocessing: Mapped[dict[str, Any]] = mapped_column(JSON)
+    lineage: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    """Where it came from (service.jobs.model_row.lineage); None for models stored before."""
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     weights: Mapped[bytes] = deferred(mapped_column(LargeBinary))
     """NPZ bytes (no pickle) of the network's weights keyed like Network.get_weights()."""
 
 
-# The webhook tables join Base.metadata whenever the models are imported (migrations too).
-from service.db import webhook_models  # noqa: E402,F401
+# The registry's and the webhooks' tables join Base.metadata whenever the models are
+# imported (migrations too).
+from service.db import registry_models, webhook_models  # noqa: E402,F401

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from service.jobs.plan import JobPlan
@@ -22,3 +22,9 @@ class JobContext:
     runtime_before: float
     search_id: str | None = None
     """The search this job is a trial of: its pruner judges each write of epoch rows."""
+    trial: int | None = None
+    """The trial's number in its search (from 0), for the model's lineage."""
+    spec: dict[str, Any] = field(default_factory=dict)
+    """The job's full spec as stored (network and training, defaults filled in)."""
+    dataset_sha256: str | None = None
+    """The dataset's content fingerprint (service.data.fingerprint)."""

@@ -4,14 +4,38 @@ from __future__ import annotations
 
 from typing import Any
 
+from service import __version__
 from service.db.blobs import arrays_to_npz
 from service.db.models import TrainedModel, new_id
 from service.engine import Network
 from service.jobs.context import JobContext
 
 
+def lineage(ctx: JobContext, training_seconds: float) -> dict[str, Any]:
+    """Where a model came from: data set and its SHA-256, job spec and seed, job, attempts,
+    training time (s, every attempt's epochs), the search and trial number (None for a plain
+    job) and
+    the service version that trained it."""
+    return {
+        "dataset_id": ctx.dataset_id,
+        "dataset_sha256": ctx.dataset_sha256,
+        "job_id": ctx.job_id,
+        "spec": ctx.spec,
+        "seed": ctx.plan.training.get("seed"),
+        "attempts": ctx.attempt,
+        "training_seconds": round(float(training_seconds), 6),
+        "search_id": ctx.search_id,
+        "trial": ctx.trial,
+        "service_version": __version__,
+    }
+
+
 def model_row(
-    ctx: JobContext, net: Network, metrics: dict[str, Any], preprocessing: dict[str, Any]
+    ctx: JobContext,
+    net: Network,
+    metrics: dict[str, Any],
+    preprocessing: dict[str, Any],
+    training_seconds: float,
 ) -> TrainedModel:
     """A TrainedModel for `net`'s current weights (id assigned here, not at flush)."""
     return TrainedModel(
@@ -28,6 +52,7 @@ def model_row(
         input_schema=input_schema(ctx.input_schema, preprocessing),
         classes=ctx.plan.dataset.classes,
         preprocessing=preprocessing,
+        lineage=lineage(ctx, training_seconds),
         weights=arrays_to_npz(net.get_weights()),
     )
 

@@ -75,7 +75,8 @@ def save_model(
     metrics add `validation` (the evaluate metrics of the validation split) when given."""
     metrics = final_metrics(history, best_epoch, ctx.plan.epochs, ctx.plan.task, status)
     model_metrics = {**metrics, "validation": validation} if validation else metrics
-    model = model_row(ctx, net, model_metrics, preprocessing)
+    training_seconds = sum(r.seconds for r in history)  # resumed epochs included
+    model = model_row(ctx, net, model_metrics, preprocessing, training_seconds)
     last_epoch = history[-1].epoch if status == "succeeded" else None
     if (
         finish(

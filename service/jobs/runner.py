@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from service.config import Settings, get_settings
+from service.data.fingerprint import arrays_sha256
 from service.db import files as dataset_files
 from service.db import jobs_repo, runs_repo
 from service.db.blobs import npz_to_arrays
@@ -113,6 +114,10 @@ def _load(settings: Settings, job_id: str) -> tuple[JobContext, dict[str, Any]]:
             plan = plan_job(job.spec, DatasetSummary.of(dataset))
         except SpecMismatch as exc:  # checked at POST; a dataset stored before a check existed
             raise DataMismatch(str(exc)) from exc
+        if dataset.storage == "file":
+            data = dataset_files.open_arrays(settings.data_dir, dataset.id)
+        else:
+            data = npz_to_arrays(dataset.arrays)
         ctx = JobContext(
             job_id=job.id,
             tenant_id=job.tenant_id,
@@ -136,16 +141,24 @@ def _load(settings: Settings, job_id: str) -> tuple[JobContext, dict[str, Any]]:
                 else 0.0
             ),
             search_id=job.search_id,
+            trial=job.trial,
+            spec=job.spec,
+            dataset_sha256=dataset_fingerprint(session, dataset, data),
         )
-        if dataset.storage == "file":
-            data = dataset_files.open_arrays(settings.data_dir, dataset.id)
-        else:
-            data = npz_to_arrays(dataset.arrays)
         if checkpoint is not None:
             data["checkpoint"] = (npz_to_arrays(checkpoint.arrays), checkpoint.meta)
         return ctx, data
 
     return run_in_session(settings.sqlalchemy_url, read, what="load job")
+
+
+def dataset_fingerprint(session: Session, dataset: Dataset, data: dict[str, Any]) -> str:
+    """The dataset's stored SHA-256; computed from its arrays (and stored) for datasets
+    uploaded before fingerprints existed."""
+    if dataset.content_sha256 is None:
+        dataset.content_sha256 = arrays_sha256(data["X"], data["y"])
+        session.commit()
+    return dataset.content_sha256
 
 
 class DataMismatch(Exception):

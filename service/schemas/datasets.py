@@ -87,6 +87,11 @@ class DatasetOut(BaseModel):
     task: Literal["classification", "regression"]
     classes: list[Any] | None
     size_bytes: int
+    content_sha256: str | None = Field(
+        default=None,
+        description="Hex SHA-256 of the stored arrays (X then y); null for data sets stored "
+        "before fingerprints until a job trains on them",
+    )
     created_at: Timestamp
     columns: list[ColumnOut] | None = Field(
         default=None, description="Tables (CSV, JSON): each feature column's kind."

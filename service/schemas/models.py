@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from service.schemas.common import StrictModel, Timestamp
+from service.schemas.registry import Lineage, RegistryEntry
 
 
 class LayerSummary(BaseModel):
@@ -32,6 +33,10 @@ class ModelOut(BaseModel):
     metrics: dict[str, Any]
     input_schema: dict[str, Any]
     classes: list[Any] | None
+    lineage: Lineage | None = None
+    registered_as: list[RegistryEntry] = Field(
+        default_factory=list, description="The registry versions (and aliases) it is"
+    )
     created_at: Timestamp
 
 

@@ -231,6 +231,7 @@ def test_barrage_of_bad_requests(app_client, stored):
     deliveries = f"/v1/webhooks/{webhook}/deliveries"
     assert_problem(app_client.get(deliveries, params={"status": "exploded"}), 422)
     assert_problem(app_client.get(deliveries, params={"limit": 10**6}), 422)
+    registry_barrage(app_client, model)
 
     # everything stored still works
     assert app_client.get("/v1/webhooks").json()["total"] == 1
@@ -267,6 +268,52 @@ WEBHOOKS = [
     {"events": ["*"], "secret": "s" * 16},
     [],
 ]
+
+
+def registry_barrage(client, model: str) -> None:
+    """Bad names, aliases, versions, bodies and model references: 404 or 422, never 500."""
+    assert client.post("/v1/registry/wine/versions", json={"model_id": model}).status_code == 201
+    for name in ("Wine", "w" * 65, "a%00b", "a b", "wine@1"):
+        assert_problem(
+            client.post(f"/v1/registry/{name}/versions", json={"model_id": model}), 404, 422
+        )
+        assert_problem(client.get(f"/v1/registry/{name}"), 404, 422)
+    for body in ({}, {"model_id": 5}, {"model_id": "a\u0000b"}, {"model_id": model, "x": 1}, []):
+        assert_problem(client.post("/v1/registry/wine/versions", json=body), 422)
+    assert_problem(client.post("/v1/registry/wine/versions", json={"model_id": "no-such"}), 404)
+    alias = "/v1/registry/wine/aliases/production"
+    for body in (
+        {},
+        {"version": 0},
+        {"version": "1"},
+        {"version": 1.5},
+        {"version": 2**40},
+        {"version": True},
+    ):
+        assert_problem(client.put(alias, json=body), 422)
+    assert_problem(client.put(alias, json={"version": 2}), 404)
+    assert_problem(client.put("/v1/registry/wine/aliases/42", json={"version": 1}), 422)
+    assert_problem(client.put("/v1/registry/wine/aliases/Prod", json={"version": 1}), 422)
+    for version in ("abc", "0", "-1", "99999999999", "1.5"):
+        assert_problem(client.delete(f"/v1/registry/wine/versions/{version}"), 422)
+    assert_problem(client.delete("/v1/registry/wine/aliases/missing"), 404)
+    assert_problem(client.get("/v1/registry", params={"limit": 0}), 422)
+    assert_problem(client.get("/v1/registry", params={"offset": 2**63}), 422)
+    for ref in (
+        "wine@",
+        "@1",
+        "wine@1@2",
+        "WINE@1",
+        "wine@missing",
+        "wine@7",
+        "a%00b@1",
+        "w" * 65 + "@1",
+    ):
+        assert_problem(client.get(f"/v1/models/{ref}"), 404)
+        assert_problem(client.get(f"/v1/models/{ref}/export"), 404)
+        assert_problem(client.post(f"/v1/models/{ref}/predict", json={"instances": [[1, 2]]}), 404)
+    assert client.get("/v1/models/wine@1").json()["id"] == model  # untouched
+    assert client.delete("/v1/registry/wine/versions/1").status_code == 204
 
 
 def test_declared_oversized_body_is_413_before_reading(app_client):

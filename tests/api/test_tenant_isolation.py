@@ -23,6 +23,9 @@ def owned(app_client) -> dict[str, str]:
         json={"dataset_id": ds.json()["id"], "network": NETWORK, "training": {"epochs": 2}},
     )
     done = wait_for_job(app_client, job.json()["id"])
+    registered = app_client.post("/v1/registry/wine/versions", json={"model_id": done["model_id"]})
+    assert registered.status_code == 201, registered.text
+    app_client.put("/v1/registry/wine/aliases/production", json={"version": 1})
     search = app_client.post(
         "/v1/searches",
         json={
@@ -58,6 +61,16 @@ def routes(ids: dict[str, str]) -> list[tuple[str, str, dict | None]]:
         ("POST", f"/v1/models/{m}/predict", {"instances": [[1, 2]]}),
         ("POST", f"/v1/models/{m}/evaluate", {"dataset_id": d}),
         ("GET", f"/v1/models/{m}/export?format=onnx", None),
+        ("GET", "/v1/models/wine@production", None),
+        ("GET", "/v1/models/wine@1/weights", None),
+        ("POST", "/v1/models/wine@production/predict", {"instances": [[1, 2]]}),
+        ("DELETE", "/v1/models/wine@1", None),
+        ("GET", "/v1/registry/wine", None),
+        ("POST", "/v1/registry/wine/versions", {"model_id": m}),
+        ("PUT", "/v1/registry/wine/aliases/production", {"version": 1}),
+        ("DELETE", "/v1/registry/wine/aliases/production", None),
+        ("DELETE", "/v1/registry/wine/versions/1", None),
+        ("GET", "/v1/models/wine@production/export?format=onnx", None),
         ("DELETE", f"/v1/models/{m}", None),
         ("POST", "/v1/jobs", {"dataset_id": d, "network": NETWORK}),
         ("GET", f"/v1/searches/{s}", None),
@@ -78,7 +91,15 @@ def test_other_tenant_gets_404_everywhere(app_client, other_client, owned):
         r = other_client.request(method, path, json=body)
         assert r.status_code == 404, (method, path, r.status_code, r.text)
         assert r.headers["content-type"].startswith("application/problem+json")
-    for path in ("/v1/datasets", "/v1/jobs", "/v1/models", "/v1/webhooks", "/v1/searches"):
+    paths = (
+        "/v1/datasets",
+        "/v1/jobs",
+        "/v1/models",
+        "/v1/registry",
+        "/v1/webhooks",
+        "/v1/searches",
+    )
+    for path in paths:
         assert other_client.get(path).json()["total"] == 0, path
     # and nothing of the owner's was touched by those attempts
     assert app_client.get(f"/v1/datasets/{owned['dataset']}").status_code == 200
@@ -88,6 +109,7 @@ def test_other_tenant_gets_404_everywhere(app_client, other_client, owned):
     assert app_client.get(f"/v1/searches/{owned['search']}").json()["cancel_requested"] is False
     r = app_client.post(f"/v1/models/{owned['model']}/predict", json={"instances": [[1, 2]]})
     assert r.status_code == 200
+    assert app_client.get("/v1/registry/wine").json()["aliases"] == {"production": 1}
 
 
 def test_no_key_is_401_everywhere(app_client, owned):

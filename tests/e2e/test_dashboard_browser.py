@@ -67,11 +67,16 @@ def test_dashboard_follows_training_and_predicts(processes, tmp_path):
             row = page.locator(f"#jobs-table tr[data-job-id='{slow_id}'] .badge")
             wait_until(lambda: row.inner_text() == "cancelled", 10, "the list to update")
 
+            c.post("/v1/registry/wine/versions", json={"model_id": model_id})
+            c.put("/v1/registry/wine/aliases/production", json={"version": 1})
             page.goto(f"{base}/#/models/{model_id}")
             page.wait_for_selector("#layers-table tbody tr")
             assert page.locator("#layers-table tbody tr").count() == len(WINE_NETWORK["layers"])
             metrics = page.inner_text("#model-metrics")
             assert "validation accuracy" in metrics and "val_accuracy" not in metrics
+            assert "wine@production" in page.inner_text("#model-registry")
+            lineage = page.inner_text("#model-lineage")
+            assert "data SHA-256" in lineage and "attempts" in lineage
             for i, value in enumerate(X_test[0]):
                 page.fill(f"#predict-form input[name=f{i}]", repr(float(value)))
             page.click("#predict-form button[type=submit]")

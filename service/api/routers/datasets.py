@@ -18,6 +18,7 @@ from service.data import (
     encode_target,
 )
 from service.data.columns import check_cardinality, columns_from_json
+from service.data.fingerprint import arrays_sha256
 from service.data.summary import value_range
 from service.data.values import first_bad_text
 from service.db import files as dataset_files
@@ -166,6 +167,7 @@ def _store(upload: Upload, dataset_id: str, tenant_id: str, settings: Settings) 
     if upload.storage == "file":
         np.save(dataset_files.dataset_dir(settings.data_dir, dataset_id) / "y.npy", encoded.y)
         blob, size = None, int(parsed.X.nbytes + encoded.y.nbytes)
+        X = parsed.X
     else:
         X = np.ascontiguousarray(parsed.X, dtype=np.float32)
         blob = arrays_to_npz({"X": X, "y": encoded.y})
@@ -189,6 +191,7 @@ def _store(upload: Upload, dataset_id: str, tenant_id: str, settings: Settings) 
         impute=parsed.impute,
         notes=parsed.notes or None,
         ignored=parsed.ignored or None,
+        content_sha256=arrays_sha256(X, encoded.y),
         arrays=blob,
     )
 

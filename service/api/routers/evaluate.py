@@ -7,10 +7,11 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from service.api.deps import SessionDep, TenantDep
+from service.api.model_ref import ModelRef, get_owned_model
 from service.api.ownership import get_owned
 from service.db import files as dataset_files
 from service.db.blobs import npz_to_arrays
-from service.db.models import Dataset, TrainedModel
+from service.db.models import Dataset
 from service.schemas.evaluate import EvaluateRequest, EvaluateResponse
 from service.serving.evaluate import EvalData, evaluate
 from service.serving.model import load_model
@@ -22,12 +23,17 @@ router = APIRouter(prefix="/v1/models", tags=["models"])
     "/{model_id}/evaluate", response_model=EvaluateResponse, response_model_exclude_none=True
 )
 def evaluate_route(
-    model_id: str, body: EvaluateRequest, session: SessionDep, tenant: TenantDep, request: Request
+    model_id: ModelRef,
+    body: EvaluateRequest,
+    session: SessionDep,
+    tenant: TenantDep,
+    request: Request,
 ) -> dict[str, Any]:
     """Score the model on a stored data set of the same tenant, in chunks (plain def: runs
     in a worker thread). 422 names a model column the data set lacks, a label the model
     does not know, or a target of the other task."""
-    row = get_owned(session, TrainedModel, tenant.id, model_id, "model")
+    row = get_owned_model(session, tenant.id, model_id)  # an id, name@alias or name@version
+    model_id = row.id
     dataset = get_owned(session, Dataset, tenant.id, body.dataset_id, "dataset")
     cache = request.app.state.model_cache
     loaded = cache.get(model_id)

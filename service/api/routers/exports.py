@@ -7,8 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query, Response
 
 from service.api.deps import SessionDep, TenantDep
-from service.api.ownership import get_owned
-from service.db.models import TrainedModel
+from service.api.model_ref import ModelRef, get_owned_model
 from service.serving.onnx_export import FORMATS
 
 router = APIRouter(prefix="/v1/models", tags=["models"])
@@ -20,7 +19,7 @@ router = APIRouter(prefix="/v1/models", tags=["models"])
     responses={200: {"content": {"application/octet-stream": {}}}},
 )
 def export_model(
-    model_id: str,
+    model_id: ModelRef,
     session: SessionDep,
     tenant: TenantDep,
     fmt: Annotated[
@@ -33,7 +32,7 @@ def export_model(
         raise HTTPException(
             422, f"format {fmt[:40]!r} is not supported; formats: {', '.join(FORMATS)}"
         )
-    row = get_owned(session, TrainedModel, tenant.id, model_id, "model")
+    row = get_owned_model(session, tenant.id, model_id)  # an id, name@alias or name@version
     # imported here: onnx takes about a second to import, which only exports should pay
     from service.serving.onnx_export.model import export_onnx
     from service.serving.onnx_export.source import source_from_row

@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from service.api.deps import PageDep, PublisherDep, SessionDep, SettingsDep, TenantDep
 from service.api.limits import check_concurrent_jobs, check_runtime_limit
+from service.api.model_ref import refuse_if_registered
 from service.api.ownership import get_owned, get_owned_dataset
 from service.api.pagination import paginate
 from service.db import job_cleanup, jobs_repo
@@ -161,6 +162,8 @@ def delete_job(
             f"job {job_id} is {job.status}; cancel it first (POST /v1/jobs/{job_id}/cancel) "
             "and delete it once it has stopped",
         )
+    if delete_model and job.model_id:
+        refuse_if_registered(session, job.model_id)
     deleted = job_cleanup.delete_finished_job(session, job.id, delete_model=delete_model)
     if deleted is None:  # deleted by a concurrent request in between
         raise HTTPException(404, f"job {job_id} not found")

@@ -6,13 +6,17 @@ from fastapi import APIRouter, HTTPException, Request, Response
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
+from service.api import model_ref
 from service.api.deps import PageDep, SessionDep, TenantDep
-from service.api.ownership import get_owned
+from service.api.model_ref import ModelRef
 from service.api.pagination import paginate
+from service.db import registry_repo
+from service.db.lineage_repo import lineage_of
 from service.db.models import TrainedModel
 from service.jobs.resolved import resolved_spec
 from service.schemas.common import Page
 from service.schemas.models import ModelOut, PredictRequest, PredictResponse
+from service.schemas.registry import Lineage, RegistryEntry
 from service.serving.archive import model_archive
 from service.serving.cache import ModelCache
 from service.serving.predict import predict
@@ -20,38 +24,52 @@ from service.serving.predict import predict
 router = APIRouter(prefix="/v1/models", tags=["models"])
 
 
-def model_out(row: TrainedModel) -> ModelOut:
-    """The public view of a model row (without its weights), defaults filled in."""
+def model_out(row: TrainedModel, registry: list[dict] | None = None) -> ModelOut:
+    """The public view of a model row (without its weights): defaults filled in, and where
+    it is registered."""
     out = ModelOut.model_validate(row, from_attributes=True)
     spec = resolved_spec({"network": out.network, "training": out.training}, out.task)
-    return out.model_copy(update=spec)
+    entries = [RegistryEntry.model_validate(e) for e in registry or []]
+    return out.model_copy(update={**spec, "registered_as": entries})
 
 
 def get_owned_model(session: SessionDep, tenant_id: str, model_id: str) -> TrainedModel:
-    """The model if it belongs to the tenant; 404 otherwise."""
-    return get_owned(session, TrainedModel, tenant_id, model_id, "model")
+    """The model a reference (id, name@alias, name@version) stands for if it belongs to the
+    tenant; 404 otherwise."""
+    return model_ref.get_owned_model(session, tenant_id, model_id)
 
 
 @router.get("", response_model=Page[ModelOut])
 def list_models(session: SessionDep, tenant: TenantDep, page: PageDep) -> Page[ModelOut]:
     """The tenant's trained models, newest first."""
-    return paginate(session, TrainedModel, [TrainedModel.tenant_id == tenant.id], page, model_out)
+    rows = paginate(session, TrainedModel, [TrainedModel.tenant_id == tenant.id], page, lambda r: r)
+    entries = registry_repo.entries_for_models(session, [r.id for r in rows.items])
+    items = [model_out(r, entries.get(r.id)) for r in rows.items]
+    return Page(items=items, total=rows.total, limit=rows.limit, offset=rows.offset)
 
 
 @router.get("/{model_id}", response_model=ModelOut)
-def get_model(model_id: str, session: SessionDep, tenant: TenantDep) -> ModelOut:
-    """Spec, layer shapes and parameter counts, metrics, input schema and classes."""
-    return model_out(get_owned_model(session, tenant.id, model_id))
+def get_model(model_id: ModelRef, session: SessionDep, tenant: TenantDep) -> ModelOut:
+    """Spec, layer shapes and parameter counts, metrics, input schema, classes, lineage and
+    registry entries."""
+    row = get_owned_model(session, tenant.id, model_id)
+    out = model_out(row, registry_repo.entries_for_models(session, [row.id]).get(row.id))
+    if out.lineage is None:
+        legacy = lineage_of(session, row)
+        out.lineage = Lineage.model_validate(legacy) if legacy else None
+    return out
 
 
 @router.delete("/{model_id}", status_code=204)
 def delete_model(
-    model_id: str, session: SessionDep, tenant: TenantDep, request: Request
+    model_id: ModelRef, session: SessionDep, tenant: TenantDep, request: Request
 ) -> Response:
-    """Delete a trained model."""
-    session.delete(get_owned_model(session, tenant.id, model_id))
+    """Delete a trained model; 409 while a registry version points at it."""
+    row = get_owned_model(session, tenant.id, model_id)
+    model_ref.refuse_if_registered(session, row.id)
+    session.delete(row)
     session.commit()
-    request.app.state.model_cache.drop(model_id)
+    request.app.state.model_cache.drop(row.id)
     return Response(status_code=204)
 
 
@@ -60,7 +78,7 @@ def delete_model(
     response_class=Response,
     responses={200: {"content": {"application/octet-stream": {}}}},
 )
-def download_weights(model_id: str, session: SessionDep, tenant: TenantDep) -> Response:
+def download_weights(model_id: ModelRef, session: SessionDep, tenant: TenantDep) -> Response:
     """The model as an .npz file of plain arrays (no pickle) that works without the service:
     weights keyed like layers.0.W, the preprocessing (mean and std of the features, target
     scaling, class labels, imputation values) and spec.json, the spec as UTF-8 JSON bytes."""
@@ -76,14 +94,15 @@ def download_weights(model_id: str, session: SessionDep, tenant: TenantDep) -> R
     "/{model_id}/predict", response_model=PredictResponse, response_model_exclude_none=True
 )
 async def predict_route(
-    model_id: str, body: PredictRequest, tenant: TenantDep, request: Request
+    model_id: ModelRef, body: PredictRequest, tenant: TenantDep, request: Request
 ) -> JSONResponse:
     """Predict labels (and class probabilities) or values for rows of features.
 
     A cached model answers on the event loop; the first use loads it in a worker thread,
-    and so do large batches.
+    and so do large batches. `name@alias` follows the alias within registry_ref_seconds.
     """
     settings = request.app.state.settings
+    model_id = await model_ref.model_id_for(request, tenant.id, model_id)
     cache: ModelCache = request.app.state.model_cache
     loaded = await cache.owned_model(
         tenant.id, model_id, settings.sqlalchemy_url, settings.model_cache_check_seconds

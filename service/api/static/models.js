@@ -5,6 +5,7 @@ import { h, replace } from "./dom.js";
 import { exactly, metricName, num, shortId, when } from "./format.js";
 import { layerSettings } from "./jobspec.js";
 import { predictForm } from "./predict.js";
+import { provenance } from "./provenance.js";
 import { results } from "./results.js";
 import { deleteButton, detailView } from "./views.js";
 import { evaluationPanel } from "./evaluation.js";
@@ -61,6 +62,7 @@ function render(box, model, onError) {
     model.classes ? h("p", {}, "classes: ", model.classes.map((c) => h("code", { class: "tag" }, String(c)))) : null,
     h("h3", {}, "Layers"), layers,
     results(figures, true, { id: "model-metrics" }),
+    ...provenance(model),
     h("h3", {}, "Evaluation"), evaluationPanel(model, onError),
     h("h3", {}, "Try a prediction"), predictForm(model, onError));
 }

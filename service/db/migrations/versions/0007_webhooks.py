@@ -4,7 +4,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007"
-down_revision = "0005"  # the registry's 0006 comes first once it is merged
+down_revision = "0006"
 
 
 def upgrade() -> None:
