@@ -57,6 +57,8 @@ def get_model(model_id: ModelRef, session: SessionDep, tenant: TenantDep) -> Mod
     if out.lineage is None:
         legacy = lineage_of(session, row)
         out.lineage = Lineage.model_validate(legacy) if legacy else None
+    if out.lineage is not None and out.lineage.spec:  # the values used, as the job shows them
+        out.lineage.spec = resolved_spec(out.lineage.spec, out.task)
     return out
 
 
