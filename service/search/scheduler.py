@@ -150,14 +150,17 @@ def _end_done(search: Search, jobs: list[Job]) -> None:
 
 
 def judge_trial(session: Session, job_id: str) -> bool:
-    """Ask the search's pruner about a running trial's epochs not judged yet; a pruned trial
-    is asked to stop like a cancel, with its reason. Returns whether it was pruned now."""
+    """Mark the search running, then ask its pruner about a running trial's epochs not judged
+    yet; a pruned trial is asked to stop like a cancel, with its reason. Returns whether it
+    was pruned now."""
     trial = session.get(Job, job_id)
     search_id = trial.search_id if trial is not None else None
     session.commit()
     if search_id is None:
         return False
     search = lock_search(session, search_id)
+    if search is not None and search.status == "queued":  # its first trial's first epoch
+        search.status, search.started_at = "running", utcnow()
     if search is None or not search.pruning or search.status in TERMINAL:
         session.commit()
         return False
