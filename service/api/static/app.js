@@ -1,5 +1,5 @@
 // The dashboard's entry: ask for the API key and route #/ (jobs), #/jobs/{id}, #/new[/{dataset}],
-// #/datasets[/{id}] and #/models[/{id}] to their views.
+// #/datasets[/{id}], #/models[/{id}] and #/searches[/{id}] to their views.
 
 import { api, key } from "./api.js";
 import { datasetView } from "./dataset.js";
@@ -8,6 +8,7 @@ import { jobView } from "./job.js";
 import { jobsView } from "./jobs.js";
 import { modelView, modelsView } from "./models.js";
 import { newJobView } from "./newjob.js";
+import { searchesView, searchView } from "./searches.js";
 
 // First part of the hash -> [nav entry, view of the list, view of one item].
 const ROUTES = {
@@ -16,6 +17,7 @@ const ROUTES = {
   new: ["new", (root, onError) => newJobView(root, null, onError), newJobView],
   datasets: ["datasets", datasetsView, datasetView],
   models: ["models", modelsView, modelView],
+  searches: ["searches", searchesView, searchView],
 };
 
 const view = document.getElementById("view");
