@@ -33,8 +33,8 @@ COVERED = {  # (heading, language, how many blocks) -> how each is run or why it
     ("Exporting to ONNX", "python", 1): "tests/e2e/test_readme_walkthrough.py",
     ("Using a model with NumPy alone", "python", 1): "tests/api/test_model_archive.py, on the "
     "wine model, against predict",
-    ("Hyperparameter search", "bash", 2): "checked only (not run yet): the same search runs in "
-    "tests/api/test_searches.py (curl's routes) and tests/cli/test_cli_searches.py (the CLI)",
+    ("Hyperparameter search", "bash", 2): "tests/e2e/test_readme_walkthrough.py, after the "
+    "walkthrough (curl, then the CLI)",
     ("Webhooks", "bash", 3): "tests/e2e/test_webhooks_readme.py runs the first two; the CLI "
     "block is checked only (its commands are tested in tests/cli/test_cli_webhooks.py)",
     ("Webhooks", "python", 1): "tests/e2e/test_webhooks_readme.py verifies real signatures",

@@ -1,6 +1,6 @@
 """The README's curl walkthrough, then in the same shell, in the README's order, its tables
-walkthrough, the ONNX export and the event-stream example; and the ONNX Python snippet. All
-run as written against `backprop up`."""
+walkthrough, the ONNX export, the event-stream example and the hyperparameter search (curl,
+then the CLI); and the ONNX Python snippet. All run as written against `backprop up`."""
 
 from __future__ import annotations
 
@@ -11,15 +11,19 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from readme_blocks import block, run_saved, up_in_repository_root
+from readme_blocks import block, readme_blocks, run_saved, up_in_repository_root
 
 pytestmark = pytest.mark.e2e
 TABLES = "Tables as they come: text columns, gaps and id columns"
+SEARCH = "Hyperparameter search"
 
 
 @pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
 def test_readme_walkthrough(processes, tmp_path: Path):
     root, port = up_in_repository_root(processes, tmp_path)
+    search_curl, search_cli = [
+        b.code for b in readme_blocks() if b.heading == SEARCH and b.lang == "bash"
+    ]
     script = "\n".join(
         [
             block("Walkthrough with curl"),
@@ -31,6 +35,10 @@ def test_readme_walkthrough(processes, tmp_path: Path):
             block("Exporting to ONNX"),  # "in the terminal of the curl walkthrough"
             "echo '--- events ---'",
             block("Dashboard"),  # the same
+            "echo '--- search ---'",
+            search_curl,  # $DATASET is the walkthrough's wine
+            "echo '--- search cli ---'",
+            search_cli,
         ]
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith("BACKPROP_")}
@@ -41,13 +49,15 @@ def test_readme_walkthrough(processes, tmp_path: Path):
         env=env,
         capture_output=True,
         text=True,
-        timeout=240,
+        timeout=420,
     )
     assert done.returncode == 0, done.stdout + done.stderr
     predicted, rest = done.stdout.split("--- tables ---\n")
     tables, rest = rest.split("--- evaluate ---\n")
     evaluated, rest = rest.split("--- onnx ---\n")
-    _, stream = rest.split("--- events ---\n")
+    _, rest = rest.split("--- events ---\n")
+    stream, rest = rest.split("--- search ---\n")
+    searched, followed = rest.split("--- search cli ---\n")
     prediction = json.loads(predicted.strip().splitlines()[-1])
     assert prediction["predictions"] == ["barolo"]
     assert len(prediction["probabilities"][0]) == 3
@@ -67,6 +77,14 @@ def test_readme_walkthrough(processes, tmp_path: Path):
     events = [ln.split(": ", 1)[1] for ln in stream.splitlines() if ln.startswith("event: ")]
     assert "status" in events and "epoch" in events and events[-1] == "end", stream
     assert "id: 1\n" in stream, stream  # epoch events carry their epoch as the event id
+
+    search_json, trials_json = (json.loads(ln) for ln in searched.strip().splitlines()[-2:])
+    assert search_json["status"] == "succeeded" and search_json["trials"]["succeeded"] == 8
+    trials = trials_json["trials"]
+    best = min(trials, key=lambda t: (t["value"], t["trial"]))
+    assert search_json["best"]["job_id"] == best["job_id"], (search_json, trials)
+    assert "event: end" in searched and "event: trial_ended" in searched, searched
+    assert followed.count("succeeded") >= 2 and search_json["id"] in followed, followed
 
     done = run_saved(root, "onnx_predict.py", block("Exporting to ONNX", "python"))
     assert "['barolo']" in done.stdout.splitlines()[-1], done.stdout
