@@ -28,6 +28,7 @@ COVERED = {  # (heading, language, how many blocks) -> how each is run or why it
     (TABLES, "bash", 1): "tests/e2e/test_readme_walkthrough.py, after the walkthrough",
     (CLI, "bash", 1): "tests/cli/test_cli_readme.py",
     (CLI, "python", 1): "test_readme_python_runs_as_saved below",
+    ("Model registry and lineage", "bash", 1): "tests/cli/test_registry_readme.py",
     ("Evaluate a model", "bash", 1): "tests/e2e/test_readme_walkthrough.py, after the penguins",
     ("Exporting to ONNX", "bash", 1): "tests/e2e/test_readme_walkthrough.py",
     ("Exporting to ONNX", "python", 1): "tests/e2e/test_readme_walkthrough.py",
