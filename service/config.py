@@ -55,6 +55,8 @@ class Settings(BaseSettings):
     max_request_bytes: int = 64 * 1024**2
     """Largest body of every other request (job specs, predict instances), which is parsed
     in memory."""
+    access_log: bool = True
+    """One JSON log line per request (not for /healthz, /readyz, /metrics)."""
     body_timeout_seconds: float = 30.0
     """A request whose declared body stalls this long between two parts is cut off with
     408 (0: wait forever)."""

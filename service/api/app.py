@@ -97,7 +97,9 @@ def create_app(settings: Settings | None = None, *, embedded_worker: bool | None
         BodyLimitMiddleware, limit=body_limit, timeout=lambda: settings.body_timeout_seconds
     )
     app.add_middleware(KeyRequiredMiddleware)  # added last: runs first
-    observability.install(app, Metrics(session_factory(settings.sqlalchemy_url)))
+    observability.install(
+        app, Metrics(session_factory(settings.sqlalchemy_url)), access_log=settings.access_log
+    )
     app.include_router(health.router)
     routers = (
         datasets,
