@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
+import os
 import re
 import time
-import itertools
-import os
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request, Response
