@@ -35,11 +35,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from serving_parts import asgi_micros, start_bare, start_service, wrk  # noqa: E402
 
-NETWORK = {"layers": [
-    {"type": "dense", "units": 256, "activation": "relu"},
-    {"type": "dense", "units": 128, "activation": "relu"},
-    {"type": "dense", "units": 10, "activation": "softmax"},
-]}  # fmt: skip
+NETWORK = {
+    "layers": [
+        {"type": "dense", "units": 256, "activation": "relu"},
+        {"type": "dense", "units": 128, "activation": "relu"},
+        {"type": "dense", "units": 10, "activation": "softmax"},
+    ]
+}
 RESULTS: list[tuple[str, bool, str]] = []
 
 
@@ -59,8 +61,10 @@ def machine() -> None:
     import uvicorn
 
     print(f"CPU: {cpu}, {os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f}")
-    print(f"Python {platform.python_version()}, numpy {np.__version__}, fastapi "
-          f"{fastapi.__version__}, uvicorn {uvicorn.__version__}; {wrk_version.strip()}")  # fmt: skip
+    print(
+        f"Python {platform.python_version()}, numpy {np.__version__}, fastapi "
+        f"{fastapi.__version__}, uvicorn {uvicorn.__version__}; {wrk_version.strip()}"
+    )
 
 
 def train(client: httpx.Client) -> tuple[str, np.ndarray]:
@@ -73,8 +77,9 @@ def train(client: httpx.Client) -> tuple[str, np.ndarray]:
     ds = client.post("/v1/datasets", files={"file": ("d.npz", buf.getvalue())})
     ds.raise_for_status()
     training = {"loss": "cross_entropy", "epochs": 2, "batch_size": 128, "seed": 0}
-    job = client.post("/v1/jobs", json={"dataset_id": ds.json()["id"], "network": NETWORK,
-                                        "training": training})  # fmt: skip
+    job = client.post(
+        "/v1/jobs", json={"dataset_id": ds.json()["id"], "network": NETWORK, "training": training}
+    )
     assert job.status_code == 202, job.text
     while (state := client.get(f"/v1/jobs/{job.json()['id']}").json())["status"] in (
         "queued",
@@ -114,8 +119,10 @@ def batches(client: httpx.Client, predict: str, X: np.ndarray, reps: int) -> Non
     rows = np.concatenate([X] * 3)[:10000]
     buf = io.BytesIO()
     np.save(buf, rows)
-    cases = [("1000-row JSON", json_body, "application/json", 1000, 12_000),
-             ("10000-row .npy", buf.getvalue(), "application/x-npy", 10000, 200_000)]  # fmt: skip
+    cases = [
+        ("1000-row JSON", json_body, "application/json", 1000, 12_000),
+        ("10000-row .npy", buf.getvalue(), "application/x-npy", 10000, 200_000),
+    ]
     for name, body, media, n, goal in cases:
         times = []
         for _ in range(max(reps, 5)):
@@ -136,8 +143,12 @@ def under_load(service: str, bare: str, predict: str, row: bytes, key: str, args
         runs["bare"].append(wrk(f"{bare}/healthz", args.seconds))
         runs["healthz"].append(wrk(f"{service}/healthz", args.seconds))
         runs["predict"].append(wrk(f"{service}{predict}", args.seconds, body=row, headers=post))
-        print("  " + ", ".join(f"{k} {v[-1].rps:,.0f} req/s (p99 {v[-1].p99_ms:.1f} ms)"
-                                for k, v in runs.items()))  # fmt: skip
+        print(
+            "  "
+            + ", ".join(
+                f"{k} {v[-1].rps:,.0f} req/s (p99 {v[-1].p99_ms:.1f} ms)" for k, v in runs.items()
+            )
+        )
     rps = {k: statistics.median(r.rps for r in v) for k, v in runs.items()}
     p99 = statistics.median(r.p99_ms for r in runs["predict"])
     errors = sum(r.errors for v in runs.values() for r in v)
@@ -146,16 +157,19 @@ def under_load(service: str, bare: str, predict: str, row: bytes, key: str, args
         rps["predict"] >= 0.6 * rps["bare"],
         f"{rps['predict']:,.0f} vs {rps['bare']:,.0f} req/s = {rps['predict'] / rps['bare']:.2f}x",
     )
-    target("/healthz >= 0.8x bare FastAPI", rps["healthz"] >= 0.8 * rps["bare"],
-           f"{rps['healthz']:,.0f} req/s = {rps['healthz'] / rps['bare']:.2f}x")  # fmt: skip
+    target(
+        "/healthz >= 0.8x bare FastAPI",
+        rps["healthz"] >= 0.8 * rps["bare"],
+        f"{rps['healthz']:,.0f} req/s = {rps['healthz'] / rps['bare']:.2f}x",
+    )
     target("predict p99 <= 20 ms", p99 <= 20, f"{p99:.1f} ms")
     target("zero errors under load", errors == 0, f"{errors} errors or non-2xx")
 
 
 def layer_costs(data_dir: Path, predict: str, row: bytes, key: str) -> None:
     """Microseconds per request through the ASGI app with each layer toggled."""
-    from service.api.body_limit import BodyLimitMiddleware, KeyRequiredMiddleware
     from service.api.app import create_app
+    from service.api.body_limit import BodyLimitMiddleware, KeyRequiredMiddleware
     from service.config import Settings
     from service.observability.http import ObserveMiddleware
 
@@ -173,19 +187,23 @@ def layer_costs(data_dir: Path, predict: str, row: bytes, key: str) -> None:
         app.user_middleware = [m for m in app.user_middleware if m.cls is not drop]
         return app
 
-    variants = [("full stack", app_without()),
-                ("access log off", app_without(access_log=False)),
-                ("- request id, metrics, access log", app_without(ObserveMiddleware)),
-                ("- body limit, timeout, duplicate keys", app_without(BodyLimitMiddleware)),
-                ("- key-required gate", app_without(KeyRequiredMiddleware)),
-                ("rate limit off", app_without(rate_limit_per_minute=0))]  # fmt: skip
+    variants = [
+        ("full stack", app_without()),
+        ("access log off", app_without(access_log=False)),
+        ("- request id, metrics, access log", app_without(ObserveMiddleware)),
+        ("- body limit, timeout, duplicate keys", app_without(BodyLimitMiddleware)),
+        ("- key-required gate", app_without(KeyRequiredMiddleware)),
+        ("rate limit off", app_without(rate_limit_per_minute=0)),
+    ]
     full = None
     for name, app in variants:
         health = asgi_micros(app, "GET", "/healthz", [], b"", 2000)
         pred = asgi_micros(app, "POST", predict, post, row, 1000)
         full = full or (health, pred)
-        print(f"  {name:40s} /healthz {health:7.1f} us ({health - full[0]:+6.1f}), "
-              f"predict {pred:7.1f} us ({pred - full[1]:+6.1f})")  # fmt: skip
+        print(
+            f"  {name:40s} /healthz {health:7.1f} us ({health - full[0]:+6.1f}), "
+            f"predict {pred:7.1f} us ({pred - full[1]:+6.1f})"
+        )
     from service.api.auth_cache import AuthCache, Caller
     from service.db.keys import hash_key
 
@@ -224,8 +242,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--seconds", type=int, default=5)
-    parser.add_argument("--broker", default="redis://127.0.0.1:6379/14",
-                        help="Redis URL `backprop api` needs (it stays idle here)")  # fmt: skip
+    parser.add_argument(
+        "--broker",
+        default="redis://127.0.0.1:6379/14",
+        help="Redis URL `backprop api` needs (it stays idle here)",
+    )
     args = parser.parse_args()
     machine()
     work = Path(tempfile.mkdtemp(prefix="serving-bench-"))
@@ -234,8 +255,9 @@ def main() -> None:
     bare = start_bare(log)
     key = (work / "api-key.txt").read_text().strip()
     try:
-        with httpx.Client(base_url=service.url, headers={"Authorization": f"Bearer {key}"},
-                          timeout=300) as client:  # fmt: skip
+        with httpx.Client(
+            base_url=service.url, headers={"Authorization": f"Bearer {key}"}, timeout=300
+        ) as client:
             model, X = train(client)
             predict = f"/v1/models/{model}/predict"
             row = json.dumps({"instances": X[:1].tolist()}).encode()
@@ -248,8 +270,10 @@ def main() -> None:
         bare.stop()
     workers(work, predict, row, key, args, log)
     failed = [name for name, ok, _ in RESULTS if not ok]
-    print(f"== {len(RESULTS) - len(failed)} of {len(RESULTS)} targets PASS"
-          + (f"; FAIL: {', '.join(failed)}" if failed else ""))  # fmt: skip
+    print(
+        f"== {len(RESULTS) - len(failed)} of {len(RESULTS)} targets PASS"
+        + (f"; FAIL: {', '.join(failed)}" if failed else "")
+    )
 
 
 if __name__ == "__main__":

@@ -100,8 +100,13 @@ class WrkResult:
     errors: int
 
 
-def wrk(url: str, seconds: int = 5, connections: int = 16, body: bytes | None = None,
-        headers: dict[str, str] | None = None) -> WrkResult:  # fmt: skip
+def wrk(
+    url: str,
+    seconds: int = 5,
+    connections: int = 16,
+    body: bytes | None = None,
+    headers: dict[str, str] | None = None,
+) -> WrkResult:
     """Run wrk (Debian's package) against `url`; POST `body` when given."""
     lines = []
     if body is not None:
@@ -129,11 +134,20 @@ def asgi_micros(app: object, method: str, path: str, headers: list, body: bytes,
 
     async def one() -> int:
         scope = {
-            "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
-            "method": method, "scheme": "http", "path": path, "raw_path": path.encode(),
-            "query_string": b"", "root_path": "", "headers": headers,
-            "client": ("127.0.0.1", 1), "server": ("127.0.0.1", 80), "state": {},
-        }  # fmt: skip
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": method,
+            "scheme": "http",
+            "path": path,
+            "raw_path": path.encode(),
+            "query_string": b"",
+            "root_path": "",
+            "headers": headers,
+            "client": ("127.0.0.1", 1),
+            "server": ("127.0.0.1", 80),
+            "state": {},
+        }
         messages = [{"type": "http.request", "body": body, "more_body": False}]
         status = [0]
 
