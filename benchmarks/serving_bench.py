@@ -135,6 +135,39 @@ def batches(client: httpx.Client, predict: str, X: np.ndarray, reps: int) -> Non
         target(f"{name} >= {goal:,} rows/s", rate >= goal, f"{rate:,.0f} rows/s")
 
 
+def batch_breakdown(data_dir: Path, model_id: str, X: np.ndarray) -> None:
+    """Where a batch's time goes inside the server, in process: parse, forward, encode."""
+    from service.config import Settings
+    from service.db.models import TrainedModel
+    from service.db.session import session_factory
+    from service.serving.model import load_model
+    from service.serving.predict import predict_arrays
+    from service.serving.predict_http import JSON, NPY, encode, read_features
+
+    with session_factory(Settings(data_dir=data_dir).sqlalchemy_url)() as session:
+        model = load_model(session.get(TrainedModel, model_id))
+    print("== batch breakdown in process (median of 5, ms): parse, forward, encode")
+    rows = np.concatenate([X] * 3)[:10000]
+    buf = io.BytesIO()
+    np.save(buf, rows)
+    cases = [
+        ("1000-row JSON", json.dumps({"instances": X[:1000].tolist()}).encode(), JSON),
+        ("10000-row .npy", buf.getvalue(), NPY),
+    ]
+    for name, body, kind in cases:
+        parts: list[tuple[float, float, float]] = []
+        for _ in range(5):
+            t0 = time.perf_counter()
+            feats, warnings = read_features(model, body, kind, 1 << 30)
+            t1 = time.perf_counter()
+            result = predict_arrays(model, feats, warnings)
+            t2 = time.perf_counter()
+            encode(result)
+            parts.append((t1 - t0, t2 - t1, time.perf_counter() - t2))
+        parse, forward, out = (statistics.median(p[i] for p in parts) * 1e3 for i in range(3))
+        print(f"  {name}: parse {parse:.0f}, forward {forward:.0f}, encode {out:.1f}")
+
+
 def under_load(service: str, bare: str, predict: str, row: bytes, key: str, args) -> None:
     print(f"== under load: wrk, 16 connections, {args.seconds} s each, alternated, median of reps")
     post = {"Content-Type": "application/json", "Authorization": f"Bearer {key}"}
@@ -263,6 +296,7 @@ def main() -> None:
             row = json.dumps({"instances": X[:1].tolist()}).encode()
             latency(client, predict, row, args.reps)
             batches(client, predict, X, args.reps)
+            batch_breakdown(work, model, X)
         under_load(service.url, bare.url, predict, row, key, args)
         layer_costs(work, predict, row, key)
     finally:
