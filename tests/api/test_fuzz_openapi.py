@@ -44,6 +44,7 @@ def _binary(ctx: object, value: object) -> bytes:
     """Predict's binary bodies: the fuzzer's bytes (or text) sent as they are."""
     return value if isinstance(value, bytes) else str(value).encode()
 
+
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
