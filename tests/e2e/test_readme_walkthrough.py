@@ -31,6 +31,8 @@ def test_readme_walkthrough(processes, tmp_path: Path):
             block("Exporting to ONNX"),  # "in the terminal of the curl walkthrough"
             "echo '--- events ---'",
             block("Dashboard"),  # the same
+            "echo '--- big batches ---'",
+            block("REST API (v1)"),  # an .npy body for the walkthrough's $MODEL
         ]
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith("BACKPROP_")}
@@ -47,7 +49,9 @@ def test_readme_walkthrough(processes, tmp_path: Path):
     predicted, rest = done.stdout.split("--- tables ---\n")
     tables, rest = rest.split("--- evaluate ---\n")
     evaluated, rest = rest.split("--- onnx ---\n")
-    _, stream = rest.split("--- events ---\n")
+    _, rest = rest.split("--- events ---\n")
+    stream, batch = rest.split("--- big batches ---\n")
+    assert len(json.loads(batch.strip().splitlines()[-1])["predictions"]) == 1000
     prediction = json.loads(predicted.strip().splitlines()[-1])
     assert prediction["predictions"] == ["barolo"]
     assert len(prediction["probabilities"][0]) == 3
