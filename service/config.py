@@ -55,6 +55,13 @@ class Settings(BaseSettings):
     max_request_bytes: int = 64 * 1024**2
     """Largest body of every other request (job specs, predict instances), which is parsed
     in memory."""
+    access_log: bool = True
+    """One JSON log line per request (not for /healthz, /readyz, /metrics)."""
+    body_timeout_seconds: float = 30.0
+    """A request whose declared body stalls this long between two parts is cut off with
+    408 (0: wait forever)."""
+    max_predict_values: int = 2_000_000
+    """Largest predict answer: rows x outputs (e.g. class probabilities); more -> 413."""
     max_parsed_bytes: int = 200 * 1024 * 1024
     """Largest CSV, JSON or inline NPZ upload (these are parsed in memory); larger -> 413."""
     dataset_inline_bytes: int = 32 * 1024 * 1024

@@ -93,9 +93,13 @@ def create_app(settings: Settings | None = None, *, embedded_worker: bool | None
         upload = scope.get("method") == "POST" and scope.get("path") == "/v1/datasets"
         return settings.max_upload_bytes if upload else settings.max_request_bytes
 
-    app.add_middleware(BodyLimitMiddleware, limit=body_limit)
+    app.add_middleware(
+        BodyLimitMiddleware, limit=body_limit, timeout=lambda: settings.body_timeout_seconds
+    )
     app.add_middleware(KeyRequiredMiddleware)  # added last: runs first
-    observability.install(app, Metrics(session_factory(settings.sqlalchemy_url)))
+    observability.install(
+        app, Metrics(session_factory(settings.sqlalchemy_url)), access_log=settings.access_log
+    )
     app.include_router(health.router)
     routers = (
         datasets,

@@ -12,6 +12,7 @@ from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from service.data import DatasetError
+from service.data.errors import DatasetTooLarge
 from service.db.registry_repo import RegistryError
 from service.jobs.plan_checks import SpecMismatch
 from service.schemas.common import Problem
@@ -26,6 +27,7 @@ TITLES = {
     403: "Forbidden",
     404: "Not Found",
     405: "Method Not Allowed",
+    408: "Request Timeout",
     409: "Conflict",
     413: "Content Too Large",
     415: "Unsupported Media Type",
@@ -103,7 +105,8 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(DatasetError)
     async def _dataset(_: Request, exc: DatasetError) -> JSONResponse:
         where = {k: v for k, v in (("row", exc.row), ("column", exc.column)) if v is not None}
-        return problem(422, str(exc), [{"message": str(exc), **where}])
+        status = 413 if isinstance(exc, DatasetTooLarge) else 422
+        return problem(status, str(exc), [{"message": str(exc), **where}])
 
     @app.exception_handler(RegistryError)
     async def _registry(_: Request, exc: RegistryError) -> JSONResponse:

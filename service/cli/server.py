@@ -79,10 +79,13 @@ def up(
 def api(
     host: str = typer.Option(None, help="Bind address (default BACKPROP_HOST or 127.0.0.1)."),
     port: int = typer.Option(None, help="Port (default BACKPROP_PORT or 8000)."),
+    workers: int = typer.Option(
+        1, min=1, help="API processes sharing the port (uvicorn workers); each builds its app."
+    ),
 ) -> None:
     """Only the API; jobs go to Celery workers through BACKPROP_BROKER_URL."""
     from service.api.app import create_app
-    from service.cli.serving import serve
+    from service.cli.serving import serve, serve_workers
 
     _logging()
     settings = get_settings()
@@ -93,8 +96,20 @@ def api(
         raise typer.Exit(2)
     host, port = host or settings.host, port or settings.port
     base = f"http://{host}:{port}"
+    if workers > 1:  # several processes need the app by name: each builds its own
+        typer.echo(f"Backprop API on {base} ({base}/docs), {workers} processes")
+        serve_workers("service.cli.server:api_app", host, port, settings, workers)
+        return
     app = create_app(settings, embedded_worker=False)
     serve(app, host, port, settings, lambda: typer.echo(f"Backprop API on {base} ({base}/docs)"))
+
+
+def api_app() -> object:
+    """The app of one `backprop api --workers N` process (uvicorn's factory)."""
+    from service.api.app import create_app
+
+    _logging()
+    return create_app(get_settings(), embedded_worker=False)
 
 
 @app.command()

@@ -51,6 +51,20 @@ def serve(
     _Server(config, on_started).run()
 
 
+def serve_workers(factory: str, host: str, port: int, settings: Settings, workers: int) -> None:
+    """Serve the app that `factory` ("module:function") builds in `workers` processes."""
+    uvicorn.run(
+        factory,
+        factory=True,
+        workers=workers,
+        host=host,
+        port=port,
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=settings.shutdown_grace_seconds,
+    )
+
+
 def startup_lines(settings: Settings, host: str, port: int, key: str | None) -> list[str]:
     """The plain start-up lines (not a terminal): one `name: value` fact per line."""
     base = f"http://{host}:{port}"

@@ -139,3 +139,16 @@ class TargetScaler(_ZScaler):
             raise ValueError(f"TargetScaler needs y of shape (N,) or (N, k), got {y.shape}")
         self.mean, self.std = _stats(y, (0,))
         return self
+
+    def transform(self, y: np.ndarray) -> np.ndarray:
+        """(y - mean) / std as float32, same shape as y. Computed in float64, so targets
+        that fit float32 never overflow (e.g. -3e38 and 3e38, whose difference would)."""
+        mean, std = self._fitted()
+        y = self._check(y).astype(np.float64)
+        return ((y - mean.astype(np.float64)) / std).astype(np.float32)
+
+    def inverse_transform64(self, z: np.ndarray) -> np.ndarray:
+        """z * std + mean in float64 (values beyond float32's range stay finite)."""
+        mean, std = self._fitted()
+        z = self._check(z).astype(np.float64)
+        return z * std.astype(np.float64) + mean.astype(np.float64)

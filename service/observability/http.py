@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
+import os
 import re
 import time
-import uuid
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request, Response
@@ -19,6 +20,9 @@ log = logging.getLogger("service.access")
 router = APIRouter(tags=["health"])
 PREDICT_PATH = re.compile(r"^/v1/models/[^/]+/predict$")
 QUIET_PATHS = {"/healthz", "/readyz", "/metrics"}
+_ID_PREFIX = os.urandom(4).hex()
+_ids = itertools.count(1)
+"""Request ids, 16 hex digits: this process's random prefix and a counter (no syscall)."""
 
 
 @router.get("/metrics", response_class=Response)
@@ -31,24 +35,29 @@ def metrics(request: Request) -> Response:
 class ObserveMiddleware:
     """Times each HTTP request: predict latency histogram, access log with a request id."""
 
-    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+    def __init__(self, app: ASGIApp, metrics: Metrics, access_log: bool = True) -> None:
         self.app = app
         self.metrics = metrics
+        self.access_log = access_log
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        headers = dict(scope.get("headers") or [])
-        request_id = headers.get(b"x-request-id", b"").decode()[:64] or uuid.uuid4().hex[:16]
+        given = b""
+        for name, value in scope["headers"]:
+            if name == b"x-request-id":
+                given = value[:64]
+                break
+        request_id = given.decode("latin-1") if given else f"{_ID_PREFIX}{next(_ids):08x}"
+        id_header = (b"x-request-id", given or request_id.encode())
         started = time.perf_counter()
         state: dict[str, Any] = {"status": 500}
 
         async def send_wrapper(message: Message) -> None:
             if message["type"] == "http.response.start":
                 state["status"] = message["status"]
-                message.setdefault("headers", [])
-                message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode())]
+                message["headers"] = [*message.get("headers", ()), id_header]
             await send(message)
 
         with log_context(request_id=request_id):
@@ -58,10 +67,12 @@ class ObserveMiddleware:
                 self._done(scope, state["status"], time.perf_counter() - started, request_id)
 
     def _done(self, scope: Scope, status: int, elapsed: float, request_id: str) -> None:
-        path, method = scope.get("path", ""), scope.get("method", "")
-        if method == "POST" and PREDICT_PATH.match(path):
+        path, method = scope["path"], scope["method"]
+        if path in QUIET_PATHS:
+            return
+        if method == "POST" and path.endswith("/predict") and PREDICT_PATH.match(path):
             self.metrics.observe_predict(elapsed, status)
-        if path in QUIET_PATHS or path.startswith("/static/"):
+        if path.startswith("/static/") or not self.access_log:
             return
         extra: dict[str, Any] = {"method": method, "path": path, "status": status}
         extra.update(ms=round(elapsed * 1e3, 2), request_id=request_id)
@@ -71,8 +82,8 @@ class ObserveMiddleware:
         log.info("%s %s %s %.1fms", method, path, status, elapsed * 1e3, extra=extra)
 
 
-def install(app: FastAPI, metrics: Metrics) -> None:
+def install(app: FastAPI, metrics: Metrics, access_log: bool = True) -> None:
     """Keep `metrics` on app.state, add the middleware and the /metrics route."""
     app.state.metrics = metrics
-    app.add_middleware(ObserveMiddleware, metrics=metrics)
+    app.add_middleware(ObserveMiddleware, metrics=metrics, access_log=access_log)
     app.include_router(router)

@@ -40,6 +40,10 @@ class ModelOut(BaseModel):
     created_at: Timestamp
 
 
+MAX_PREDICT_ROWS = 10_000
+"""Rows of one predict request (JSON or .npy)."""
+
+
 class PredictRequest(StrictModel):
     """Rows to predict, each a list of numbers in the dataset's feature order."""
 
@@ -65,7 +69,7 @@ class PredictRequest(StrictModel):
     )
     instances: list[Any] = Field(
         min_length=1,
-        max_length=10000,
+        max_length=MAX_PREDICT_ROWS,
         description="List of rows: each a flat list of the features in the dataset's order "
         "(text in categorical columns), (images, sequences) nested lists in the input's "
         "shape, e.g. H x W x C, or for a table an object by column name (an absent key or "
@@ -82,3 +86,20 @@ class PredictResponse(BaseModel):
         default=None,
         description="Values the model has not seen (row, column, value): encoded as no level.",
     )
+
+
+_BINARY = {
+    "schema": {"type": "string", "format": "binary"},
+    "example": "the bytes np.save (x-npy) or np.savez with member X (x-npz) writes",
+}
+PREDICT_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {"schema": PredictRequest.model_json_schema()},
+            "application/x-npy": _BINARY,
+            "application/x-npz": _BINARY,
+        },
+    }
+}
+"""The predict route's body for OpenAPI: it reads the body itself (JSON, .npy or .npz)."""

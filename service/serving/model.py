@@ -31,6 +31,8 @@ class LoadedModel:
     """Names predict accepts and ignores in records: the target and left-out columns."""
     checked_at: float = field(default_factory=time.monotonic)
     """When the database last confirmed the model exists (time.monotonic(), seconds)."""
+    num_params: int = 0
+    """The network's parameters: a measure of the work one row takes."""
 
 
 def load_model(row: TrainedModel) -> LoadedModel:
@@ -50,4 +52,5 @@ def load_model(row: TrainedModel) -> LoadedModel:
         input_shape=input_shape,
         encoding=TableEncoding.from_dict(pre["encoding"]) if "encoding" in pre else None,
         skipped=frozenset([row.input_schema.get("target"), *row.input_schema.get("ignored", [])]),
+        num_params=net.num_params,
     )

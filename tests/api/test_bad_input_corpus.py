@@ -175,6 +175,17 @@ def test_barrage_of_bad_requests(app_client, stored):
         url, content=b'{"instances": [[1.0, NaN]]}', headers={"content-type": "application/json"}
     )
     assert_problem(r, 422)
+    for body, media in (
+        (b"\x93NUMPY\x01\x00garbage", "application/x-npy"),
+        (npz_member(np.ones((2, 3), np.float32)), "application/x-npy"),
+        (npz_member(np.array(["a", "b"])), "application/x-npy"),
+        (npz(Y=np.ones((2, 2))), "application/x-npz"),
+        (b"PK\x03\x04 broken", "application/octet-stream"),
+        (b"1,2", "text/csv"),
+    ):
+        assert_problem(
+            app_client.post(url, content=body, headers={"content-type": media}), 415, 422
+        )
     assert_problem(app_client.get("/v1/jobs", params={"limit": 0}), 422)
     for path in ("/v1/datasets", "/v1/jobs", "/v1/models", "/v1/webhooks", "/v1/searches"):
         assert_problem(app_client.get(path, params={"offset": 2**63}), 422)

@@ -40,6 +40,7 @@ COVERED = {  # (heading, language, how many blocks) -> how each is run or why it
     "block is checked only (its commands are tested in tests/cli/test_cli_webhooks.py)",
     ("Webhooks", "python", 1): "tests/e2e/test_webhooks_readme.py verifies real signatures",
     ("Dashboard", "bash", 1): "tests/e2e/test_readme_walkthrough.py, after the walkthrough",
+    ("REST API (v1)", "bash", 1): "tests/e2e/test_readme_walkthrough.py (big batches)",
     (POSTGRES, "bash", 2): "checked only: Docker, and servers on other hosts",
     (RELIABILITY, "bash", 1): "checked only: a soak run of minutes",
     ("Benchmarks", "bash", 1): "checked only: installs torch, runs for minutes",

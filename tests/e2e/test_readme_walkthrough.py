@@ -35,6 +35,8 @@ def test_readme_walkthrough(processes, tmp_path: Path):
             block("Exporting to ONNX"),  # "in the terminal of the curl walkthrough"
             "echo '--- events ---'",
             block("Dashboard"),  # the same
+            "echo '--- big batches ---'",
+            block("REST API (v1)"),  # an .npy body for the walkthrough's $MODEL
             "echo '--- search ---'",
             search_curl,  # $DATASET is the walkthrough's wine
             "echo '--- search cli ---'",
@@ -56,7 +58,9 @@ def test_readme_walkthrough(processes, tmp_path: Path):
     tables, rest = rest.split("--- evaluate ---\n")
     evaluated, rest = rest.split("--- onnx ---\n")
     _, rest = rest.split("--- events ---\n")
-    stream, rest = rest.split("--- search ---\n")
+    stream, rest = rest.split("--- big batches ---\n")
+    batch, rest = rest.split("--- search ---\n")
+    assert len(json.loads(batch.strip().splitlines()[-1])["predictions"]) == 1000
     searched, followed = rest.split("--- search cli ---\n")
     prediction = json.loads(predicted.strip().splitlines()[-1])
     assert prediction["predictions"] == ["barolo"]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, Request, Response
-from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from service.api import model_ref
@@ -15,11 +14,11 @@ from service.db.lineage_repo import lineage_of
 from service.db.models import TrainedModel
 from service.jobs.resolved import resolved_spec
 from service.schemas.common import Page
-from service.schemas.models import ModelOut, PredictRequest, PredictResponse
+from service.schemas.models import PREDICT_BODY, ModelOut, PredictResponse
 from service.schemas.registry import Lineage, RegistryEntry
 from service.serving.archive import model_archive
 from service.serving.cache import ModelCache
-from service.serving.predict import predict
+from service.serving.predict_http import answer, body_kind
 
 router = APIRouter(prefix="/v1/models", tags=["models"])
 
@@ -93,16 +92,26 @@ def download_weights(model_id: ModelRef, session: SessionDep, tenant: TenantDep)
 
 
 @router.post(
-    "/{model_id}/predict", response_model=PredictResponse, response_model_exclude_none=True
+    "/{model_id}/predict",
+    response_model=PredictResponse,
+    response_model_exclude_none=True,
+    openapi_extra=PREDICT_BODY,
+    responses={408: {"description": "The request body stalled"}},
 )
-async def predict_route(
-    model_id: ModelRef, body: PredictRequest, tenant: TenantDep, request: Request
-) -> JSONResponse:
-    """Predict labels (and class probabilities) or values for rows of features.
+async def predict_route(model_id: ModelRef, tenant: TenantDep, request: Request) -> Response:
+    """Predict labels (and class probabilities) or values for rows of features: a JSON
+    body, or for big batches an .npy array (application/x-npy) or an .npz archive with
+    member X (application/x-npz).
 
-    A cached model answers on the event loop; the first use loads it in a worker thread,
-    and so do large batches. `name@alias` follows the alias within registry_ref_seconds.
+    A small body for a small network is answered on the event loop; everything else
+    (parsing, the forward pass, writing the answer) runs in a worker thread. `name@alias`
+    follows the alias within registry_ref_seconds.
     """
+    kind = body_kind(request.headers.get("content-type"))
+    if kind is None:
+        raise HTTPException(
+            415, "predict takes application/json, application/x-npy or application/x-npz"
+        )
     settings = request.app.state.settings
     model_id = await model_ref.model_id_for(request, tenant.id, model_id)
     cache: ModelCache = request.app.state.model_cache
@@ -111,10 +120,16 @@ async def predict_route(
     )
     if loaded is None:
         raise HTTPException(404, f"model {model_id[:64]} not found")
-    if len(body.instances) > INLINE_ROWS:
-        return JSONResponse(await run_in_threadpool(predict, loaded, body.instances))
-    return JSONResponse(predict(loaded, body.instances))  # already the documented shape
+    body = await request.body()
+    limits = (settings.max_predict_values, settings.max_request_bytes)
+    if len(body) <= INLINE_BYTES and loaded.num_params <= INLINE_PARAMS:
+        content = answer(loaded, body, kind, *limits)
+    else:
+        content = await run_in_threadpool(answer, loaded, body, kind, *limits)
+    return Response(content, media_type="application/json")
 
 
-INLINE_ROWS = 64
-"""Up to this many rows are predicted on the event loop (well under a millisecond)."""
+INLINE_BYTES = 32 * 1024
+INLINE_PARAMS = 1_000_000
+"""Bodies up to INLINE_BYTES for networks up to INLINE_PARAMS parameters are answered on
+the event loop (well under a millisecond); the rest in a worker thread."""

@@ -1,0 +1,53 @@
+"""`backprop api --workers N` runs N API processes on one port, each serving requests."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import httpx
+from processes import ProcessGroup, wait_healthy
+from support import REDIS_URL, free_port, require_service
+
+
+def children(pid: int) -> list[int]:
+    """Ids of the processes whose parent is `pid` (from /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def test_api_with_two_workers_serves_from_two_processes(tmp_path):
+    require_service("Redis", "127.0.0.1", 6379)
+    port = free_port()
+    env = {
+        **os.environ,
+        "BACKPROP_DATA_DIR": str(tmp_path / "data"),
+        "BACKPROP_BROKER_URL": REDIS_URL,
+        "BACKPROP_PORT": str(port),
+        "BACKPROP_LOG_FORMAT": "text",
+    }
+    group = ProcessGroup(env=env, logs=tmp_path)
+    try:
+        group.run("migrate")
+        key = group.run("keys", "create", "--tenant", "w").strip().splitlines()[-1]
+        api = group.start("api", "api", "--workers", "2")
+        url = f"http://127.0.0.1:{port}"
+        wait_healthy(url, api)
+        spawned = [  # uvicorn's worker processes (not multiprocessing's resource tracker)
+            pid
+            for pid in children(api.popen.pid)
+            if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()
+        ]
+        assert len(spawned) == 2, group.dump()
+        r = httpx.get(f"{url}/v1/models", headers={"Authorization": f"Bearer {key}"})
+        assert r.status_code == 200, r.text
+    finally:
+        group.stop()
