@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 from service.api.json_keys import duplicate_key
+from service.observability.asgi import HttpMiddleware
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -26,7 +27,7 @@ CLIENT_GONE = 499
 """Status noted (in the access log) for a request whose client left mid-body."""
 
 
-class BodyLimitMiddleware:
+class BodyLimitMiddleware(HttpMiddleware):
     """ASGI middleware: a declared Content-Length over the limit is refused before reading;
     a streamed body is cut off as soon as it passes the limit, so memory stays bounded.
     While a declared body is incomplete, each wait for its next part is bounded by
@@ -43,14 +44,10 @@ class BodyLimitMiddleware:
         limit: Callable[[Scope], int],
         timeout: Callable[[], float] = lambda: 30.0,
     ) -> None:
-        self.app = app
-        self.limit = limit
-        self.timeout = timeout
+        super().__init__(app)
+        self.limit, self.timeout = limit, timeout
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         declared, json_body = False, True
         limit = self.limit(scope)
         for name, value in scope["headers"]:
@@ -123,15 +120,12 @@ def _too_large(limit: int) -> str:
     return f"request body is larger than the limit of {limit} bytes"
 
 
-class KeyRequiredMiddleware:
+class KeyRequiredMiddleware(HttpMiddleware):
     """ASGI middleware: a /v1 request without ``Authorization: Bearer ...`` is 401 at once,
     before its body is read or parsed (the key itself is verified by the route)."""
 
-    def __init__(self, app: Callable) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"].startswith("/v1/"):
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["path"].startswith("/v1/"):
             auth = b""
             for name, value in scope["headers"]:
                 if name == b"authorization":

@@ -13,6 +13,7 @@ from fastapi import APIRouter, FastAPI, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from service.observability.asgi import HttpMiddleware
 from service.observability.logging import log_context
 from service.observability.metrics import Metrics
 
@@ -32,18 +33,14 @@ def metrics(request: Request) -> Response:
     return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
 
-class ObserveMiddleware:
+class ObserveMiddleware(HttpMiddleware):
     """Times each HTTP request: predict latency histogram, access log with a request id."""
 
     def __init__(self, app: ASGIApp, metrics: Metrics, access_log: bool = True) -> None:
-        self.app = app
-        self.metrics = metrics
-        self.access_log = access_log
+        super().__init__(app)
+        self.metrics, self.access_log = metrics, access_log
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         given = b""
         for name, value in scope["headers"]:
             if name == b"x-request-id":
