@@ -36,9 +36,11 @@ class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
 
 
-def with_examples(*examples: dict[str, Any]) -> ConfigDict:
-    """A request model's config publishing ``examples`` in the OpenAPI document."""
-    return ConfigDict(extra="forbid", json_schema_extra={"examples": list(examples)})
+def with_examples(*examples: dict[str, Any], response: bool = False) -> ConfigDict:
+    """A model's config publishing ``examples`` in the OpenAPI document; request models
+    refuse unknown keys, responses (``response=True``) keep pydantic's default."""
+    extra = {} if response else {"extra": "forbid"}
+    return ConfigDict(**extra, json_schema_extra={"examples": list(examples)})
 
 
 def type_tag(model: type[BaseModel]) -> str:

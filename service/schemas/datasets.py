@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from service.schemas.common import StrictModel, Timestamp
+from service.schemas.common import StrictModel, Timestamp, with_examples
 
 
 class DatasetJSON(StrictModel):
@@ -47,19 +47,16 @@ class DatasetJSON(StrictModel):
 class ColumnOut(BaseModel):
     """One feature column of a table: its kind and what it holds."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "name": "island",
-                    "kind": "categorical",
-                    "missing": 0,
-                    "distinct": 3,
-                    "levels": ["Biscoe", "Dream", "Torgersen"],
-                    "more_levels": 0,
-                }
-            ]
-        }
+    model_config = with_examples(
+        {
+            "name": "island",
+            "kind": "categorical",
+            "missing": 0,
+            "distinct": 3,
+            "levels": ["Biscoe", "Dream", "Torgersen"],
+            "more_levels": 0,
+        },
+        response=True,
     )
     name: str
     kind: Literal["numeric", "categorical"]

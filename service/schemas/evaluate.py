@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from service.schemas.common import StrictModel
+from service.schemas.common import StrictModel, with_examples
 
 CLASSIFICATION_METRICS_EXAMPLE = {
     "accuracy": 0.97,
@@ -50,35 +50,32 @@ class EvaluateRequest(StrictModel):
 class EvaluateResponse(BaseModel):
     """Metrics of the model over every row of the data set."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "model_id": "9f1e2d3c-4b5a-4c6d-8e7f-0a1b2c3d4e5f",
-                    "dataset_id": "4b0c6f7e-2d1a-4d8e-9a57-0c1b2d3e4f50",
-                    "rows": 240,
-                    "task": "classification",
-                    "metrics": CLASSIFICATION_METRICS_EXAMPLE,
-                    "importance": {
-                        "metric": "accuracy",
-                        "baseline": 0.97,
-                        "rows": 240,
-                        "repeats": 3,
-                        "columns": [
-                            {"column": "bill_length_mm", "importance": 0.31, "std": 0.02},
-                            {"column": "island", "importance": 0.05, "std": 0.01},
-                        ],
-                    },
-                },
-                {
-                    "model_id": "9f1e2d3c-4b5a-4c6d-8e7f-0a1b2c3d4e5f",
-                    "dataset_id": "4b0c6f7e-2d1a-4d8e-9a57-0c1b2d3e4f50",
-                    "rows": 500,
-                    "task": "regression",
-                    "metrics": {"mae": 2.1, "rmse": 2.9, "r2": 0.87},
-                },
-            ]
-        }
+    model_config = with_examples(
+        {
+            "model_id": "9f1e2d3c-4b5a-4c6d-8e7f-0a1b2c3d4e5f",
+            "dataset_id": "4b0c6f7e-2d1a-4d8e-9a57-0c1b2d3e4f50",
+            "rows": 240,
+            "task": "classification",
+            "metrics": CLASSIFICATION_METRICS_EXAMPLE,
+            "importance": {
+                "metric": "accuracy",
+                "baseline": 0.97,
+                "rows": 240,
+                "repeats": 3,
+                "columns": [
+                    {"column": "bill_length_mm", "importance": 0.31, "std": 0.02},
+                    {"column": "island", "importance": 0.05, "std": 0.01},
+                ],
+            },
+        },
+        {
+            "model_id": "9f1e2d3c-4b5a-4c6d-8e7f-0a1b2c3d4e5f",
+            "dataset_id": "4b0c6f7e-2d1a-4d8e-9a57-0c1b2d3e4f50",
+            "rows": 500,
+            "task": "regression",
+            "metrics": {"mae": 2.1, "rmse": 2.9, "r2": 0.87},
+        },
+        response=True,
     )
     model_id: str
     dataset_id: str
