@@ -43,6 +43,8 @@ KeyOpt = Annotated[
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print only the new id.")]
+LimitOpt = Annotated[int, typer.Option(help="Page size (1-500).")]
+OffsetOpt = Annotated[int, typer.Option(help="Skip this many.")]
 
 PIPE_WIDTH = 200
 """Width of piped output without $COLUMNS: lines are not cut at 80 for grep and logs."""

@@ -11,22 +11,23 @@ from rich.markup import escape
 from service.cli.common import (
     JsonOpt,
     KeyOpt,
+    LimitOpt,
+    OffsetOpt,
     QuietOpt,
     UrlOpt,
     connect,
     console,
     facts,
-    fetch,
-    page_note,
     print_json,
     short_time,
-    table,
 )
+from service.cli.verbs import delete_one, list_page, show_one
 
 app = typer.Typer(help="Upload and manage datasets.", no_args_is_help=True)
 
 COLUMNS = ("id", "name", "format", "task", "rows", "features", "classes", "created")
 OPTIONAL = ("created", "format", "classes")  # hidden first when the terminal is narrow
+DatasetId = Annotated[str, typer.Argument(help="Dataset id.")]
 
 
 def _row(d: dict[str, Any]) -> list[Any]:
@@ -93,31 +94,28 @@ def _names(text: str | None) -> list[str] | None:
 
 @app.command("list")
 def list_(
-    limit: Annotated[int, typer.Option(help="Page size (1-500).")] = 50,
-    offset: Annotated[int, typer.Option(help="Skip this many.")] = 0,
+    limit: LimitOpt = 50,
+    offset: OffsetOpt = 0,
     json_out: JsonOpt = False,
     url: UrlOpt = None,
     key: KeyOpt = None,
 ) -> None:
     """Your datasets, newest first."""
-    page = fetch(url, key, json_out, lambda bp: bp.list_datasets(limit=limit, offset=offset))
-    if page is None:
-        return
-    table("datasets", COLUMNS, [_row(d) for d in page["items"]], optional=OPTIONAL)
-    page_note(page)
+    list_page(
+        url, key, json_out, lambda bp: bp.list_datasets(limit=limit, offset=offset),
+        "datasets", COLUMNS, _row, optional=OPTIONAL,
+    )  # fmt: skip
 
 
 @app.command("show")
 def show(
-    dataset_id: Annotated[str, typer.Argument(help="Dataset id.")],
+    dataset_id: DatasetId,
     json_out: JsonOpt = False,
     url: UrlOpt = None,
     key: KeyOpt = None,
 ) -> None:
     """One dataset: shape, task, classes and feature names."""
-    dataset = fetch(url, key, json_out, lambda bp: bp.get_dataset(dataset_id))
-    if dataset is not None:
-        _show(dataset)
+    show_one(url, key, json_out, lambda bp: bp.get_dataset(dataset_id), _show)
 
 
 def _show(d: dict[str, Any]) -> None:
@@ -141,11 +139,9 @@ def _show(d: dict[str, Any]) -> None:
 
 @app.command("delete")
 def delete(
-    dataset_id: Annotated[str, typer.Argument(help="Dataset id.")],
+    dataset_id: DatasetId,
     url: UrlOpt = None,
     key: KeyOpt = None,
 ) -> None:
     """Delete a dataset (models trained on it keep working)."""
-    with connect(url, key) as bp:
-        bp.delete_dataset(dataset_id)
-    console.print(f"deleted dataset {dataset_id}", markup=False)
+    delete_one(url, key, lambda bp: bp.delete_dataset(dataset_id), f"deleted dataset {dataset_id}")

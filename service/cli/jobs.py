@@ -12,13 +12,14 @@ from rich.markup import escape
 from service.cli.common import (
     JsonOpt,
     KeyOpt,
+    LimitOpt,
+    OffsetOpt,
     UrlOpt,
     connect,
     console,
     err_console,
     facts,
     fetch,
-    page_note,
     print_json,
     short_id,
     short_time,
@@ -26,12 +27,14 @@ from service.cli.common import (
 )
 from service.cli.follow import follow_job
 from service.cli.numbers import epochs_text, labelled_metrics
+from service.cli.verbs import Row, delete_one, list_page, show_one
 
 app = typer.Typer(help="Submit, follow and manage training jobs.", no_args_is_help=True)
 FAILED = ("failed", "cancelled")
 FollowOpt = Annotated[
     bool, typer.Option("--follow", "-f", help="Show a progress bar until the job ends.")
 ]
+JobId = Annotated[str, typer.Argument(help="Job id.")]
 
 
 def _load_spec(
@@ -106,7 +109,7 @@ def submit(
 
 @app.command("follow")
 def follow_cmd(
-    job_id: Annotated[str, typer.Argument(help="Job id.")],
+    job_id: JobId,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the model id.")] = False,
     json_out: JsonOpt = False,
     url: UrlOpt = None,
@@ -152,47 +155,48 @@ def list_(
     status: Annotated[
         str | None, typer.Option(help="Only jobs with this status (queued, running, ...).")
     ] = None,
-    limit: Annotated[int, typer.Option(help="Page size (1-500).")] = 50,
-    offset: Annotated[int, typer.Option(help="Skip this many.")] = 0,
+    limit: LimitOpt = 50,
+    offset: OffsetOpt = 0,
     json_out: JsonOpt = False,
     url: UrlOpt = None,
     key: KeyOpt = None,
 ) -> None:
     """Your jobs, newest first."""
-    page = fetch(
-        url, key, json_out, lambda bp: bp.list_jobs(status=status, limit=limit, offset=offset)
-    )
-    if page is None:
-        return
-    rows = []
-    for j in page["items"]:
-        p, m = j.get("progress") or {}, j.get("metrics") or {}
-        epochs = f"{p['epoch']}/{p['epochs']}" if p else "–"
-        if m.get("restored_best_epoch") is not None:
-            epochs += f" best {m['restored_best_epoch']}"
-        rows.append([j["id"], j["status"], epochs, m.get("loss"), m.get("val_loss"),
-                     short_id(j.get("model_id")), short_time(j["created_at"])])  # fmt: skip
     columns = ("id", "status", "epoch", "loss", "val loss", "model", "created")
-    table("jobs", columns, rows, optional=("created", "model"))
-    if any(" best " in row[2] for row in rows):
-        console.print(
-            "[dim]best N: the losses are of epoch N, restored by early stopping "
-            "(jobs show ID has the last epoch's too)[/]"
-        )
-    page_note(page)
+    list_page(
+        url, key, json_out, lambda bp: bp.list_jobs(status=status, limit=limit, offset=offset),
+        "jobs", columns, _job_row, optional=("created", "model"), note=_best_note,
+    )  # fmt: skip
+
+
+def _job_row(j: dict[str, Any]) -> Row:
+    p, m = j.get("progress") or {}, j.get("metrics") or {}
+    epochs = f"{p['epoch']}/{p['epochs']}" if p else "–"
+    if m.get("restored_best_epoch") is not None:
+        epochs += f" best {m['restored_best_epoch']}"
+    return [j["id"], j["status"], epochs, m.get("loss"), m.get("val_loss"),
+            short_id(j.get("model_id")), short_time(j["created_at"])]  # fmt: skip
+
+
+def _best_note(rows: list[Row]) -> str | None:
+    """What 'best N' in the epoch column means, when a row has it."""
+    if not any(" best " in row[2] for row in rows):
+        return None
+    return (
+        "[dim]best N: the losses are of epoch N, restored by early stopping "
+        "(jobs show ID has the last epoch's too)[/]"
+    )
 
 
 @app.command("show")
 def show(
-    job_id: Annotated[str, typer.Argument(help="Job id.")],
+    job_id: JobId,
     json_out: JsonOpt = False,
     url: UrlOpt = None,
     key: KeyOpt = None,
 ) -> None:
     """Status, progress, latest metrics, error and model id of one job."""
-    job = fetch(url, key, json_out, lambda bp: bp.get_job(job_id))
-    if job is not None:
-        _show(job)
+    show_one(url, key, json_out, lambda bp: bp.get_job(job_id), _show)
 
 
 def _show(job: dict[str, Any]) -> None:
@@ -217,7 +221,7 @@ def _show(job: dict[str, Any]) -> None:
 
 @app.command("cancel")
 def cancel(
-    job_id: Annotated[str, typer.Argument(help="Job id.")],
+    job_id: JobId,
     keep_model: Annotated[
         bool,
         typer.Option(
@@ -239,7 +243,7 @@ def cancel(
 
 @app.command("delete")
 def delete(
-    job_id: Annotated[str, typer.Argument(help="Job id.")],
+    job_id: JobId,
     delete_model: Annotated[
         bool, typer.Option("--delete-model", help="Also delete the model the job trained.")
     ] = False,
@@ -247,23 +251,24 @@ def delete(
     key: KeyOpt = None,
 ) -> None:
     """Delete a finished job with its history; its model stays unless --delete-model."""
-    with connect(url, key) as bp:
-        bp.delete_job(job_id, delete_model=delete_model)
     model = " and its model, if it had one" if delete_model else ""
-    console.print(f"deleted job {job_id}{model}", markup=False)
+    call = lambda bp: bp.delete_job(job_id, delete_model=delete_model)  # noqa: E731
+    delete_one(url, key, call, f"deleted job {job_id}{model}")
 
 
 @app.command("history")
 def history(
-    job_id: Annotated[str, typer.Argument(help="Job id.")],
+    job_id: JobId,
     json_out: JsonOpt = False,
     url: UrlOpt = None,
     key: KeyOpt = None,
 ) -> None:
     """One line per finished epoch: loss, validation loss, metrics, seconds."""
-    hist = fetch(url, key, json_out, lambda bp: bp.history(job_id))
-    if hist is None:
-        return
+    show_one(url, key, json_out, lambda bp: bp.history(job_id), lambda h: _history(job_id, h))
+
+
+def _history(job_id: str, hist: dict[str, Any]) -> None:
+    """One table row per finished epoch."""
     epochs = hist["epochs"]
     names = sorted({k for e in epochs for k in e["metrics"]})
     rows = [

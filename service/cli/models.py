@@ -13,19 +13,21 @@ import typer
 from service.cli.common import (
     JsonOpt,
     KeyOpt,
+    LimitOpt,
+    OffsetOpt,
     UrlOpt,
     connect,
     console,
     facts,
     fetch,
     fmt,
-    page_note,
     print_json,
     short_id,
     short_time,
     table,
 )
 from service.cli.numbers import epochs_text, labelled_metrics
+from service.cli.verbs import delete_one, list_page
 
 app = typer.Typer(help="Inspect trained models and predict with them.", no_args_is_help=True)
 MAX_PROB_COLUMNS = 10
@@ -35,24 +37,24 @@ SUMMARY = ("rows", "accuracy", "log_loss", "roc_auc", "mae", "rmse", "r2")
 
 @app.command("list")
 def list_(
-    limit: Annotated[int, typer.Option(help="Page size (1-500).")] = 50,
-    offset: Annotated[int, typer.Option(help="Skip this many.")] = 0,
+    limit: LimitOpt = 50,
+    offset: OffsetOpt = 0,
     json_out: JsonOpt = False,
     url: UrlOpt = None,
     key: KeyOpt = None,
 ) -> None:
     """Your trained models, newest first."""
-    page = fetch(url, key, json_out, lambda bp: bp.list_models(limit=limit, offset=offset))
-    if page is None:
-        return
-    rows = [
-        [m["id"], m["task"], m["num_params"], accuracy(m["metrics"]),
-         m["metrics"].get("val_loss"), short_id(m["job_id"]), short_time(m["created_at"])]
-        for m in page["items"]
-    ]  # fmt: skip
     columns = ("id", "task", "params", "accuracy", "val loss", "job", "created")
-    table("models", columns, rows, optional=("created", "job", "params"))
-    page_note(page)
+    list_page(
+        url, key, json_out, lambda bp: bp.list_models(limit=limit, offset=offset),
+        "models", columns, _row, optional=("created", "job", "params"),
+    )  # fmt: skip
+
+
+def _row(m: dict[str, Any]) -> list[Any]:
+    metrics = m["metrics"]
+    return [m["id"], m["task"], m["num_params"], accuracy(metrics), metrics.get("val_loss"),
+            short_id(m["job_id"]), short_time(m["created_at"])]  # fmt: skip
 
 
 def accuracy(metrics: dict[str, Any]) -> str | None:
@@ -269,6 +271,4 @@ def delete(
     key: KeyOpt = None,
 ) -> None:
     """Delete a trained model."""
-    with connect(url, key) as bp:
-        bp.delete_model(model_id)
-    console.print(f"deleted model {model_id}", markup=False)
+    delete_one(url, key, lambda bp: bp.delete_model(model_id), f"deleted model {model_id}")

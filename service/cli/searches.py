@@ -13,6 +13,8 @@ from rich.text import Text
 from service.cli.common import (
     JsonOpt,
     KeyOpt,
+    LimitOpt,
+    OffsetOpt,
     UrlOpt,
     connect,
     console,
@@ -20,17 +22,18 @@ from service.cli.common import (
     facts,
     fetch,
     fmt,
-    page_note,
     print_json,
     short_id,
     short_time,
     table,
 )
 from service.cli.jobs import _load_spec
+from service.cli.verbs import delete_one, list_page, show_one
 from service.client import BackpropClient
 
 app = typer.Typer(help="Hyperparameter searches: many trial jobs at once.", no_args_is_help=True)
 TRIAL_COLUMNS = ("trial", "status", "value", "epochs", "params", "job")
+SearchId = Annotated[str, typer.Argument(help="Search id.")]
 
 
 @app.command("submit")
@@ -68,14 +71,19 @@ def submit(
         if not follow:
             console.print(f"follow it with: backprop searches show {search['id']}", markup=False)
             return
-        final = follow_search(bp, search["id"])
-        trials = bp.search_trials(search["id"])
+        final, trials = follow_search(bp, search["id"]), bp.search_trials(search["id"])
+    _report(final, trials, json_out)
+
+
+def _report(search: dict[str, Any], trials: dict[str, Any], json_out: bool) -> None:
+    """A followed search's outcome: its trials and facts (or JSON); exit 1 unless it
+    succeeded."""
     if json_out:
-        print_json(final)
+        print_json(search)
         return
     _trials_table(trials)
-    _show(final)
-    if final["status"] != "succeeded":
+    _show(search)
+    if search["status"] != "succeeded":
         raise typer.Exit(1)
 
 
@@ -127,37 +135,34 @@ def _trials_table(trials: dict[str, Any]) -> None:
 
 @app.command("list")
 def list_(
-    limit: Annotated[int, typer.Option(help="Page size (1-500).")] = 50,
-    offset: Annotated[int, typer.Option(help="Skip this many.")] = 0,
+    limit: LimitOpt = 50,
+    offset: OffsetOpt = 0,
     json_out: JsonOpt = False,
     url: UrlOpt = None,
     key: KeyOpt = None,
 ) -> None:
     """Your searches, newest first."""
-    page = fetch(url, key, json_out, lambda bp: bp.list_searches(limit=limit, offset=offset))
-    if page is None:
-        return
-    rows = [
-        [s["id"], s["status"], f"{sum(s['trials'].values())}/{s['total_trials']}",
-         (s.get("best") or {}).get("value"), s["objective"]["metric"],
-         short_time(s["created_at"])]
-        for s in page["items"]
-    ]  # fmt: skip
-    table("searches", ("id", "status", "trials", "best", "metric", "created"), rows)
-    page_note(page)
+    list_page(
+        url, key, json_out, lambda bp: bp.list_searches(limit=limit, offset=offset),
+        "searches", ("id", "status", "trials", "best", "metric", "created"), _search_row,
+    )  # fmt: skip
+
+
+def _search_row(s: dict[str, Any]) -> list[Any]:
+    return [s["id"], s["status"], f"{sum(s['trials'].values())}/{s['total_trials']}",
+            (s.get("best") or {}).get("value"), s["objective"]["metric"],
+            short_time(s["created_at"])]  # fmt: skip
 
 
 @app.command("show")
 def show(
-    search_id: Annotated[str, typer.Argument(help="Search id.")],
+    search_id: SearchId,
     json_out: JsonOpt = False,
     url: UrlOpt = None,
     key: KeyOpt = None,
 ) -> None:
     """Status, trial counts, progress, ETA and the best trial of one search."""
-    search = fetch(url, key, json_out, lambda bp: bp.get_search(search_id))
-    if search is not None:
-        _show(search)
+    show_one(url, key, json_out, lambda bp: bp.get_search(search_id), _show)
 
 
 def _show(search: dict[str, Any]) -> None:
@@ -181,20 +186,18 @@ def _show(search: dict[str, Any]) -> None:
 
 @app.command("trials")
 def trials(
-    search_id: Annotated[str, typer.Argument(help="Search id.")],
+    search_id: SearchId,
     json_out: JsonOpt = False,
     url: UrlOpt = None,
     key: KeyOpt = None,
 ) -> None:
     """Every trial: status, objective value, epochs run, params and job."""
-    out = fetch(url, key, json_out, lambda bp: bp.search_trials(search_id))
-    if out is not None:
-        _trials_table(out)
+    show_one(url, key, json_out, lambda bp: bp.search_trials(search_id), _trials_table)
 
 
 @app.command("cancel")
 def cancel(
-    search_id: Annotated[str, typer.Argument(help="Search id.")],
+    search_id: SearchId,
     json_out: JsonOpt = False,
     url: UrlOpt = None,
     key: KeyOpt = None,
@@ -208,31 +211,22 @@ def cancel(
 
 @app.command("follow")
 def follow(
-    search_id: Annotated[str, typer.Argument(help="Search id.")],
+    search_id: SearchId,
     json_out: JsonOpt = False,
     url: UrlOpt = None,
     key: KeyOpt = None,
 ) -> None:
     """A live table of the search's trials, from its event stream, until it ends."""
     with connect(url, key) as bp:
-        final = follow_search(bp, search_id)
-        trials = bp.search_trials(search_id)
-    if json_out:
-        print_json(final)
-        return
-    _trials_table(trials)
-    _show(final)
-    if final["status"] != "succeeded":
-        raise typer.Exit(1)
+        final, trials = follow_search(bp, search_id), bp.search_trials(search_id)
+    _report(final, trials, json_out)
 
 
 @app.command("delete")
 def delete(
-    search_id: Annotated[str, typer.Argument(help="Search id.")],
+    search_id: SearchId,
     url: UrlOpt = None,
     key: KeyOpt = None,
 ) -> None:
     """Delete an ended search with its trial jobs (their models stay)."""
-    with connect(url, key) as bp:
-        bp.delete_search(search_id)
-    console.print(f"deleted search {search_id}", markup=False)
+    delete_one(url, key, lambda bp: bp.delete_search(search_id), f"deleted search {search_id}")

@@ -10,22 +10,21 @@ from rich.markup import escape
 from service.cli.common import (
     JsonOpt,
     KeyOpt,
+    LimitOpt,
+    OffsetOpt,
     QuietOpt,
     UrlOpt,
     connect,
     console,
     facts,
-    fetch,
-    page_note,
     print_json,
     short_time,
-    table,
 )
+from service.cli.verbs import delete_one, list_page, show_one
 
 app = typer.Typer(help="Signed POSTs to your URL when jobs change state.", no_args_is_help=True)
 
-LimitOpt = Annotated[int, typer.Option(help="Page size (1-500).")]
-OffsetOpt = Annotated[int, typer.Option(help="Skip this many.")]
+WebhookId = Annotated[str, typer.Argument(help="Webhook id.")]
 
 
 @app.command("create")
@@ -76,41 +75,38 @@ def list_(
     key: KeyOpt = None,
 ) -> None:
     """Your webhooks, newest first."""
-    page = fetch(url, key, json_out, lambda bp: bp.list_webhooks(limit=limit, offset=offset))
-    if page is None:
-        return
-    rows = [
-        [h["id"], h["url"], ", ".join(h["events"]), short_time(h["created_at"])]
-        for h in page["items"]
-    ]
-    table("webhooks", ("id", "url", "events", "created"), rows, optional=("created",))
-    page_note(page)
+    list_page(
+        url, key, json_out, lambda bp: bp.list_webhooks(limit=limit, offset=offset),
+        "webhooks", ("id", "url", "events", "created"),
+        lambda h: [h["id"], h["url"], ", ".join(h["events"]), short_time(h["created_at"])],
+        optional=("created",),
+    )  # fmt: skip
 
 
 @app.command("show")
 def show(
-    webhook_id: Annotated[str, typer.Argument(help="Webhook id.")],
+    webhook_id: WebhookId,
     json_out: JsonOpt = False,
     url: UrlOpt = None,
     key: KeyOpt = None,
 ) -> None:
     """One webhook: its URL, events and when it was created (never its secret)."""
-    hook = fetch(url, key, json_out, lambda bp: bp.get_webhook(webhook_id))
-    if hook is not None:
-        facts(f"webhook {hook['id'][:8]}", {"id": hook["id"], "url": hook["url"],
-              "events": ", ".join(hook["events"]), "created": hook["created_at"]})  # fmt: skip
+    show_one(url, key, json_out, lambda bp: bp.get_webhook(webhook_id), _show)
+
+
+def _show(hook: dict[str, Any]) -> None:
+    facts(f"webhook {hook['id'][:8]}", {"id": hook["id"], "url": hook["url"],
+          "events": ", ".join(hook["events"]), "created": hook["created_at"]})  # fmt: skip
 
 
 @app.command("delete")
 def delete(
-    webhook_id: Annotated[str, typer.Argument(help="Webhook id.")],
+    webhook_id: WebhookId,
     url: UrlOpt = None,
     key: KeyOpt = None,
 ) -> None:
     """Delete a webhook; events not yet delivered to it are dropped."""
-    with connect(url, key) as bp:
-        bp.delete_webhook(webhook_id)
-    console.print(f"deleted webhook {webhook_id}", markup=False)
+    delete_one(url, key, lambda bp: bp.delete_webhook(webhook_id), f"deleted webhook {webhook_id}")
 
 
 def _delivery_row(d: dict[str, Any]) -> list[Any]:
@@ -122,7 +118,7 @@ def _delivery_row(d: dict[str, Any]) -> list[Any]:
 
 @app.command("deliveries")
 def deliveries(
-    webhook_id: Annotated[str, typer.Argument(help="Webhook id.")],
+    webhook_id: WebhookId,
     status: Annotated[
         str | None, typer.Option(help="Only pending, delivered or failed ones.")
     ] = None,
@@ -133,15 +129,9 @@ def deliveries(
     key: KeyOpt = None,
 ) -> None:
     """Events sent to a webhook, newest first: status, attempts and the last answer."""
-    page = fetch(
-        url,
-        key,
-        json_out,
-        lambda bp: bp.list_deliveries(webhook_id, status=status, limit=limit, offset=offset),
-    )
-    if page is None:
-        return
     columns = ("event id", "event", "status", "attempts", "last answer", "next try", "created")
-    rows = [_delivery_row(d) for d in page["items"]]
-    table("deliveries", columns, rows, optional=("created", "next try"))
-    page_note(page)
+    list_page(
+        url, key, json_out,
+        lambda bp: bp.list_deliveries(webhook_id, status=status, limit=limit, offset=offset),
+        "deliveries", columns, _delivery_row, optional=("created", "next try"),
+    )  # fmt: skip
