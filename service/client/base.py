@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Self
 
 import httpx
+
+from service.client.sse import Event, parse_sse
 
 DEFAULT_URL = "http://127.0.0.1:8000"
 TERMINAL = ("succeeded", "failed", "cancelled")
@@ -98,6 +102,33 @@ class ClientBase:
     def _json(self, method: str, path: str, **kwargs: Any) -> Any:
         response = self._request(method, path, **kwargs)
         return None if response.status_code == 204 else response.json()
+
+    def _list(self, path: str, limit: int, offset: int, **filters: Any) -> dict[str, Any]:
+        """GET one page {items, total, limit, offset} of a collection; filters that are
+        None or empty are left out."""
+        params = {"limit": limit, "offset": offset, **{k: v for k, v in filters.items() if v}}
+        return self._json("GET", path, params=params)
+
+    def _get(self, path: str) -> dict[str, Any]:
+        """GET one object."""
+        return self._json("GET", path)
+
+    def _delete(self, path: str) -> None:
+        """DELETE one object (204, nothing returned)."""
+        self._json("DELETE", path)
+
+    @contextmanager
+    def _event_stream(
+        self, path: str, headers: dict[str, str] | None = None
+    ) -> Iterator[Iterator[Event]]:
+        """GET `path` as server-sent events (60 s read timeout between them); an error
+        answer raises BackpropError before any event."""
+        timeout = httpx.Timeout(self.http.timeout.connect, read=60.0)
+        with self.http.stream("GET", path, headers=headers, timeout=timeout) as response:
+            if response.is_error:
+                response.read()
+                raise_for_problem(response)
+            yield parse_sse(response.iter_lines())
 
     def _download(self, url: str, path: str | Path | None, **kwargs: Any) -> bytes:
         data = self._request("GET", url, **kwargs).content

@@ -41,10 +41,10 @@ class DatasetsApi(ClientBase):
             return self._json("POST", "/v1/datasets", data=form, files=files)
 
     def list_datasets(self, limit: int = 50, offset: int = 0) -> dict[str, Any]:
-        return self._json("GET", "/v1/datasets", params={"limit": limit, "offset": offset})
+        return self._list("/v1/datasets", limit, offset)
 
     def get_dataset(self, dataset_id: str) -> dict[str, Any]:
-        return self._json("GET", f"/v1/datasets/{dataset_id}")
+        return self._get(f"/v1/datasets/{dataset_id}")
 
     def delete_dataset(self, dataset_id: str) -> None:
-        self._json("DELETE", f"/v1/datasets/{dataset_id}")
+        self._delete(f"/v1/datasets/{dataset_id}")

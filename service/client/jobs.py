@@ -8,8 +8,8 @@ from typing import Any
 
 import httpx
 
-from service.client.base import TERMINAL, ClientBase, EventStreamError, raise_for_problem
-from service.client.sse import Event, parse_sse
+from service.client.base import TERMINAL, ClientBase, EventStreamError
+from service.client.sse import Event
 
 
 class JobsApi(ClientBase):
@@ -26,13 +26,10 @@ class JobsApi(ClientBase):
     def list_jobs(
         self, status: str | None = None, limit: int = 50, offset: int = 0
     ) -> dict[str, Any]:
-        params: dict[str, Any] = {"limit": limit, "offset": offset}
-        if status:
-            params["status"] = status
-        return self._json("GET", "/v1/jobs", params=params)
+        return self._list("/v1/jobs", limit, offset, status=status)
 
     def get_job(self, job_id: str) -> dict[str, Any]:
-        return self._json("GET", f"/v1/jobs/{job_id}")
+        return self._get(f"/v1/jobs/{job_id}")
 
     def cancel_job(self, job_id: str, keep_model: bool = False) -> dict[str, Any]:
         """Cancel; with `keep_model` the last finished (or restored best) epoch becomes a model."""
@@ -62,14 +59,8 @@ class JobsApi(ClientBase):
             if last is not None:
                 headers["Last-Event-ID"] = last
             try:
-                timeout = httpx.Timeout(self.http.timeout.connect, read=60.0)
-                with self.http.stream(
-                    "GET", f"/v1/jobs/{job_id}/events", headers=headers, timeout=timeout
-                ) as response:
-                    if response.is_error:
-                        response.read()
-                        raise_for_problem(response)
-                    for event in parse_sse(response.iter_lines()):
+                with self._event_stream(f"/v1/jobs/{job_id}/events", headers) as events:
+                    for event in events:
                         failures = 0
                         if event.id is not None:
                             last = event.id

@@ -12,13 +12,13 @@ class ModelsApi(ClientBase):
     """Trained models and their predictions."""
 
     def list_models(self, limit: int = 50, offset: int = 0) -> dict[str, Any]:
-        return self._json("GET", "/v1/models", params={"limit": limit, "offset": offset})
+        return self._list("/v1/models", limit, offset)
 
     def get_model(self, model_id: str) -> dict[str, Any]:
-        return self._json("GET", f"/v1/models/{model_id}")
+        return self._get(f"/v1/models/{model_id}")
 
     def delete_model(self, model_id: str) -> None:
-        self._json("DELETE", f"/v1/models/{model_id}")
+        self._delete(f"/v1/models/{model_id}")
 
     def predict(self, model_id: str, instances: list[Any]) -> dict[str, Any]:
         """{"predictions": [...], "probabilities": [[...]]} for rows of features."""

@@ -8,8 +8,8 @@ from typing import Any
 
 import httpx
 
-from service.client.base import TERMINAL, ClientBase, raise_for_problem
-from service.client.sse import Event, parse_sse
+from service.client.base import TERMINAL, ClientBase
+from service.client.sse import Event
 
 
 class SearchesApi(ClientBase):
@@ -20,10 +20,10 @@ class SearchesApi(ClientBase):
         return self._json("POST", "/v1/searches", json=spec)
 
     def list_searches(self, limit: int = 50, offset: int = 0) -> dict[str, Any]:
-        return self._json("GET", "/v1/searches", params={"limit": limit, "offset": offset})
+        return self._list("/v1/searches", limit, offset)
 
     def get_search(self, search_id: str) -> dict[str, Any]:
-        return self._json("GET", f"/v1/searches/{search_id}")
+        return self._get(f"/v1/searches/{search_id}")
 
     def search_trials(self, search_id: str) -> dict[str, Any]:
         """{"search_id", "objective", "trials": [{trial, job_id, status, params, value, ...}]}"""
@@ -33,7 +33,7 @@ class SearchesApi(ClientBase):
         return self._json("POST", f"/v1/searches/{search_id}/cancel")
 
     def delete_search(self, search_id: str) -> None:
-        self._json("DELETE", f"/v1/searches/{search_id}")
+        self._delete(f"/v1/searches/{search_id}")
 
     def iter_search_events(self, search_id: str, reconnects: int = 5) -> Iterator[Event]:
         """The search's live events (trial_started, trial_ended, best, progress) until
@@ -41,14 +41,8 @@ class SearchesApi(ClientBase):
         failures = 0
         while True:
             try:
-                timeout = httpx.Timeout(self.http.timeout.connect, read=60.0)
-                with self.http.stream(
-                    "GET", f"/v1/searches/{search_id}/events", timeout=timeout
-                ) as response:
-                    if response.is_error:
-                        response.read()
-                        raise_for_problem(response)
-                    for event in parse_sse(response.iter_lines()):
+                with self._event_stream(f"/v1/searches/{search_id}/events") as events:
+                    for event in events:
                         failures = 0
                         yield event
                         if event.event == "end":

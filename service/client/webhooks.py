@@ -17,19 +17,17 @@ class WebhooksApi(ClientBase):
         return self._json("POST", "/v1/webhooks", json=body)
 
     def list_webhooks(self, limit: int = 50, offset: int = 0) -> dict[str, Any]:
-        return self._json("GET", "/v1/webhooks", params={"limit": limit, "offset": offset})
+        return self._list("/v1/webhooks", limit, offset)
 
     def get_webhook(self, webhook_id: str) -> dict[str, Any]:
-        return self._json("GET", f"/v1/webhooks/{webhook_id}")
+        return self._get(f"/v1/webhooks/{webhook_id}")
 
     def delete_webhook(self, webhook_id: str) -> None:
-        self._json("DELETE", f"/v1/webhooks/{webhook_id}")
+        self._delete(f"/v1/webhooks/{webhook_id}")
 
     def list_deliveries(
         self, webhook_id: str, status: str | None = None, limit: int = 50, offset: int = 0
     ) -> dict[str, Any]:
         """The events sent to the webhook, newest first (status: pending, delivered, failed)."""
-        params: dict[str, Any] = {"limit": limit, "offset": offset}
-        if status:
-            params["status"] = status
-        return self._json("GET", f"/v1/webhooks/{webhook_id}/deliveries", params=params)
+        path = f"/v1/webhooks/{webhook_id}/deliveries"
+        return self._list(path, limit, offset, status=status)
