@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import os
+from typing import Annotated
 
 import typer
 
 from service.config import Settings, get_settings
+
+HostOpt = Annotated[
+    str | None, typer.Option(help="Bind address (default BACKPROP_HOST or 127.0.0.1).")
+]
+PortOpt = Annotated[int | None, typer.Option(help="Port (default BACKPROP_PORT or 8000).")]
 
 app = typer.Typer(no_args_is_help=True)
 keys_app = typer.Typer(help="Manage API keys.", no_args_is_help=True)
@@ -58,8 +64,8 @@ def migrate() -> None:
 
 @app.command()
 def up(
-    host: str = typer.Option(None, help="Bind address (default BACKPROP_HOST or 127.0.0.1)."),
-    port: int = typer.Option(None, help="Port (default BACKPROP_PORT or 8000)."),
+    host: HostOpt = None,
+    port: PortOpt = None,
 ) -> None:
     """API plus an in-process worker: migrates first, prints an API key on first start."""
     from service.api.app import create_app
@@ -77,8 +83,8 @@ def up(
 
 @app.command()
 def api(
-    host: str = typer.Option(None, help="Bind address (default BACKPROP_HOST or 127.0.0.1)."),
-    port: int = typer.Option(None, help="Port (default BACKPROP_PORT or 8000)."),
+    host: HostOpt = None,
+    port: PortOpt = None,
     workers: int = typer.Option(
         1, min=1, help="API processes sharing the port (uvicorn workers); each builds its app."
     ),
