@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Self
@@ -129,6 +130,18 @@ class ClientBase:
                 response.read()
                 raise_for_problem(response)
             yield parse_sse(response.iter_lines())
+
+    def _poll_until_ended(
+        self, get: Callable[[], dict[str, Any]], timeout: float, poll: float
+    ) -> dict[str, Any]:
+        """`get()` every `poll` seconds until its status is terminal or `timeout` seconds
+        have passed; returns the last answer."""
+        deadline = time.monotonic() + timeout
+        while True:
+            found = get()
+            if found["status"] in TERMINAL or time.monotonic() > deadline:
+                return found
+            time.sleep(poll)
 
     def _download(self, url: str, path: str | Path | None, **kwargs: Any) -> bytes:
         data = self._request("GET", url, **kwargs).content

@@ -93,9 +93,4 @@ class JobsApi(ClientBase):
 
     def wait(self, job_id: str, timeout: float = 3600.0, poll: float = 1.0) -> dict[str, Any]:
         """Poll the job until it reaches a terminal status; returns the job."""
-        deadline = time.monotonic() + timeout
-        while True:
-            job = self.get_job(job_id)
-            if job["status"] in TERMINAL or time.monotonic() > deadline:
-                return job
-            time.sleep(poll)
+        return self._poll_until_ended(lambda: self.get_job(job_id), timeout, poll)

@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from service.client.base import TERMINAL, ClientBase
+from service.client.base import ClientBase
 from service.client.sse import Event
 
 
@@ -60,9 +60,4 @@ class SearchesApi(ClientBase):
         self, search_id: str, timeout: float = 24 * 3600.0, poll: float = 1.0
     ) -> dict[str, Any]:
         """Poll the search until it has ended (or `timeout` seconds); returns it."""
-        deadline = time.monotonic() + timeout
-        while True:
-            search = self.get_search(search_id)
-            if search["status"] in TERMINAL or time.monotonic() > deadline:
-                return search
-            time.sleep(poll)
+        return self._poll_until_ended(lambda: self.get_search(search_id), timeout, poll)
