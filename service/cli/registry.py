@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from service.cli.common import (
     JsonOpt,
     KeyOpt,
+    LimitOpt,
+    OffsetOpt,
     UrlOpt,
-    connect,
     console,
     facts,
     fetch,
-    page_note,
     short_time,
     table,
 )
+from service.cli.verbs import delete_one, list_page, show_one
 
 app = typer.Typer(
     help="Name models with numbered versions and moving aliases (use NAME@ALIAS or "
@@ -49,31 +50,28 @@ def register(
 
 @app.command("list")
 def list_(
-    limit: Annotated[int, typer.Option(help="Page size (1-500).")] = 50,
-    offset: Annotated[int, typer.Option(help="Skip this many.")] = 0,
+    limit: LimitOpt = 50,
+    offset: OffsetOpt = 0,
     json_out: JsonOpt = False,
     url: UrlOpt = None,
     key: KeyOpt = None,
 ) -> None:
     """Your registered names, newest first."""
-    page = fetch(url, key, json_out, lambda bp: bp.list_registry(limit=limit, offset=offset))
-    if page is None:
-        return
-    rows = [
-        [n["name"], n["latest_version"], len(n["versions"]), _aliases(n["aliases"]),
-         short_time(n["created_at"])]
-        for n in page["items"]
-    ]  # fmt: skip
-    table("registry", ("name", "latest", "versions", "aliases", "created"), rows)
-    page_note(page)
+    list_page(
+        url, key, json_out, lambda bp: bp.list_registry(limit=limit, offset=offset),
+        "registry", ("name", "latest", "versions", "aliases", "created"),
+        lambda n: [n["name"], n["latest_version"], len(n["versions"]), _aliases(n["aliases"]),
+                   short_time(n["created_at"])],
+    )  # fmt: skip
 
 
 @app.command("show")
 def show(name: NameArg, json_out: JsonOpt = False, url: UrlOpt = None, key: KeyOpt = None) -> None:
     """A name's versions (with the aliases on each) and aliases."""
-    entry = fetch(url, key, json_out, lambda bp: bp.get_registered(name))
-    if entry is None:
-        return
+    show_one(url, key, json_out, lambda bp: bp.get_registered(name), _show)
+
+
+def _show(entry: dict[str, Any]) -> None:
     facts(f"registry {entry['name']}", {"aliases": _aliases(entry["aliases"]) or None})
     on = {}
     for alias, version in entry["aliases"].items():
@@ -110,9 +108,8 @@ def delete_alias(
     name: NameArg, alias_name: AliasArg, url: UrlOpt = None, key: KeyOpt = None
 ) -> None:
     """Remove an alias (its version stays)."""
-    with connect(url, key) as bp:
-        bp.delete_alias(name, alias_name)
-    console.print(f"deleted alias {name}@{alias_name}", markup=False)
+    call = lambda bp: bp.delete_alias(name, alias_name)  # noqa: E731
+    delete_one(url, key, call, f"deleted alias {name}@{alias_name}")
 
 
 @app.command("delete-version")
@@ -120,6 +117,5 @@ def delete_version(
     name: NameArg, version: VersionArg, url: UrlOpt = None, key: KeyOpt = None
 ) -> None:
     """Remove a version (refused while an alias points at it; the model stays)."""
-    with connect(url, key) as bp:
-        bp.delete_version(name, version)
-    console.print(f"deleted version {version} of {name}", markup=False)
+    call = lambda bp: bp.delete_version(name, version)  # noqa: E731
+    delete_one(url, key, call, f"deleted version {version} of {name}")

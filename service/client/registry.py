@@ -16,11 +16,11 @@ class RegistryApi(ClientBase):
         return self._json("POST", f"/v1/registry/{name}/versions", json=body)
 
     def list_registry(self, limit: int = 50, offset: int = 0) -> dict[str, Any]:
-        return self._json("GET", "/v1/registry", params={"limit": limit, "offset": offset})
+        return self._list("/v1/registry", limit, offset)
 
     def get_registered(self, name: str) -> dict[str, Any]:
         """A registered name: its versions and aliases."""
-        return self._json("GET", f"/v1/registry/{name}")
+        return self._get(f"/v1/registry/{name}")
 
     def set_alias(self, name: str, alias: str, version: int) -> dict[str, Any]:
         """Point `name@alias` at `version` (create or move it)."""
@@ -28,7 +28,7 @@ class RegistryApi(ClientBase):
         return self._json("PUT", f"/v1/registry/{name}/aliases/{alias}", json=body)
 
     def delete_alias(self, name: str, alias: str) -> None:
-        self._json("DELETE", f"/v1/registry/{name}/aliases/{alias}")
+        self._delete(f"/v1/registry/{name}/aliases/{alias}")
 
     def delete_version(self, name: str, version: int) -> None:
-        self._json("DELETE", f"/v1/registry/{name}/versions/{version}")
+        self._delete(f"/v1/registry/{name}/versions/{version}")
