@@ -107,7 +107,8 @@ class Dataset(Base):
 
 
 class Job(Base):
-    """A training job and its state machine (see service.db.jobs_repo)."""
+    """A job and its state machine (see service.db.jobs_repo): a training job (kind "train")
+    or a batch scoring run (kind "score": spec {"model_id"}, output in score_chunks)."""
 
     __tablename__ = "jobs"
     __table_args__ = (
@@ -118,6 +119,8 @@ class Job(Base):
     )
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(10), default="train", server_default="train")
+    """"train" or "score"; claims, leases and the reaper treat both alike."""
     dataset_id: Mapped[str] = mapped_column(String(36))
     status: Mapped[str] = mapped_column(String(20), default="queued")
     spec: Mapped[dict[str, Any]] = mapped_column(JSON)
@@ -222,6 +225,19 @@ class JobRun(Base):
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     outcome: Mapped[str | None] = mapped_column(String(40), nullable=True)
+
+
+class ScoreChunk(Base):
+    """One chunk of a scoring run's output: CSV lines for rows [first_row, first_row + rows),
+    written in one fenced transaction with the run's progress (chunk 0 starts with the header)."""
+
+    __tablename__ = "score_chunks"
+    job_id: Mapped[str] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), primary_key=True)
+    chunk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    first_row: Mapped[int] = mapped_column(Integer)
+    rows: Mapped[int] = mapped_column(Integer)
+    csv: Mapped[bytes] = deferred(mapped_column(LargeBinary, nullable=False))
+    """UTF-8 CSV text of the chunk's rows."""
 
 
 class TrainedModel(Base):
