@@ -48,6 +48,8 @@ class Settings(BaseSettings):
     deleted this many days after they ended, by the reconciler (0: kept until deleted)."""
     max_runtime_seconds: float = 24 * 3600.0
     """Default limit of a job's training time (a job may ask for less)."""
+    score_chunk_rows: int = 8192
+    """Rows a batch scoring run scores and stores at a time (its memory and checkpoint unit)."""
 
     max_upload_bytes: int = 4 * 1024**3
     """Largest dataset upload (POST /v1/datasets): big NPZ uploads stream to disk, so memory

@@ -9,7 +9,7 @@ from concurrent.futures import Future, ThreadPoolExecutor, wait
 
 from service.config import Settings
 from service.events.delivery import Deliverer
-from service.jobs.runner import run_training_job
+from service.jobs.dispatch import run_job
 from service.worker.searches import after_job
 
 log = logging.getLogger(__name__)
@@ -40,8 +40,8 @@ class EmbeddedExecutor:
         return future
 
     def _run(self, job_id: str) -> str:
-        """Train the job; a trial's end advances its search (publishing here)."""
-        outcome = run_training_job(job_id, self.settings, self.stopping)
+        """Train or score the job; a trial's end advances its search (publishing here)."""
+        outcome = run_job(job_id, self.settings, self.stopping)
         if not self.stopping.is_set():
             after_job(self.settings, self, job_id)
         return outcome

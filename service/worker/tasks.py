@@ -5,8 +5,8 @@ from __future__ import annotations
 from celery.signals import worker_shutting_down
 
 from service.config import Settings, get_settings
+from service.jobs.dispatch import run_job
 from service.jobs.monitor import SHUTDOWN
-from service.jobs.runner import run_training_job
 from service.worker.celery_app import TRAIN_TASK, celery_app
 from service.worker.publish import CeleryPublisher, publish_job
 from service.worker.searches import after_job
@@ -14,11 +14,11 @@ from service.worker.searches import after_job
 
 @celery_app.task(name=TRAIN_TASK)
 def train_job(job_id: str) -> str:
-    """Run one training job; the runner's claim makes duplicate deliveries harmless.
+    """Run one job (training or scoring); the runner's claim makes duplicate deliveries harmless.
 
     A job handed back during shutdown is published again for another worker.
     """
-    outcome = run_training_job(job_id)
+    outcome = run_job(job_id)
     settings = get_settings()
     if outcome == "requeued":
         publish_job(_publisher(settings), settings, job_id)

@@ -28,8 +28,12 @@ StatusFilter = Literal["queued", "running", "succeeded", "failed", "cancelled"]
 
 
 def get_owned_job(session: SessionDep, tenant_id: str, job_id: str) -> Job:
-    """The job if it belongs to the tenant; 404 otherwise."""
-    return get_owned(session, Job, tenant_id, job_id, "job")
+    """The training job if it belongs to the tenant; 404 otherwise (and for scoring runs,
+    which live under /v1/models/{id}/predictions)."""
+    job = get_owned(session, Job, tenant_id, job_id, "job")
+    if job.kind != "train":
+        raise HTTPException(404, f"job {job_id[:64]} not found")
+    return job
 
 
 @router.post("", status_code=202, response_model=JobOut)
@@ -97,8 +101,8 @@ def _replay(job: Job, body: JobCreate, spec: dict, response: Response) -> JobOut
 def list_jobs(
     session: SessionDep, tenant: TenantDep, page: PageDep, status: StatusFilter | None = None
 ) -> Page[JobOut]:
-    """The tenant's jobs, newest first, optionally only those with `status`."""
-    where = [Job.tenant_id == tenant.id]
+    """The tenant's training jobs, newest first, optionally only those with `status`."""
+    where = [Job.tenant_id == tenant.id, Job.kind == "train"]
     if status:
         where.append(Job.status == status)
     return paginate(session, Job, where, page, job_out)
