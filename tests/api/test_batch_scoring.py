@@ -24,9 +24,7 @@ TRAINING = {"optimizer": {"type": "adam", "learning_rate": 0.02}, "epochs": 8, "
 
 def train(client, file: str, target: str, **fields: str) -> tuple[str, str]:
     data = (EXAMPLES / file).read_bytes()
-    r = client.post(
-        "/v1/datasets", files={"file": (file, data)}, data={"target": target, **fields}
-    )
+    r = client.post("/v1/datasets", files={"file": (file, data)}, data={"target": target, **fields})
     assert r.status_code == 201, r.text
     dataset = r.json()["id"]
     r = client.post(
