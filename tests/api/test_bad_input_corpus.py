@@ -7,7 +7,11 @@ import zipfile
 
 import numpy as np
 import pytest
+from sqlalchemy import func, select
 from support import csv_bytes, wait_for_job
+
+from service.db.models import Job
+from service.db.session import session_scope
 
 NETWORK = {
     "layers": [
@@ -454,3 +458,39 @@ def test_evaluate_bad_requests_are_4xx_and_change_nothing(app_client, other_clie
     assert r.status_code == 200 and r.json()["rows"] == 40, r.text
     assert app_client.get("/v1/datasets").json()["total"] == 3
     assert app_client.get("/v1/models").json()["total"] == 1
+
+
+def test_batch_scoring_bad_requests_are_4xx_and_queue_nothing(app_client, stored):
+    ds, model = stored["dataset"], stored["model"]
+    url = f"/v1/models/{model}/predictions"
+    other = app_client.post(
+        "/v1/datasets",
+        files={
+            "file": ("o.csv", csv_bytes(["x", "b", "t"], [[i, i % 3, i % 2] for i in range(9)]))
+        },
+        data={"target": "t"},
+    ).json()["id"]
+    bodies = [
+        ({"dataset_id": other}, 422, "no column 'a'"),  # checked before queueing
+        ({"dataset_id": "no-such-dataset"}, 404, "dataset"),
+        ({"dataset_id": "a\u0000b"}, 422, "dataset_id"),
+        ({"dataset_id": ds, "model_id": model}, 422, "model_id"),
+        ({"dataset_id": 7}, 422, "dataset_id"),
+        ({}, 422, "dataset_id"),
+        ([], 422, ""),
+        ("just a string", 422, ""),
+    ]
+    for body, status, where in bodies:
+        r = app_client.post(url, json=body)
+        assert_problem(r, status)
+        assert where in r.json()["detail"], r.text
+    assert_problem(
+        app_client.post("/v1/models/no-such-model/predictions", json={"dataset_id": ds}), 404
+    )
+    for path in (f"{url}/a%00b", f"{url}/no-such-run/download", f"{url}/{'x' * 5000}/cancel"):
+        assert_problem(app_client.request("GET" if "cancel" not in path else "POST", path), 404)
+    job = app_client.get("/v1/jobs").json()["items"][0]["id"]  # a training job is no run
+    assert_problem(app_client.get(f"{url}/{job}/download"), 404)
+    # nothing was queued: the only jobs are the training job of `stored`
+    with session_scope(app_client.app_settings.sqlalchemy_url) as session:
+        assert session.scalar(select(func.count()).select_from(Job)) == 1

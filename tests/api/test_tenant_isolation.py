@@ -38,7 +38,9 @@ def owned(app_client) -> dict[str, str]:
     )
     assert search.status_code == 202, search.text
     ids = {"dataset": ds.json()["id"], "job": done["id"], "model": done["model_id"]}
-    return {**ids, "webhook": hook.json()["id"], "search": search.json()["id"]}
+    url = f"/v1/models/{ids['model']}/predictions"
+    run = app_client.post(url, json={"dataset_id": ids["dataset"]}).json()["id"]
+    return {**ids, "webhook": hook.json()["id"], "search": search.json()["id"], "run": run}
 
 
 def routes(ids: dict[str, str]) -> list[tuple[str, str, dict | None]]:
@@ -83,6 +85,10 @@ def routes(ids: dict[str, str]) -> list[tuple[str, str, dict | None]]:
             "/v1/searches",
             {"dataset_id": d, "network": NETWORK, "space": {"training.seed": {"choice": [1]}}},
         ),
+        ("POST", f"/v1/models/{m}/predictions", {"dataset_id": d}),
+        ("GET", f"/v1/models/{m}/predictions/{ids['run']}", None),
+        ("GET", f"/v1/models/{m}/predictions/{ids['run']}/download", None),
+        ("POST", f"/v1/models/{m}/predictions/{ids['run']}/cancel", None),
     ]
 
 
@@ -130,3 +136,18 @@ def test_evaluate_with_another_tenants_data_set_is_404(app_client, other_client,
     r = other_client.post(url, json={"dataset_id": theirs.json()["id"]})
     assert r.status_code == 404 and "model" in r.json()["detail"], r.text
     assert app_client.post(url, json={"dataset_id": owned["dataset"]}).status_code == 200
+
+
+def test_scoring_another_tenant_s_data_set_is_404(app_client, other_client, owned):
+    data = csv_bytes(["a", "b", "t"], [[i, i % 5, i % 2] for i in range(30)])
+    theirs = other_client.post(
+        "/v1/datasets", files={"file": ("d.csv", data)}, data={"target": "t"}
+    ).json()["id"]
+    r = app_client.post(f"/v1/models/{owned['model']}/predictions", json={"dataset_id": theirs})
+    assert r.status_code == 404 and "dataset" in r.json()["detail"], r.text
+    run = f"/v1/models/{owned['model']}/predictions/{owned['run']}"
+    assert app_client.get(run).status_code == 200  # the owner still sees the run
+    assert (
+        other_client.get(f"/v1/models/{owned['model']}/predictions/{owned['job']}").status_code
+        == 404
+    )
