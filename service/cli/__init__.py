@@ -6,6 +6,7 @@ import typer
 
 from service.cli import datasets, jobs, models, registry, searches, server, webhooks
 from service.cli import evaluate as _evaluate  # noqa: F401  (adds `models evaluate`)
+from service.cli import scoring as _scoring  # noqa: F401  (adds `models score`)
 
 app = typer.Typer(help="Backprop Service: train neural networks over HTTP.", no_args_is_help=True)
 for command in server.app.registered_commands:

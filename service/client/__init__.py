@@ -32,6 +32,7 @@ from service.client.datasets import DatasetsApi
 from service.client.jobs import JobsApi
 from service.client.models import ModelsApi
 from service.client.registry import RegistryApi
+from service.client.scoring import ScoringApi
 from service.client.searches import SearchesApi
 from service.client.sse import Event, parse_sse
 from service.client.webhooks import WebhooksApi
@@ -51,6 +52,8 @@ __all__ = [
 ]
 
 
-class BackpropClient(DatasetsApi, JobsApi, ModelsApi, RegistryApi, SearchesApi, WebhooksApi):
+class BackpropClient(
+    DatasetsApi, JobsApi, ModelsApi, RegistryApi, ScoringApi, SearchesApi, WebhooksApi
+):
     """One method per REST route; returns decoded JSON (dicts and lists). Each resource's
     methods live in its own module of this package."""
