@@ -32,14 +32,17 @@ def check_owner_closing_session(
     model: Any,
     object_id: str,
     what: str,
+    *conditions: Any,
 ) -> str:
-    """For a stream: check the key and that the `model` row is the tenant's (else 404) in a
-    session closed at once (a stream holds none); returns the database URL to poll."""
+    """For a stream: check the key and that the `model` row is the tenant's (and meets the
+    extra `conditions`; else 404) in a session closed at once (a stream holds none); returns
+    the database URL to poll."""
     with session_factory(settings.sqlalchemy_url)() as session:
         _, tenant = authenticate(request, session, credentials)
         owner = None
         if well_formed(object_id):
-            owner = session.scalar(select(model.tenant_id).where(model.id == object_id))
+            query = select(model.tenant_id).where(model.id == object_id, *conditions)
+            owner = session.scalar(query)
         if owner is None or owner != tenant.id:
             raise HTTPException(404, f"{what} {object_id[:64]} not found")
     return settings.sqlalchemy_url

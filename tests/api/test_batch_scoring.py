@@ -138,6 +138,7 @@ def test_runs_are_not_training_jobs_and_cancel_ends_them(app_client):
     run, _ = score(app_client, model, dataset)
     assert app_client.get("/v1/jobs").json()["total"] == 1
     assert app_client.get(f"/v1/jobs/{run['id']}").status_code == 404
+    assert app_client.get(f"/v1/jobs/{run['id']}/events").status_code == 404
     r = app_client.post(f"/v1/models/{model}/predictions/{run['id']}/cancel")
     assert r.status_code == 409 and "already succeeded" in r.json()["detail"]
     job = app_client.get("/v1/jobs").json()["items"][0]["id"]

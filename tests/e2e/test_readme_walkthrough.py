@@ -1,6 +1,7 @@
 """The README's curl walkthrough, then in the same shell, in the README's order, its tables
-walkthrough, the ONNX export, the event-stream example and the hyperparameter search (curl,
-then the CLI); and the ONNX Python snippet. All run as written against `backprop up`."""
+walkthrough, batch scoring, the ONNX export, the event-stream example and the hyperparameter
+search (curl, then the CLI); and the ONNX Python snippet. All run as written against
+`backprop up`."""
 
 from __future__ import annotations
 
@@ -31,6 +32,8 @@ def test_readme_walkthrough(processes, tmp_path: Path):
             block(TABLES),  # "after the walkthrough above, in the same shell"
             "echo '--- evaluate ---'",
             block("Evaluate a model"),  # "after the penguins block above, in the same shell"
+            "echo '--- scoring ---'",
+            block("Batch scoring"),  # "after the penguins block above (same shell)"
             "echo '--- onnx ---'",
             block("Exporting to ONNX"),  # "in the terminal of the curl walkthrough"
             "echo '--- events ---'",
@@ -56,7 +59,8 @@ def test_readme_walkthrough(processes, tmp_path: Path):
     assert done.returncode == 0, done.stdout + done.stderr
     predicted, rest = done.stdout.split("--- tables ---\n")
     tables, rest = rest.split("--- evaluate ---\n")
-    evaluated, rest = rest.split("--- onnx ---\n")
+    evaluated, rest = rest.split("--- scoring ---\n")
+    scored, rest = rest.split("--- onnx ---\n")
     _, rest = rest.split("--- events ---\n")
     stream, rest = rest.split("--- big batches ---\n")
     batch, rest = rest.split("--- search ---\n")
@@ -66,11 +70,11 @@ def test_readme_walkthrough(processes, tmp_path: Path):
     assert prediction["predictions"] == ["barolo"]
     assert len(prediction["probabilities"][0]) == 3
     assert json.loads(tables.strip().splitlines()[-1])["predictions"] == ["Gentoo"]
-    scored = json.loads(evaluated.strip().splitlines()[-1])
-    assert scored["rows"] == 240 and scored["metrics"]["accuracy"] > 0.9
-    labels = scored["metrics"]["confusion_matrix"]["labels"]
+    evaluation = json.loads(evaluated.strip().splitlines()[-1])
+    assert evaluation["rows"] == 240 and evaluation["metrics"]["accuracy"] > 0.9
+    labels = evaluation["metrics"]["confusion_matrix"]["labels"]
     assert labels == ["Adelie", "Chinstrap", "Gentoo"]
-    assert {c["column"] for c in scored["importance"]["columns"]} == {
+    assert {c["column"] for c in evaluation["importance"]["columns"]} == {
         "island",
         "sex",
         "bill_length_mm",
@@ -78,6 +82,12 @@ def test_readme_walkthrough(processes, tmp_path: Path):
         "flipper_length_mm",
         "body_mass_g",
     }
+    header, first = scored.strip().splitlines()[-2:]  # head -2 scores.csv
+    assert header == (
+        "island,bill_length_mm,bill_depth_mm,flipper_length_mm,body_mass_g,sex,species,"
+        "prediction,p(Adelie),p(Chinstrap),p(Gentoo)"
+    )
+    assert first.startswith("Dream,47.9,20.9,200,4155,male,Chinstrap,")
     events = [ln.split(": ", 1)[1] for ln in stream.splitlines() if ln.startswith("event: ")]
     assert "status" in events and "epoch" in events and events[-1] == "end", stream
     assert "id: 1\n" in stream, stream  # epoch events carry their epoch as the event id

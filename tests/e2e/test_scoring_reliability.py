@@ -24,9 +24,7 @@ WIDE = {  # wide enough that scoring 30k rows takes a few seconds of chunk after
 }
 
 
-def test_sigkill_mid_scoring_resumes_without_duplicate_rows(
-    processes, postgres_url, private_redis
-):
+def test_sigkill_mid_scoring_resumes_without_duplicate_rows(processes, postgres_url, private_redis):
     cluster = Cluster(
         processes, postgres_url, private_redis.url, BACKPROP_SCORE_CHUNK_ROWS=str(CHUNK)
     )

@@ -158,7 +158,8 @@ def owned_job_url(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> str:
     """Check the key and that the job is the tenant's (else 404), closing the session at once."""
-    return check_owner_closing_session(request, settings, credentials, Job, job_id, "job")
+    training = Job.kind == "train"  # scoring runs have no event stream
+    return check_owner_closing_session(request, settings, credentials, Job, job_id, "job", training)
 
 
 @router.get(
