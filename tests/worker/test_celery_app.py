@@ -17,9 +17,9 @@ def test_delivery_settings():
     assert conf.task_ignore_result is True
 
 
-def test_task_calls_the_runner(monkeypatch):
+def test_task_calls_the_runner(monkeypatch):  # run_job: training or scoring, by kind
     calls = []
-    monkeypatch.setattr(tasks, "run_training_job", lambda job_id: calls.append(job_id) or "ok")
+    monkeypatch.setattr(tasks, "run_job", lambda job_id: calls.append(job_id) or "ok")
     assert tasks.train_job.name == TRAIN_TASK
     assert tasks.train_job.run("job-1") == "ok"
     assert calls == ["job-1"]
