@@ -138,7 +138,8 @@ def _score(settings: Settings, run: ScoringRun, owner: str, shutdown: threading.
             return finish(settings, run.run_id, owner, "cancelled")
         lo = number * run.chunk_rows
         hi = min(total, lo + run.chunk_rows)
-        text = run.scorer.chunk_csv(run.X[lo:hi], run.y[lo:hi], lo, header=number == 0)
+        with lease_kept(settings, run.run_id, owner):  # a chunk of a big network may be slow
+            text = run.scorer.chunk_csv(run.X[lo:hi], run.y[lo:hi], lo, header=number == 0)
         progress = progress_of(hi, total, number + 1, chunks)
         metrics: dict[str, Any] = {"unseen_levels": run.scorer.warnings()}
         chunk = (number, lo, hi - lo, text)

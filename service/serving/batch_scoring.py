@@ -18,7 +18,9 @@ from typing import Any
 import numpy as np
 
 from service.data.columns import CATEGORICAL, Column, columns_from_json
+from service.data.encoding import TableEncoding
 from service.data.errors import DatasetError
+from service.data.values import show
 from service.serving.dataset_input import DatasetInput
 from service.serving.model import LoadedModel
 from service.serving.predict import Prediction, predict_arrays
@@ -63,6 +65,7 @@ class BatchScorer:
         if model.encoding is not None:
             n_features = shape[0] if len(shape) == 1 else -1
             self.reader = DatasetInput.build(source.columns, n_features, model.encoding)
+            _check_gaps(model.encoding, source.columns or [])
         else:
             if shape != tuple(model.input_shape):
                 raise DatasetError(
@@ -136,6 +139,20 @@ class BatchScorer:
         if self.source.task == "classification" and classes:
             return [_value_text(classes[int(i)]) for i in y]
         return [number_text(np.float32(v)) for v in y]
+
+
+def _check_gaps(encoding: TableEncoding, columns: list[Column]) -> None:
+    """DatasetError for a numeric model column without a fill value whose data set column
+    has gaps (the model could not score those rows)."""
+    missing = {c.name: c.missing for c in columns}
+    for column, fill in zip(encoding.columns, encoding.fill, strict=True):
+        if column.kind != CATEGORICAL and fill is None and missing.get(column.name, 0) > 0:
+            raise DatasetError(
+                f"column {show(column.name)} has {missing[column.name]} missing values, and the "
+                "model has no value to impute them with (its data set was uploaded without "
+                "impute)",
+                column=column.name,
+            )
 
 
 def number_text(value: np.float32) -> str:

@@ -106,6 +106,10 @@ def test_data_sets_the_model_cannot_read_are_refused_by_name():
     wordy[1] = Column("size", CATEGORICAL, 0, 1, ("big",))
     with pytest.raises(DatasetError, match="category 'big'"):
         BatchScorer(model, source(wordy))
+    strict = table_model()
+    strict.encoding = TableEncoding(MODEL_COLUMNS, (None, None), None)  # no impute
+    with pytest.raises(DatasetError, match="'size' has 1 missing values"):
+        BatchScorer(strict, source(DATASET_COLUMNS))
     plain = LoadedModel(
         tenant_id="t",
         network=build_network([{"type": "dense", "units": 1}], (3,), seed=0),
