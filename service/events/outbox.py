@@ -49,11 +49,13 @@ def _store(
 
 def record_job_transition(session: Session, job_id: str) -> str | None:
     """Store "job.<its status now>" with the job as GET /v1/jobs/{id} shows it; call it
-    after the UPDATE of a transition, before its commit."""
-    row = session.execute(select(Job.tenant_id, Job.status).where(Job.id == job_id)).one_or_none()
-    if row is None:
+    after the UPDATE of a transition, before its commit. Batch scoring runs (job rows of
+    kind "score") send no job events."""
+    query = select(Job.tenant_id, Job.status, Job.kind).where(Job.id == job_id)
+    row = session.execute(query).one_or_none()
+    if row is None or row.kind != "train":
         return None
-    tenant_id, status = row
+    tenant_id, status, _ = row
     event = f"job.{status}"
     webhook_ids = subscribers(session, tenant_id, event)
     if not webhook_ids:

@@ -143,3 +143,17 @@ def test_runs_are_not_training_jobs_and_cancel_ends_them(app_client):
     assert r.status_code == 409 and "already succeeded" in r.json()["detail"]
     job = app_client.get("/v1/jobs").json()["items"][0]["id"]
     assert app_client.get(f"/v1/models/{model}/predictions/{job}").status_code == 404
+
+
+def test_a_scoring_run_sends_no_job_webhook_events(app_client):
+    app_client.app_settings.webhook_allow_private = True  # events go to a closed port
+    hook = app_client.post(
+        "/v1/webhooks",
+        json={"url": "http://127.0.0.1:9/hook", "events": ["job.*"], "secret": "s" * 16},
+    ).json()["id"]
+    dataset, model = train(app_client, "wine.csv", "cultivar")
+    deliveries = f"/v1/webhooks/{hook}/deliveries"
+    before = app_client.get(deliveries).json()["total"]
+    assert before >= 3  # the training job's queued, running, succeeded
+    score(app_client, model, dataset)  # succeeds although job events are subscribed
+    assert app_client.get(deliveries).json()["total"] == before

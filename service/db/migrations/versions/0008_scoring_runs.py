@@ -1,16 +1,10 @@
-"""batch scoring runs: jobs.kind and the score_chunks table
-
-Revision ID: 0008
-Revises: 0005 (the lead chains it after 0006 and 0007)
-"""
+"""Batch scoring runs: jobs.kind ("train" | "score") and score_chunks (their CSV output)."""
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0008"
-down_revision = "0005"
-branch_labels = None
-depends_on = None
+down_revision = "0007"  # after the webhooks (main had 0005 -> 0007 when this was written)
 
 
 def upgrade() -> None:
