@@ -14,7 +14,15 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from service.db.jobs_repo import TERMINAL
-from service.db.models import EpochRow, Job, JobCheckpoint, JobRun, TrainedModel, utcnow
+from service.db.models import (
+    EpochRow,
+    Job,
+    JobCheckpoint,
+    JobRun,
+    ScoreChunk,
+    TrainedModel,
+    utcnow,
+)
 
 PRUNE_BATCH = 200
 """Jobs one retention pass deletes at most (the next pass goes on with the rest)."""
@@ -31,7 +39,8 @@ class DeletedJob:
 def delete_finished_job(
     session: Session, job_id: str, *, delete_model: bool = False
 ) -> DeletedJob | None:
-    """Delete a finished job with its epoch rows, runs and checkpoint; with `delete_model`
+    """Delete a finished job (or scoring run, with its CSV chunks) with its epoch rows, runs
+    and checkpoint; with `delete_model` (training jobs only)
     also the model it trained. None (and nothing changed) when the job does not exist or is
     not finished. Commits."""
     finished = (Job.id == job_id) & Job.status.in_(TERMINAL)
@@ -39,7 +48,7 @@ def delete_finished_job(
     if row is None:
         return None
     is_finished = select(Job.id).where(finished).exists()
-    for table in (EpochRow, JobRun, JobCheckpoint):
+    for table in (EpochRow, JobRun, JobCheckpoint, ScoreChunk):
         session.execute(delete(table).where(table.job_id == job_id, is_finished))
     if session.execute(delete(Job).where(finished)).rowcount != 1:
         session.rollback()

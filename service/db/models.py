@@ -108,7 +108,8 @@ class Dataset(Base):
 
 class Job(Base):
     """A job and its state machine (see service.db.jobs_repo): a training job (kind "train")
-    or a batch scoring run (kind "score": spec {"model_id"}, output in score_chunks)."""
+    or a batch scoring run (kind "score": spec {"model_id", "chunk_rows"}, model_id the model
+    it scores, output in score_chunks)."""
 
     __tablename__ = "jobs"
     __table_args__ = (

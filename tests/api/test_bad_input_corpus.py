@@ -491,6 +491,8 @@ def test_batch_scoring_bad_requests_are_4xx_and_queue_nothing(app_client, stored
         assert_problem(app_client.request("GET" if "cancel" not in path else "POST", path), 404)
     job = app_client.get("/v1/jobs").json()["items"][0]["id"]  # a training job is no run
     assert_problem(app_client.get(f"{url}/{job}/download"), 404)
+    assert_problem(app_client.delete(f"{url}/{job}"), 404)
+    assert_problem(app_client.delete(f"{url}/a%00b"), 404)
     # nothing was queued: the only jobs are the training job of `stored`
     with session_scope(app_client.app_settings.sqlalchemy_url) as session:
         assert session.scalar(select(func.count()).select_from(Job)) == 1

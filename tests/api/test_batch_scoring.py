@@ -10,7 +10,11 @@ import time
 from pathlib import Path
 
 import pytest
+from sqlalchemy import func, select
 from support import wait_for_job
+
+from service.db.models import ScoreChunk
+from service.db.session import session_scope
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 SOFTMAX = {
@@ -143,6 +147,14 @@ def test_runs_are_not_training_jobs_and_cancel_ends_them(app_client):
     assert r.status_code == 409 and "already succeeded" in r.json()["detail"]
     job = app_client.get("/v1/jobs").json()["items"][0]["id"]
     assert app_client.get(f"/v1/models/{model}/predictions/{job}").status_code == 404
+    assert app_client.delete(f"/v1/models/{model}/predictions/{job}").status_code == 404
+    location = f"/v1/models/{model}/predictions/{run['id']}"
+    assert app_client.delete(location).status_code == 204
+    assert app_client.get(location).status_code == 404
+    assert app_client.get(f"{location}/download").status_code == 404
+    assert app_client.get(f"/v1/models/{model}").status_code == 200  # the model stays
+    with session_scope(app_client.app_settings.sqlalchemy_url) as session:
+        assert session.scalar(select(func.count()).select_from(ScoreChunk)) == 0
 
 
 def test_a_scoring_run_sends_no_job_webhook_events(app_client):

@@ -89,6 +89,7 @@ def routes(ids: dict[str, str]) -> list[tuple[str, str, dict | None]]:
         ("GET", f"/v1/models/{m}/predictions/{ids['run']}", None),
         ("GET", f"/v1/models/{m}/predictions/{ids['run']}/download", None),
         ("POST", f"/v1/models/{m}/predictions/{ids['run']}/cancel", None),
+        ("DELETE", f"/v1/models/{m}/predictions/{ids['run']}", None),
     ]
 
 
@@ -111,6 +112,8 @@ def test_other_tenant_gets_404_everywhere(app_client, other_client, owned):
     assert app_client.get(f"/v1/datasets/{owned['dataset']}").status_code == 200
     assert app_client.get(f"/v1/models/{owned['model']}").status_code == 200
     assert app_client.get(f"/v1/jobs/{owned['job']}").status_code == 200
+    run = f"/v1/models/{owned['model']}/predictions/{owned['run']}"
+    assert app_client.get(run).status_code == 200
     assert app_client.get(f"/v1/webhooks/{owned['webhook']}/deliveries").json()["total"] > 0
     assert app_client.get(f"/v1/searches/{owned['search']}").json()["cancel_requested"] is False
     r = app_client.post(f"/v1/models/{owned['model']}/predict", json={"instances": [[1, 2]]})

@@ -1,4 +1,4 @@
-"""Batch scoring: POST/GET /v1/models/{id}/predictions, the CSV download, cancellation.
+"""Batch scoring: POST/GET /v1/models/{id}/predictions, the CSV download, cancel, delete.
 
 A scoring run is a job row of kind "score" (service.db.scoring_repo): the same queue,
 leases, reaper and restarts as training jobs. The data set is checked against the model
@@ -15,7 +15,7 @@ from fastapi.responses import StreamingResponse
 from service.api.deps import PublisherDep, SessionDep, SettingsDep, TenantDep
 from service.api.limits import check_concurrent_jobs
 from service.api.ownership import get_owned, get_owned_dataset
-from service.db import jobs_repo, scoring_repo
+from service.db import job_cleanup, jobs_repo, scoring_repo
 from service.db.models import Job, TrainedModel
 from service.db.session import session_factory
 from service.schemas.predictions import ScoreRequest, ScoreRunOut
@@ -137,3 +137,18 @@ def cancel_score_run(
     jobs_repo.request_cancel(session, run.id)
     session.refresh(run)
     return run_out(run)
+
+
+@router.delete("/{model_id}/predictions/{run_id}", status_code=204)
+def delete_score_run(
+    model_id: str, run_id: str, session: SessionDep, tenant: TenantDep
+) -> Response:
+    """Delete an ended run with its CSV (the model and data set stay). 409 while it runs."""
+    run = get_owned_run(session, tenant.id, model_id, run_id)
+    if run.status not in jobs_repo.TERMINAL:
+        raise HTTPException(
+            409, f"scoring run {run.id} is {run.status}; cancel it first and delete it once ended"
+        )
+    if job_cleanup.delete_finished_job(session, run.id) is None:  # a concurrent delete won
+        raise HTTPException(404, f"scoring run {run_id[:64]} not found")
+    return Response(status_code=204)
