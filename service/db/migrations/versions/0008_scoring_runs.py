@@ -4,7 +4,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0008"
-down_revision = "0007"  # after the webhooks (main had 0005 -> 0007 when this was written)
+down_revision = "0009"  # last on main when this was written (0005 -> 0007 -> 0009)
 
 
 def upgrade() -> None:
