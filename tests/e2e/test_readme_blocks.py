@@ -26,7 +26,6 @@ COVERED = {  # (heading, language, how many blocks) -> how each is run or why it
     ("Quick start", "bash", 1): "`up` is what the live tests start; `test` is CI's command",
     ("Walkthrough with curl", "bash", 1): "tests/e2e/test_readme_walkthrough.py",
     (TABLES, "bash", 1): "tests/e2e/test_readme_walkthrough.py, after the walkthrough",
-    ("Evaluate a model", "bash", 1): "tests/e2e/test_readme_walkthrough.py, after the tables",
     ("Batch scoring", "bash", 1): "tests/e2e/test_readme_walkthrough.py, after evaluate",
     (CLI, "bash", 1): "tests/cli/test_cli_readme.py",
     (CLI, "python", 1): "test_readme_python_runs_as_saved below",
