@@ -108,6 +108,13 @@ def test_wine_scores_every_row_like_predict(app_client):
     assert_same_as_predict(app_client, model, rows, classes)
     assert sum(r["prediction"] == r["cultivar"] for r in rows) > 0.8 * len(rows)
 
+    # a registry reference stands for the model: name@version
+    r = app_client.post("/v1/registry/wine/versions", json={"model_id": model})
+    assert r.status_code == 201, r.text
+    r = app_client.post("/v1/models/wine@1/predictions", json={"dataset_id": dataset})
+    assert r.status_code == 202 and r.headers["Location"].startswith(f"/v1/models/{model}/")
+    assert app_client.get(f"/v1/models/wine@1/predictions/{r.json()['id']}").status_code == 200
+
 
 def test_penguins_levels_and_gaps_come_back_as_uploaded(app_client):
     dataset, model = train(app_client, "penguins.csv", "species", ignore="id", impute="mean")

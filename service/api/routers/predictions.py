@@ -14,9 +14,10 @@ from fastapi.responses import StreamingResponse
 
 from service.api.deps import PublisherDep, SessionDep, SettingsDep, TenantDep
 from service.api.limits import check_concurrent_jobs
+from service.api.model_ref import ModelRef, get_owned_model, resolve_model_id
 from service.api.ownership import get_owned, get_owned_dataset
 from service.db import job_cleanup, jobs_repo, scoring_repo
-from service.db.models import Job, TrainedModel
+from service.db.models import Job
 from service.db.session import session_factory
 from service.schemas.predictions import ScoreRequest, ScoreRunOut
 from service.serving.batch_scoring import BatchScorer, ScoringSource
@@ -51,16 +52,19 @@ def run_out(run: Job) -> ScoreRunOut:
 
 
 def get_owned_run(session: SessionDep, tenant_id: str, model_id: str, run_id: str) -> Job:
-    """The tenant's scoring run of this model; 404 otherwise (also for training jobs)."""
+    """The tenant's scoring run of this model (an id, name@alias or name@version); 404
+    otherwise (also for training jobs)."""
     run = get_owned(session, Job, tenant_id, run_id, "scoring run")
-    if run.kind != scoring_repo.SCORE or run.model_id != model_id:
+    if run.kind != scoring_repo.SCORE or run.model_id != resolve_model_id(
+        session, tenant_id, model_id
+    ):
         raise HTTPException(404, f"scoring run {run_id[:64]} not found")
     return run
 
 
 @router.post("/{model_id}/predictions", status_code=202, response_model=ScoreRunOut)
 def create_score_run(
-    model_id: str,
+    model_id: ModelRef,
     body: ScoreRequest,
     session: SessionDep,
     tenant: TenantDep,
@@ -71,13 +75,13 @@ def create_score_run(
 ) -> ScoreRunOut:
     """Queue scoring of a stored data set; 202 with Location of the run. 422 names a model
     column the data set lacks, a category in a numeric column, or rows of another shape."""
-    row = get_owned(session, TrainedModel, tenant.id, model_id, "model")
+    row = get_owned_model(session, tenant.id, model_id)
     dataset = get_owned_dataset(session, tenant.id, body.dataset_id)
     cache = request.app.state.model_cache
-    loaded = cache.get(model_id)
+    loaded = cache.get(row.id)
     if loaded is None:
         loaded = load_model(row)
-        cache.put(model_id, loaded)
+        cache.put(row.id, loaded)
     BatchScorer(loaded, ScoringSource.of(dataset))  # DatasetError -> 422 before queueing
     check_concurrent_jobs(session, settings, tenant.id)
     run = scoring_repo.create_score_run(
@@ -93,7 +97,7 @@ def create_score_run(
 
 @router.get("/{model_id}/predictions/{run_id}", response_model=ScoreRunOut)
 def get_score_run(
-    model_id: str, run_id: str, session: SessionDep, tenant: TenantDep
+    model_id: ModelRef, run_id: str, session: SessionDep, tenant: TenantDep
 ) -> ScoreRunOut:
     """Status, progress (rows scored of the total), warnings and error."""
     return run_out(get_owned_run(session, tenant.id, model_id, run_id))
@@ -105,7 +109,7 @@ def get_score_run(
     responses={200: {"content": {"text/csv": {}}}},
 )
 def download_scores(
-    model_id: str, run_id: str, session: SessionDep, tenant: TenantDep, settings: SettingsDep
+    model_id: ModelRef, run_id: str, session: SessionDep, tenant: TenantDep, settings: SettingsDep
 ) -> StreamingResponse:
     """The CSV: the data set's columns as uploaded, its target, `prediction` and, for a
     classifier, `p(<class>)` per class; streamed a chunk at a time. 409 until succeeded."""
@@ -128,7 +132,7 @@ def download_scores(
 
 @router.post("/{model_id}/predictions/{run_id}/cancel", status_code=202, response_model=ScoreRunOut)
 def cancel_score_run(
-    model_id: str, run_id: str, session: SessionDep, tenant: TenantDep
+    model_id: ModelRef, run_id: str, session: SessionDep, tenant: TenantDep
 ) -> ScoreRunOut:
     """Cancel: a queued run at once, a running one between two chunks. 409 once ended."""
     run = get_owned_run(session, tenant.id, model_id, run_id)
@@ -141,7 +145,7 @@ def cancel_score_run(
 
 @router.delete("/{model_id}/predictions/{run_id}", status_code=204)
 def delete_score_run(
-    model_id: str, run_id: str, session: SessionDep, tenant: TenantDep
+    model_id: ModelRef, run_id: str, session: SessionDep, tenant: TenantDep
 ) -> Response:
     """Delete an ended run with its CSV (the model and data set stay). 409 while it runs."""
     run = get_owned_run(session, tenant.id, model_id, run_id)
