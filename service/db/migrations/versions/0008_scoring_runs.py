@@ -4,7 +4,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0008"
-down_revision = "0009"  # last on main when this was written (0005 -> 0006 -> 0007 -> 0009)
+down_revision = "0005"  # main's last revision when this was written
 
 
 def upgrade() -> None:
