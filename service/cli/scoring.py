@@ -22,6 +22,7 @@ from service.cli.common import (
     print_json,
 )
 from service.cli.models import app
+from service.cli.verbs import delete_one, show_one
 from service.client import BackpropClient
 
 POLL_SECONDS = 0.5
@@ -101,3 +102,51 @@ def _summary(run: dict[str, Any]) -> dict[str, Any]:
     for warning in run.get("warnings", [])[:5]:
         out[f"unseen {warning['column']}"] = f"{warning['value']!r} in {warning['rows']} rows"
     return out
+
+
+RunArg = Annotated[str, typer.Argument(help="Scoring run id (from models score).")]
+ModelArg = Annotated[str, typer.Argument(help="Model id (or name@alias).")]
+
+
+@app.command("scoring")
+def scoring_show(
+    model_id: ModelArg, run_id: RunArg, json_out: JsonOpt = False, url: UrlOpt = None,
+    key: KeyOpt = None,
+) -> None:  # fmt: skip
+    """A scoring run: status, rows scored, unseen levels, error and where to download it."""
+    show_one(url, key, json_out, lambda bp: bp.get_scoring(model_id, run_id), _facts)
+
+
+@app.command("scoring-download")
+def scoring_download(
+    model_id: ModelArg,
+    run_id: RunArg,
+    output: Annotated[Path, typer.Option("--output", "-o", help="Where to save the CSV.")],
+    url: UrlOpt = None,
+    key: KeyOpt = None,
+) -> None:
+    """Save a succeeded run's CSV (streamed, never whole in memory)."""
+    with connect(url, key) as bp:
+        size = bp.download_scores(model_id, run_id, output)
+    console.print(f"saved {size} bytes to {output}", markup=False)
+
+
+@app.command("scoring-cancel")
+def scoring_cancel(
+    model_id: ModelArg, run_id: RunArg, json_out: JsonOpt = False, url: UrlOpt = None,
+    key: KeyOpt = None,
+) -> None:  # fmt: skip
+    """Cancel a queued or running scoring run."""
+    show_one(url, key, json_out, lambda bp: bp.cancel_scoring(model_id, run_id), _facts)
+
+
+@app.command("scoring-delete")
+def scoring_delete(
+    model_id: ModelArg, run_id: RunArg, url: UrlOpt = None, key: KeyOpt = None
+) -> None:
+    """Delete an ended scoring run and its stored rows."""
+    delete_one(url, key, lambda bp: bp.delete_scoring(model_id, run_id), f"deleted run {run_id}")
+
+
+def _facts(run: dict[str, Any]) -> None:
+    facts(f"scoring run {run['id']}", _summary(run))

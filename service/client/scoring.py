@@ -25,6 +25,10 @@ class ScoringApi(ClientBase):
     def get_scoring(self, model_id: str, run_id: str) -> dict[str, Any]:
         return self._json("GET", f"/v1/models/{model_id}/predictions/{run_id}")
 
+    def delete_scoring(self, model_id: str, run_id: str) -> None:
+        """Delete an ended run and its stored rows."""
+        self._json("DELETE", f"/v1/models/{model_id}/predictions/{run_id}")
+
     def cancel_scoring(self, model_id: str, run_id: str) -> dict[str, Any]:
         return self._json("POST", f"/v1/models/{model_id}/predictions/{run_id}/cancel")
 

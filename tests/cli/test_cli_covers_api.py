@@ -60,6 +60,32 @@ COMMANDS: dict[tuple[str, str], tuple[tuple[str, ...], dict[str, str]]] = {
         {"dataset_id": "--dataset"},
     ),
     ("delete", "/v1/jobs/{job_id}"): (("jobs", "delete"), {}),
+    ("post", "/v1/models/{model_id}/predictions"): (
+        ("models", "score"),
+        {"dataset_id": "--dataset"},
+    ),
+    ("get", "/v1/models/{model_id}/predictions/{run_id}"): (("models", "scoring"), {}),
+    ("delete", "/v1/models/{model_id}/predictions/{run_id}"): (("models", "scoring-delete"), {}),
+    ("get", "/v1/models/{model_id}/predictions/{run_id}/download"): (
+        ("models", "scoring-download"),
+        {},
+    ),
+    ("post", "/v1/models/{model_id}/predictions/{run_id}/cancel"): (
+        ("models", "scoring-cancel"),
+        {},
+    ),
+    ("post", "/v1/registry/{name}/versions"): (("registry", "register"), {"model_id": "model_id"}),
+    ("get", "/v1/registry"): (("registry", "list"), {}),
+    ("get", "/v1/registry/{name}"): (("registry", "show"), {}),
+    ("put", "/v1/registry/{name}/aliases/{alias}"): (
+        ("registry", "alias"),
+        {"alias": "alias_name", "version": "version"},
+    ),
+    ("delete", "/v1/registry/{name}/aliases/{alias}"): (
+        ("registry", "delete-alias"),
+        {"alias": "alias_name"},
+    ),
+    ("delete", "/v1/registry/{name}/versions/{version}"): (("registry", "delete-version"), {}),
     ("post", "/v1/webhooks"): (("webhooks", "create"), {"url": "target", "events": "--event"}),
     ("get", "/v1/webhooks"): (("webhooks", "list"), {}),
     ("get", "/v1/webhooks/{webhook_id}"): (("webhooks", "show"), {}),

@@ -44,5 +44,15 @@ def test_score_follow_saves_the_csv_and_the_client_reads_the_run(live_server, tm
     assert size == out.stat().st_size
     assert (tmp_path / "again.csv").read_bytes() == out.read_bytes()  # the same model, rows
 
+    shown = run(live_server, "models", "scoring", model, queued["id"]).stdout
+    assert "succeeded" in shown and "178 of 178" in shown
+    third = tmp_path / "third.csv"
+    run(live_server, "models", "scoring-download", model, queued["id"], "-o", str(third))
+    assert third.read_bytes() == out.read_bytes()
+    refused = run(live_server, "models", "scoring-cancel", model, queued["id"], code=1)
+    assert refused.stderr.strip()  # an ended run cannot be cancelled: a one-line error
+    assert "deleted run" in run(live_server, "models", "scoring-delete", model, queued["id"]).stdout
+    run(live_server, "models", "scoring", model, queued["id"], code=1)  # gone: 404
+
     result = run(live_server, "models", "score", model, "-d", "no-such-dataset", code=1)
     assert "dataset no-such-dataset not found" in result.stderr
