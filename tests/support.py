@@ -99,3 +99,20 @@ WINE_TRAINING = {
     "validation_split": 0.2,
     "seed": 0,
 }
+
+
+GOOD_CSV = csv_bytes(["a", "b", "t"], [[i, (i * 7) % 5, i % 2] for i in range(40)])
+"""40 rows, two numeric features, a 0/1 label: the bad-input corpus's well-formed upload."""
+CORPUS_NETWORK = {
+    "layers": [
+        {"type": "dense", "units": 8, "activation": "relu"},
+        {"type": "dense", "units": 2, "activation": "softmax"},
+    ]
+}
+
+
+def assert_problem(r: httpx.Response, *statuses: int) -> None:
+    """The response is one of `statuses` as application/problem+json with a detail."""
+    assert r.status_code in statuses, (r.status_code, r.text)
+    assert r.headers["content-type"].startswith("application/problem+json"), r.text
+    assert r.json()["detail"], r.text
