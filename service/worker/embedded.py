@@ -59,4 +59,6 @@ class EmbeddedExecutor:
         with self._lock:
             futures = list(self._pending.values())
         self.pool.shutdown(wait=False, cancel_futures=True)
-        wait(futures, timeout=timeout)
+        # A future cancelled by shutdown() stays CANCELLED (never "notified"), which wait()
+        # does not count as done: waiting on it would always take the whole timeout.
+        wait([f for f in futures if not f.cancelled()], timeout=timeout)

@@ -18,8 +18,11 @@ def test_delivery_settings():
 
 
 def test_task_calls_the_runner(monkeypatch):  # run_job: training or scoring, by kind
-    calls = []
+    calls, advanced = [], []
     monkeypatch.setattr(tasks, "run_job", lambda job_id: calls.append(job_id) or "ok")
+    # A trial's end advances its search; here only that the task hands the id on.
+    monkeypatch.setattr(tasks, "after_job", lambda _s, _p, job_id: advanced.append(job_id))
+    monkeypatch.setattr(tasks, "_publisher", lambda _settings: None)
     assert tasks.train_job.name == TRAIN_TASK
     assert tasks.train_job.run("job-1") == "ok"
-    assert calls == ["job-1"]
+    assert calls == ["job-1"] and advanced == ["job-1"]
