@@ -1,12 +1,12 @@
-"""Shared pieces of the client verbs: connection options, error handling, rich output."""
+"""Shared pieces of the client verbs: common options, error handling, rich output."""
 
 from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Annotated, Any, NoReturn, TypeVar
+from typing import Annotated, Any, NoReturn
 
 import httpx
 import typer
@@ -24,24 +24,6 @@ from service.client import (
     resolve_url,
 )
 
-T = TypeVar("T")
-
-UrlOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--url", envvar="BACKPROP_URL", help="Service URL (default http://127.0.0.1:8000)."
-    ),
-]
-KeyOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--key",
-        envvar="BACKPROP_API_KEY",
-        help="API key (default: the key `backprop up` saved in $BACKPROP_DATA_DIR/api-key.txt).",
-        show_envvar=True,
-    ),
-]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print only the new id.")]
 LimitOpt = Annotated[int, typer.Option(help="Page size (1-500).")]
 OffsetOpt = Annotated[int, typer.Option(help="Skip this many.")]
@@ -98,19 +80,6 @@ def connect(url: str | None, key: str | None) -> Iterator[BackpropClient]:
         )
     except httpx.HTTPError as exc:
         fail(f"request to {resolve_url(url)} failed: {type(exc).__name__}: {exc}", cause=exc)
-
-
-def fetch(
-    url: str | None, key: str | None, json_out: bool, call: Callable[[BackpropClient], T]
-) -> T | None:
-    """``call`` with a connected client; with ``--json`` its result is printed and None is
-    returned (the command has nothing left to render), else the result is returned."""
-    with connect(url, key) as bp:
-        result = call(bp)
-    if json_out:
-        print_json(result)
-        return None
-    return result
 
 
 def fail(

@@ -6,22 +6,11 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import typer
-from rich.markup import escape
 
-from service.cli.common import (
-    JsonOpt,
-    KeyOpt,
-    LimitOpt,
-    OffsetOpt,
-    QuietOpt,
-    UrlOpt,
-    connect,
-    console,
-    facts,
-    print_json,
-    short_time,
-)
-from service.cli.verbs import delete_one, list_page, show_one
+from service.cli.common import QuietOpt, facts, short_time
+from service.cli.conn import Conn, with_conn
+from service.cli.verbs import Listing, delete_one, list_command, report_new, show_one
+from service.client import BackpropClient
 
 app = typer.Typer(help="Upload and manage datasets.", no_args_is_help=True)
 
@@ -37,7 +26,9 @@ def _row(d: dict[str, Any]) -> list[Any]:
 
 
 @app.command("upload")
+@with_conn
 def upload(
+    conn: Conn,
     path: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help=".csv, .npz or .json")],
     target: Annotated[
         str | None,
@@ -63,9 +54,6 @@ def upload(
         str | None, typer.Option(help="CSV/JSON table: columns to leave out, e.g. id,notes.")
     ] = None,
     quiet: QuietOpt = False,
-    json_out: JsonOpt = False,
-    url: UrlOpt = None,
-    key: KeyOpt = None,
 ) -> None:
     """Upload a dataset file; prints its id, rows, features and classes.
 
@@ -76,15 +64,9 @@ def upload(
     if (impute or categorical or ignore) and suffix not in (".csv", ".json"):
         raise typer.BadParameter("--impute, --categorical and --ignore apply to CSV and JSON")
     table = {"impute": impute, "categorical": _names(categorical), "ignore": _names(ignore)}
-    with connect(url, key) as bp:
+    with conn.client() as bp:
         dataset = bp.upload_dataset(path, target=target, name=name, task=task, **table)
-    if quiet:
-        typer.echo(dataset["id"])
-    elif json_out:
-        print_json(dataset)
-    else:
-        console.print(f"uploaded dataset [bold]{escape(dataset['id'])}[/]")
-        _show(dataset)
+    report_new(conn, dataset, quiet, "uploaded dataset", _show)
 
 
 def _names(text: str | None) -> list[str] | None:
@@ -92,30 +74,17 @@ def _names(text: str | None) -> list[str] | None:
     return [n.strip() for n in text.split(",") if n.strip()] if text else None
 
 
-@app.command("list")
-def list_(
-    limit: LimitOpt = 50,
-    offset: OffsetOpt = 0,
-    json_out: JsonOpt = False,
-    url: UrlOpt = None,
-    key: KeyOpt = None,
-) -> None:
-    """Your datasets, newest first."""
-    list_page(
-        url, key, json_out, lambda bp: bp.list_datasets(limit=limit, offset=offset),
-        "datasets", COLUMNS, _row, optional=OPTIONAL,
-    )  # fmt: skip
+list_command(
+    app, "Your datasets, newest first.", BackpropClient.list_datasets,
+    Listing("datasets", COLUMNS, _row, optional=OPTIONAL),
+)  # fmt: skip
 
 
 @app.command("show")
-def show(
-    dataset_id: DatasetId,
-    json_out: JsonOpt = False,
-    url: UrlOpt = None,
-    key: KeyOpt = None,
-) -> None:
+@with_conn
+def show(conn: Conn, dataset_id: DatasetId) -> None:
     """One dataset: shape, task, classes and feature names."""
-    show_one(url, key, json_out, lambda bp: bp.get_dataset(dataset_id), _show)
+    show_one(conn, lambda bp: bp.get_dataset(dataset_id), _show)
 
 
 def _show(d: dict[str, Any]) -> None:
@@ -138,10 +107,7 @@ def _show(d: dict[str, Any]) -> None:
 
 
 @app.command("delete")
-def delete(
-    dataset_id: DatasetId,
-    url: UrlOpt = None,
-    key: KeyOpt = None,
-) -> None:
+@with_conn(json=False)
+def delete(conn: Conn, dataset_id: DatasetId) -> None:
     """Delete a dataset (models trained on it keep working)."""
-    delete_one(url, key, lambda bp: bp.delete_dataset(dataset_id), f"deleted dataset {dataset_id}")
+    delete_one(conn, lambda bp: bp.delete_dataset(dataset_id), f"deleted dataset {dataset_id}")

@@ -7,27 +7,25 @@ from typing import Annotated, Any
 
 import typer
 
-from service.cli.common import JsonOpt, KeyOpt, UrlOpt, facts, fetch, fmt, table
+from service.cli.common import facts, fmt, table
+from service.cli.conn import Conn, with_conn
 from service.cli.models import SUMMARY, app
 
 
 @app.command("evaluate")
+@with_conn
 def evaluate(
+    conn: Conn,
     model_id: Annotated[str, typer.Argument(help="Model id.")],
     dataset: Annotated[str, typer.Option("--dataset", help="Id of a stored data set.")],
     importance: Annotated[
         bool, typer.Option(help="Add each column's permutation importance.")
     ] = False,
     seed: Annotated[int, typer.Option(help="Seed of the importance shuffles.")] = 0,
-    json_out: JsonOpt = False,
-    url: UrlOpt = None,
-    key: KeyOpt = None,
 ) -> None:
     """Score a model on a stored data set: accuracy, log loss, ROC AUC, per-class
     precision/recall/F1 and the confusion matrix; MAE, RMSE and R2 for regression."""
-    out = fetch(
-        url, key, json_out, lambda bp: bp.evaluate(model_id, dataset, importance, seed=seed)
-    )
+    out = conn.fetch(lambda bp: bp.evaluate(model_id, dataset, importance, seed=seed))
     if out is None:
         return
     metrics = out["metrics"]

@@ -10,24 +10,28 @@ import typer
 from rich.markup import escape
 
 from service.cli.common import (
-    JsonOpt,
-    KeyOpt,
     LimitOpt,
     OffsetOpt,
-    UrlOpt,
-    connect,
     console,
     err_console,
     facts,
-    fetch,
     print_json,
     short_id,
     short_time,
     table,
 )
+from service.cli.conn import Conn, with_conn
 from service.cli.follow import follow_job
 from service.cli.numbers import epochs_text, labelled_metrics
-from service.cli.verbs import Row, delete_one, list_page, show_one
+from service.cli.verbs import (
+    Listing,
+    Row,
+    cancel_one,
+    delete_one,
+    list_page,
+    report_new,
+    show_one,
+)
 
 app = typer.Typer(help="Submit, follow and manage training jobs.", no_args_is_help=True)
 FAILED = ("failed", "cancelled")
@@ -56,7 +60,9 @@ def _load_spec(
 
 
 @app.command("submit")
+@with_conn
 def submit(
+    conn: Conn,
     spec_file: Annotated[
         Path,
         typer.Argument(
@@ -84,41 +90,35 @@ def submit(
         bool,
         typer.Option("--quiet", "-q", help="Print only the job id (with --follow: the model id)."),
     ] = False,
-    json_out: JsonOpt = False,
-    url: UrlOpt = None,
-    key: KeyOpt = None,
 ) -> None:
     """Queue a training job from a spec file; --follow watches it train."""
     spec = _load_spec(spec_file, dataset, max_runtime_seconds)
-    with connect(url, key) as bp:
+    with conn.client() as bp:
         job = bp.submit_job(spec, idempotency_key=idempotency_key)
         if not follow:
-            if quiet:
-                typer.echo(job["id"])
-            elif json_out:
-                print_json(job)
-            else:
-                console.print(f"queued job [bold]{escape(job['id'])}[/]")
-                console.print(f"follow it with: backprop jobs follow {job['id']}", markup=False)
+            report_new(conn, job, quiet, "queued job", _follow_hint)
             return
-        if not quiet and not json_out:
+        if not quiet and not conn.json_out:
             console.print(f"queued job [bold]{escape(job['id'])}[/]")
         final = follow_job(bp, job["id"])
-    _report(final, quiet, json_out)
+    _report(final, quiet, conn.json_out)
+
+
+def _follow_hint(job: dict[str, Any]) -> None:
+    console.print(f"follow it with: backprop jobs follow {job['id']}", markup=False)
 
 
 @app.command("follow")
+@with_conn
 def follow_cmd(
+    conn: Conn,
     job_id: JobId,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the model id.")] = False,
-    json_out: JsonOpt = False,
-    url: UrlOpt = None,
-    key: KeyOpt = None,
 ) -> None:
     """Show a job's progress bar (epoch, loss, validation loss, ETA) until it ends."""
-    with connect(url, key) as bp:
+    with conn.client() as bp:
         final = follow_job(bp, job_id)
-    _report(final, quiet, json_out)
+    _report(final, quiet, conn.json_out)
 
 
 def _report(job: dict[str, Any], quiet: bool, json_out: bool) -> None:
@@ -151,22 +151,17 @@ def _report(job: dict[str, Any], quiet: bool, json_out: bool) -> None:
 
 
 @app.command("list")
+@with_conn
 def list_(
+    conn: Conn,
     status: Annotated[
         str | None, typer.Option(help="Only jobs with this status (queued, running, ...).")
     ] = None,
     limit: LimitOpt = 50,
     offset: OffsetOpt = 0,
-    json_out: JsonOpt = False,
-    url: UrlOpt = None,
-    key: KeyOpt = None,
 ) -> None:
     """Your jobs, newest first."""
-    columns = ("id", "status", "epoch", "loss", "val loss", "model", "created")
-    list_page(
-        url, key, json_out, lambda bp: bp.list_jobs(status=status, limit=limit, offset=offset),
-        "jobs", columns, _job_row, optional=("created", "model"), note=_best_note,
-    )  # fmt: skip
+    list_page(conn, lambda bp: bp.list_jobs(status=status, limit=limit, offset=offset), LISTING)
 
 
 def _job_row(j: dict[str, Any]) -> Row:
@@ -188,15 +183,17 @@ def _best_note(rows: list[Row]) -> str | None:
     )
 
 
+LISTING = Listing(
+    "jobs", ("id", "status", "epoch", "loss", "val loss", "model", "created"), _job_row,
+    optional=("created", "model"), note=_best_note,
+)  # fmt: skip
+
+
 @app.command("show")
-def show(
-    job_id: JobId,
-    json_out: JsonOpt = False,
-    url: UrlOpt = None,
-    key: KeyOpt = None,
-) -> None:
+@with_conn
+def show(conn: Conn, job_id: JobId) -> None:
     """Status, progress, latest metrics, error and model id of one job."""
-    show_one(url, key, json_out, lambda bp: bp.get_job(job_id), _show)
+    show_one(conn, lambda bp: bp.get_job(job_id), _show)
 
 
 def _show(job: dict[str, Any]) -> None:
@@ -220,7 +217,9 @@ def _show(job: dict[str, Any]) -> None:
 
 
 @app.command("cancel")
+@with_conn
 def cancel(
+    conn: Conn,
     job_id: JobId,
     keep_model: Annotated[
         bool,
@@ -230,41 +229,31 @@ def cancel(
             "restore_best) as a model.",
         ),
     ] = False,
-    json_out: JsonOpt = False,
-    url: UrlOpt = None,
-    key: KeyOpt = None,
 ) -> None:
     """Cancel a job: a queued one at once, a running one between two mini-batches."""
-    job = fetch(url, key, json_out, lambda bp: bp.cancel_job(job_id, keep_model=keep_model))
-    if job is not None:
-        stopping = " (stopping)" if job["status"] == "running" else ""
-        console.print(f"job {job_id}: {job['status']}{stopping}", markup=False)
+    cancel_one(conn, lambda bp: bp.cancel_job(job_id, keep_model=keep_model), f"job {job_id}")
 
 
 @app.command("delete")
+@with_conn(json=False)
 def delete(
+    conn: Conn,
     job_id: JobId,
     delete_model: Annotated[
         bool, typer.Option("--delete-model", help="Also delete the model the job trained.")
     ] = False,
-    url: UrlOpt = None,
-    key: KeyOpt = None,
 ) -> None:
     """Delete a finished job with its history; its model stays unless --delete-model."""
     model = " and its model, if it had one" if delete_model else ""
     call = lambda bp: bp.delete_job(job_id, delete_model=delete_model)  # noqa: E731
-    delete_one(url, key, call, f"deleted job {job_id}{model}")
+    delete_one(conn, call, f"deleted job {job_id}{model}")
 
 
 @app.command("history")
-def history(
-    job_id: JobId,
-    json_out: JsonOpt = False,
-    url: UrlOpt = None,
-    key: KeyOpt = None,
-) -> None:
+@with_conn
+def history(conn: Conn, job_id: JobId) -> None:
     """One line per finished epoch: loss, validation loss, metrics, seconds."""
-    show_one(url, key, json_out, lambda bp: bp.history(job_id), lambda h: _history(job_id, h))
+    show_one(conn, lambda bp: bp.history(job_id), lambda h: _history(job_id, h))
 
 
 def _history(job_id: str, hist: dict[str, Any]) -> None:

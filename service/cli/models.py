@@ -10,45 +10,16 @@ from typing import Annotated, Any
 
 import typer
 
-from service.cli.common import (
-    JsonOpt,
-    KeyOpt,
-    LimitOpt,
-    OffsetOpt,
-    UrlOpt,
-    connect,
-    console,
-    facts,
-    fetch,
-    fmt,
-    print_json,
-    short_id,
-    short_time,
-    table,
-)
+from service.cli.common import facts, fmt, print_json, short_id, short_time, table
+from service.cli.conn import Conn, with_conn
 from service.cli.numbers import epochs_text, labelled_metrics
-from service.cli.verbs import delete_one, list_page
+from service.cli.verbs import Listing, delete_one, list_command, save_file
+from service.client import BackpropClient
 
 app = typer.Typer(help="Inspect trained models and predict with them.", no_args_is_help=True)
 MAX_PROB_COLUMNS = 10
 SUMMARY = ("rows", "accuracy", "log_loss", "roc_auc", "mae", "rmse", "r2")
 """The evaluate metrics shown as facts (also by `models evaluate`)."""
-
-
-@app.command("list")
-def list_(
-    limit: LimitOpt = 50,
-    offset: OffsetOpt = 0,
-    json_out: JsonOpt = False,
-    url: UrlOpt = None,
-    key: KeyOpt = None,
-) -> None:
-    """Your trained models, newest first."""
-    columns = ("id", "task", "params", "accuracy", "val loss", "job", "created")
-    list_page(
-        url, key, json_out, lambda bp: bp.list_models(limit=limit, offset=offset),
-        "models", columns, _row, optional=("created", "job", "params"),
-    )  # fmt: skip
 
 
 def _row(m: dict[str, Any]) -> list[Any]:
@@ -65,15 +36,21 @@ def accuracy(metrics: dict[str, Any]) -> str | None:
     return None
 
 
+list_command(
+    app, "Your trained models, newest first.", BackpropClient.list_models,
+    Listing("models", ("id", "task", "params", "accuracy", "val loss", "job", "created"), _row,
+            optional=("created", "job", "params")),
+)  # fmt: skip
+
+
 @app.command("show")
+@with_conn
 def show(
+    conn: Conn,
     model_id: Annotated[str, typer.Argument(help="Model id, NAME@ALIAS or NAME@VERSION.")],
-    json_out: JsonOpt = False,
-    url: UrlOpt = None,
-    key: KeyOpt = None,
 ) -> None:
     """Layers with shapes and parameter counts, metrics, input schema and classes."""
-    model = fetch(url, key, json_out, lambda bp: bp.get_model(model_id))
+    model = conn.fetch(lambda bp: bp.get_model(model_id))
     if model is None:
         return
     schema = model["input_schema"]
@@ -185,7 +162,9 @@ def _record(
 
 
 @app.command("predict")
+@with_conn
 def predict(
+    conn: Conn,
     model_id: Annotated[str, typer.Argument(help="Model id, NAME@ALIAS or NAME@VERSION.")],
     instances: Annotated[
         str | None, typer.Option(help='Rows as JSON, e.g. "[[13.2, 1.78, ...]]".')
@@ -201,19 +180,16 @@ def predict(
         ),
     ] = None,
     limit: Annotated[int, typer.Option(help="Predict at most this many rows.")] = 10000,
-    json_out: JsonOpt = False,
-    url: UrlOpt = None,
-    key: KeyOpt = None,
 ) -> None:
     """Predict labels (with class probabilities) or values for rows of features."""
-    with connect(url, key) as bp:
+    with conn.client() as bp:
         model = bp.get_model(model_id)
         schema = model["input_schema"]
         names = schema.get("feature_names") or []
         rows = read_instances(instances, csv_path, names, schema.get("columns"))[:limit]
         out = bp.predict(model_id, rows)
     classes = model.get("classes")
-    if json_out:
+    if conn.json_out:
         print_json(out)
         return
     probs = out.get("probabilities")
@@ -230,45 +206,41 @@ def predict(
 
 
 @app.command("download")
+@with_conn(json=False)
 def download(
+    conn: Conn,
     model_id: Annotated[str, typer.Argument(help="Model id, NAME@ALIAS or NAME@VERSION.")],
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="File (default model-<id>.npz).")
     ] = None,
-    url: UrlOpt = None,
-    key: KeyOpt = None,
 ) -> None:
     """Save the model as .npz: weights (keys like layers.0.W), preprocessing and spec.json;
     the README shows how to run it with NumPy alone."""
     output = output or Path(f"model-{model_id}.npz")
-    with connect(url, key) as bp:
-        data = bp.download_weights(model_id, output)
-    console.print(f"saved {len(data)} bytes to {output}", markup=False)
+    save_file(conn, lambda bp: len(bp.download_weights(model_id, output)), output)
 
 
 @app.command("export")
+@with_conn(json=False)
 def export(
+    conn: Conn,
     model_id: Annotated[str, typer.Argument(help="Model id, NAME@ALIAS or NAME@VERSION.")],
     file_format: Annotated[str, typer.Option("--format", help="File format: onnx.")] = "onnx",
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="File (default model-<id>.<format>).")
     ] = None,
-    url: UrlOpt = None,
-    key: KeyOpt = None,
 ) -> None:
     """Save the model as a portable file: ONNX with the input scaling inside, input
     `input`, outputs `predictions` and (classifiers) `probabilities`."""
     output = output or Path(f"model-{model_id}.{file_format}")
-    with connect(url, key) as bp:
-        data = bp.export_model(model_id, file_format, output)
-    console.print(f"saved {len(data)} bytes to {output}", markup=False)
+    save_file(conn, lambda bp: len(bp.export_model(model_id, file_format, output)), output)
 
 
 @app.command("delete")
+@with_conn(json=False)
 def delete(
+    conn: Conn,
     model_id: Annotated[str, typer.Argument(help="Model id, NAME@ALIAS or NAME@VERSION.")],
-    url: UrlOpt = None,
-    key: KeyOpt = None,
 ) -> None:
     """Delete a trained model."""
-    delete_one(url, key, lambda bp: bp.delete_model(model_id), f"deleted model {model_id}")
+    delete_one(conn, lambda bp: bp.delete_model(model_id), f"deleted model {model_id}")

@@ -6,19 +6,10 @@ from typing import Annotated, Any
 
 import typer
 
-from service.cli.common import (
-    JsonOpt,
-    KeyOpt,
-    LimitOpt,
-    OffsetOpt,
-    UrlOpt,
-    console,
-    facts,
-    fetch,
-    short_time,
-    table,
-)
-from service.cli.verbs import delete_one, list_page, show_one
+from service.cli.common import console, facts, short_time, table
+from service.cli.conn import Conn, with_conn
+from service.cli.verbs import Listing, delete_one, list_command, show_one
+from service.client import BackpropClient
 
 app = typer.Typer(
     help="Name models with numbered versions and moving aliases (use NAME@ALIAS or "
@@ -35,40 +26,29 @@ def _aliases(aliases: dict[str, int]) -> str:
 
 
 @app.command("register")
+@with_conn
 def register(
-    name: NameArg,
-    model_id: Annotated[str, typer.Argument(help="Model id.")],
-    json_out: JsonOpt = False,
-    url: UrlOpt = None,
-    key: KeyOpt = None,
+    conn: Conn, name: NameArg, model_id: Annotated[str, typer.Argument(help="Model id.")]
 ) -> None:
     """Register a model as the next version of NAME (the name is created on first use)."""
-    out = fetch(url, key, json_out, lambda bp: bp.register_model(name, model_id))
+    out = conn.fetch(lambda bp: bp.register_model(name, model_id))
     if out is not None:
         console.print(f"{name}@{out['version']} is model {out['model_id']}", markup=False)
 
 
-@app.command("list")
-def list_(
-    limit: LimitOpt = 50,
-    offset: OffsetOpt = 0,
-    json_out: JsonOpt = False,
-    url: UrlOpt = None,
-    key: KeyOpt = None,
-) -> None:
-    """Your registered names, newest first."""
-    list_page(
-        url, key, json_out, lambda bp: bp.list_registry(limit=limit, offset=offset),
-        "registry", ("name", "latest", "versions", "aliases", "created"),
-        lambda n: [n["name"], n["latest_version"], len(n["versions"]), _aliases(n["aliases"]),
-                   short_time(n["created_at"])],
-    )  # fmt: skip
+list_command(
+    app, "Your registered names, newest first.", BackpropClient.list_registry,
+    Listing("registry", ("name", "latest", "versions", "aliases", "created"),
+            lambda n: [n["name"], n["latest_version"], len(n["versions"]),
+                       _aliases(n["aliases"]), short_time(n["created_at"])]),
+)  # fmt: skip
 
 
 @app.command("show")
-def show(name: NameArg, json_out: JsonOpt = False, url: UrlOpt = None, key: KeyOpt = None) -> None:
+@with_conn
+def show(conn: Conn, name: NameArg) -> None:
     """A name's versions (with the aliases on each) and aliases."""
-    show_one(url, key, json_out, lambda bp: bp.get_registered(name), _show)
+    show_one(conn, lambda bp: bp.get_registered(name), _show)
 
 
 def _show(entry: dict[str, Any]) -> None:
@@ -89,33 +69,25 @@ def _show(entry: dict[str, Any]) -> None:
 
 
 @app.command("alias")
-def alias(
-    name: NameArg,
-    alias_name: AliasArg,
-    version: VersionArg,
-    json_out: JsonOpt = False,
-    url: UrlOpt = None,
-    key: KeyOpt = None,
-) -> None:
+@with_conn
+def alias(conn: Conn, name: NameArg, alias_name: AliasArg, version: VersionArg) -> None:
     """Point NAME@ALIAS at VERSION (create the alias or move it)."""
-    out = fetch(url, key, json_out, lambda bp: bp.set_alias(name, alias_name, version))
+    out = conn.fetch(lambda bp: bp.set_alias(name, alias_name, version))
     if out is not None:
         console.print(f"{name}@{alias_name} -> version {out['version']}", markup=False)
 
 
 @app.command("delete-alias")
-def delete_alias(
-    name: NameArg, alias_name: AliasArg, url: UrlOpt = None, key: KeyOpt = None
-) -> None:
+@with_conn(json=False)
+def delete_alias(conn: Conn, name: NameArg, alias_name: AliasArg) -> None:
     """Remove an alias (its version stays)."""
     call = lambda bp: bp.delete_alias(name, alias_name)  # noqa: E731
-    delete_one(url, key, call, f"deleted alias {name}@{alias_name}")
+    delete_one(conn, call, f"deleted alias {name}@{alias_name}")
 
 
 @app.command("delete-version")
-def delete_version(
-    name: NameArg, version: VersionArg, url: UrlOpt = None, key: KeyOpt = None
-) -> None:
+@with_conn(json=False)
+def delete_version(conn: Conn, name: NameArg, version: VersionArg) -> None:
     """Remove a version (refused while an alias points at it; the model stays)."""
     call = lambda bp: bp.delete_version(name, version)  # noqa: E731
-    delete_one(url, key, call, f"deleted version {version} of {name}")
+    delete_one(conn, call, f"deleted version {version} of {name}")

@@ -10,26 +10,19 @@ import typer
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-from service.cli.common import (
-    JsonOpt,
-    KeyOpt,
-    UrlOpt,
-    connect,
-    console,
-    err_console,
-    facts,
-    fail,
-    print_json,
-)
+from service.cli.common import console, err_console, facts, fail, print_json
+from service.cli.conn import Conn, with_conn
 from service.cli.models import app
-from service.cli.verbs import delete_one, show_one
+from service.cli.verbs import delete_one, report_new, save_file, show_one
 from service.client import BackpropClient
 
 POLL_SECONDS = 0.5
 
 
 @app.command("score")
+@with_conn
 def score(
+    conn: Conn,
     model_id: Annotated[str, typer.Argument(help="Model id.")],
     dataset: Annotated[str, typer.Option("--dataset", "-d", help="Data set id to score.")],
     follow: Annotated[
@@ -39,35 +32,29 @@ def score(
         Path | None,
         typer.Option("--output", "-o", help="Save the CSV here when the run succeeds (follows)."),
     ] = None,
-    json_out: JsonOpt = False,
-    url: UrlOpt = None,
-    key: KeyOpt = None,
 ) -> None:
     """Score every row of a stored data set on the workers: a CSV of its columns, the
     prediction and, for classifiers, p(<class>) per class."""
-    with connect(url, key) as bp:
+    with conn.client() as bp:
         run = bp.score(model_id, dataset)
         if not follow and output is None:
-            if json_out:
-                print_json(run)
-                return
-            console.print(f"queued scoring run [bold]{escape(run['id'])}[/]")
-            console.print(
+            hint = (
                 f"follow it with: backprop models score {model_id} --dataset {dataset} "
-                "--follow (or GET its Location)",
-                markup=False,
+                "--follow (or GET its Location)"
             )
+            report_new(conn, run, False, "queued scoring run",
+                       lambda _: console.print(hint, markup=False))  # fmt: skip
             return
         run = follow_run(bp, model_id, run)
         if run["status"] == "succeeded" and output is not None:
             size = bp.download_scores(model_id, run["id"], output)
-    if json_out:
+    if conn.json_out:
         print_json(run)
     else:
         facts(f"scoring run {run['id']}", _summary(run))
     if run["status"] != "succeeded":
         fail(f"scoring run {run['status']}: {run.get('error') or 'no rows were saved'}")
-    if output is not None and not json_out:
+    if output is not None and not conn.json_out:
         console.print(f"saved {size} bytes to {output}", markup=False)
 
 
@@ -109,43 +96,36 @@ ModelArg = Annotated[str, typer.Argument(help="Model id (or name@alias).")]
 
 
 @app.command("scoring")
-def scoring_show(
-    model_id: ModelArg, run_id: RunArg, json_out: JsonOpt = False, url: UrlOpt = None,
-    key: KeyOpt = None,
-) -> None:  # fmt: skip
+@with_conn
+def scoring_show(conn: Conn, model_id: ModelArg, run_id: RunArg) -> None:
     """A scoring run: status, rows scored, unseen levels, error and where to download it."""
-    show_one(url, key, json_out, lambda bp: bp.get_scoring(model_id, run_id), _facts)
+    show_one(conn, lambda bp: bp.get_scoring(model_id, run_id), _facts)
 
 
 @app.command("scoring-download")
+@with_conn(json=False)
 def scoring_download(
+    conn: Conn,
     model_id: ModelArg,
     run_id: RunArg,
     output: Annotated[Path, typer.Option("--output", "-o", help="Where to save the CSV.")],
-    url: UrlOpt = None,
-    key: KeyOpt = None,
 ) -> None:
     """Save a succeeded run's CSV (streamed, never whole in memory)."""
-    with connect(url, key) as bp:
-        size = bp.download_scores(model_id, run_id, output)
-    console.print(f"saved {size} bytes to {output}", markup=False)
+    save_file(conn, lambda bp: bp.download_scores(model_id, run_id, output), output)
 
 
 @app.command("scoring-cancel")
-def scoring_cancel(
-    model_id: ModelArg, run_id: RunArg, json_out: JsonOpt = False, url: UrlOpt = None,
-    key: KeyOpt = None,
-) -> None:  # fmt: skip
+@with_conn
+def scoring_cancel(conn: Conn, model_id: ModelArg, run_id: RunArg) -> None:
     """Cancel a queued or running scoring run."""
-    show_one(url, key, json_out, lambda bp: bp.cancel_scoring(model_id, run_id), _facts)
+    show_one(conn, lambda bp: bp.cancel_scoring(model_id, run_id), _facts)
 
 
 @app.command("scoring-delete")
-def scoring_delete(
-    model_id: ModelArg, run_id: RunArg, url: UrlOpt = None, key: KeyOpt = None
-) -> None:
+@with_conn(json=False)
+def scoring_delete(conn: Conn, model_id: ModelArg, run_id: RunArg) -> None:
     """Delete an ended scoring run and its stored rows."""
-    delete_one(url, key, lambda bp: bp.delete_scoring(model_id, run_id), f"deleted run {run_id}")
+    delete_one(conn, lambda bp: bp.delete_scoring(model_id, run_id), f"deleted run {run_id}")
 
 
 def _facts(run: dict[str, Any]) -> None:

@@ -11,24 +11,18 @@ from rich.table import Table
 from rich.text import Text
 
 from service.cli.common import (
-    JsonOpt,
-    KeyOpt,
-    LimitOpt,
-    OffsetOpt,
-    UrlOpt,
-    connect,
     console,
     err_console,
     facts,
-    fetch,
     fmt,
     print_json,
     short_id,
     short_time,
     table,
 )
+from service.cli.conn import Conn, with_conn
 from service.cli.jobs import _load_spec
-from service.cli.verbs import delete_one, list_page, show_one
+from service.cli.verbs import Listing, cancel_one, delete_one, list_command, show_one
 from service.client import BackpropClient
 
 app = typer.Typer(help="Hyperparameter searches: many trial jobs at once.", no_args_is_help=True)
@@ -37,7 +31,9 @@ SearchId = Annotated[str, typer.Argument(help="Search id.")]
 
 
 @app.command("submit")
+@with_conn
 def submit(
+    conn: Conn,
     spec_file: Annotated[
         Path,
         typer.Argument(
@@ -53,18 +49,15 @@ def submit(
         bool, typer.Option("--follow", "-f", help="A live table of trials until it ends.")
     ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the id.")] = False,
-    json_out: JsonOpt = False,
-    url: UrlOpt = None,
-    key: KeyOpt = None,
 ) -> None:
     """Start a search from a spec file; --follow shows its trials and the best so far."""
     spec = _load_spec(spec_file, dataset)
-    with connect(url, key) as bp:
+    with conn.client() as bp:
         search = bp.submit_search(spec)
         if quiet and not follow:
             typer.echo(search["id"])
             return
-        if json_out and not follow:
+        if conn.json_out and not follow:
             print_json(search)
             return
         console.print(f"started search {search['id']}", markup=False)
@@ -72,7 +65,7 @@ def submit(
             console.print(f"follow it with: backprop searches show {search['id']}", markup=False)
             return
         final, trials = follow_search(bp, search["id"]), bp.search_trials(search["id"])
-    _report(final, trials, json_out)
+    _report(final, trials, conn.json_out)
 
 
 def _report(search: dict[str, Any], trials: dict[str, Any], json_out: bool) -> None:
@@ -133,36 +126,23 @@ def _trials_table(trials: dict[str, Any]) -> None:
     table(title, TRIAL_COLUMNS, rows, optional=("job",))
 
 
-@app.command("list")
-def list_(
-    limit: LimitOpt = 50,
-    offset: OffsetOpt = 0,
-    json_out: JsonOpt = False,
-    url: UrlOpt = None,
-    key: KeyOpt = None,
-) -> None:
-    """Your searches, newest first."""
-    list_page(
-        url, key, json_out, lambda bp: bp.list_searches(limit=limit, offset=offset),
-        "searches", ("id", "status", "trials", "best", "metric", "created"), _search_row,
-    )  # fmt: skip
-
-
 def _search_row(s: dict[str, Any]) -> list[Any]:
     return [s["id"], s["status"], f"{sum(s['trials'].values())}/{s['total_trials']}",
             (s.get("best") or {}).get("value"), s["objective"]["metric"],
             short_time(s["created_at"])]  # fmt: skip
 
 
+list_command(
+    app, "Your searches, newest first.", BackpropClient.list_searches,
+    Listing("searches", ("id", "status", "trials", "best", "metric", "created"), _search_row),
+)  # fmt: skip
+
+
 @app.command("show")
-def show(
-    search_id: SearchId,
-    json_out: JsonOpt = False,
-    url: UrlOpt = None,
-    key: KeyOpt = None,
-) -> None:
+@with_conn
+def show(conn: Conn, search_id: SearchId) -> None:
     """Status, trial counts, progress, ETA and the best trial of one search."""
-    show_one(url, key, json_out, lambda bp: bp.get_search(search_id), _show)
+    show_one(conn, lambda bp: bp.get_search(search_id), _show)
 
 
 def _show(search: dict[str, Any]) -> None:
@@ -185,48 +165,30 @@ def _show(search: dict[str, Any]) -> None:
 
 
 @app.command("trials")
-def trials(
-    search_id: SearchId,
-    json_out: JsonOpt = False,
-    url: UrlOpt = None,
-    key: KeyOpt = None,
-) -> None:
+@with_conn
+def trials(conn: Conn, search_id: SearchId) -> None:
     """Every trial: status, objective value, epochs run, params and job."""
-    show_one(url, key, json_out, lambda bp: bp.search_trials(search_id), _trials_table)
+    show_one(conn, lambda bp: bp.search_trials(search_id), _trials_table)
 
 
 @app.command("cancel")
-def cancel(
-    search_id: SearchId,
-    json_out: JsonOpt = False,
-    url: UrlOpt = None,
-    key: KeyOpt = None,
-) -> None:
+@with_conn
+def cancel(conn: Conn, search_id: SearchId) -> None:
     """Start no more trials and stop the running ones between two mini-batches."""
-    search = fetch(url, key, json_out, lambda bp: bp.cancel_search(search_id))
-    if search is not None:
-        stopping = " (stopping)" if search["status"] == "running" else ""
-        console.print(f"search {search_id}: {search['status']}{stopping}", markup=False)
+    cancel_one(conn, lambda bp: bp.cancel_search(search_id), f"search {search_id}")
 
 
 @app.command("follow")
-def follow(
-    search_id: SearchId,
-    json_out: JsonOpt = False,
-    url: UrlOpt = None,
-    key: KeyOpt = None,
-) -> None:
+@with_conn
+def follow(conn: Conn, search_id: SearchId) -> None:
     """A live table of the search's trials, from its event stream, until it ends."""
-    with connect(url, key) as bp:
+    with conn.client() as bp:
         final, trials = follow_search(bp, search_id), bp.search_trials(search_id)
-    _report(final, trials, json_out)
+    _report(final, trials, conn.json_out)
 
 
 @app.command("delete")
-def delete(
-    search_id: SearchId,
-    url: UrlOpt = None,
-    key: KeyOpt = None,
-) -> None:
+@with_conn(json=False)
+def delete(conn: Conn, search_id: SearchId) -> None:
     """Delete an ended search with its trial jobs (their models stay)."""
-    delete_one(url, key, lambda bp: bp.delete_search(search_id), f"deleted search {search_id}")
+    delete_one(conn, lambda bp: bp.delete_search(search_id), f"deleted search {search_id}")

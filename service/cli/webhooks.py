@@ -5,22 +5,11 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import typer
-from rich.markup import escape
 
-from service.cli.common import (
-    JsonOpt,
-    KeyOpt,
-    LimitOpt,
-    OffsetOpt,
-    QuietOpt,
-    UrlOpt,
-    connect,
-    console,
-    facts,
-    print_json,
-    short_time,
-)
-from service.cli.verbs import delete_one, list_page, show_one
+from service.cli.common import LimitOpt, OffsetOpt, QuietOpt, console, facts, short_time
+from service.cli.conn import Conn, with_conn
+from service.cli.verbs import Listing, delete_one, list_command, list_page, report_new, show_one
+from service.client import BackpropClient
 
 app = typer.Typer(help="Signed POSTs to your URL when jobs change state.", no_args_is_help=True)
 
@@ -28,7 +17,9 @@ WebhookId = Annotated[str, typer.Argument(help="Webhook id.")]
 
 
 @app.command("create")
+@with_conn
 def create(
+    conn: Conn,
     target: Annotated[str, typer.Argument(metavar="URL", help="http(s) URL to POST events to.")],
     events: Annotated[
         list[str],
@@ -50,48 +41,30 @@ def create(
         ),
     ],
     quiet: QuietOpt = False,
-    json_out: JsonOpt = False,
-    url: UrlOpt = None,
-    key: KeyOpt = None,
 ) -> None:
     """Subscribe a URL to events; prints the webhook's id."""
-    with connect(url, key) as bp:
+    with conn.client() as bp:
         hook = bp.create_webhook(target, events, secret)
-    if quiet:
-        typer.echo(hook["id"])
-    elif json_out:
-        print_json(hook)
-    else:
-        console.print(f"created webhook [bold]{escape(hook['id'])}[/]")
-        console.print(f"{', '.join(hook['events'])} -> {hook['url']}", markup=False)
+    report_new(conn, hook, quiet, "created webhook", _subscribed)
 
 
-@app.command("list")
-def list_(
-    limit: LimitOpt = 50,
-    offset: OffsetOpt = 0,
-    json_out: JsonOpt = False,
-    url: UrlOpt = None,
-    key: KeyOpt = None,
-) -> None:
-    """Your webhooks, newest first."""
-    list_page(
-        url, key, json_out, lambda bp: bp.list_webhooks(limit=limit, offset=offset),
-        "webhooks", ("id", "url", "events", "created"),
-        lambda h: [h["id"], h["url"], ", ".join(h["events"]), short_time(h["created_at"])],
-        optional=("created",),
-    )  # fmt: skip
+def _subscribed(hook: dict[str, Any]) -> None:
+    console.print(f"{', '.join(hook['events'])} -> {hook['url']}", markup=False)
+
+
+list_command(
+    app, "Your webhooks, newest first.", BackpropClient.list_webhooks,
+    Listing("webhooks", ("id", "url", "events", "created"),
+            lambda h: [h["id"], h["url"], ", ".join(h["events"]), short_time(h["created_at"])],
+            optional=("created",)),
+)  # fmt: skip
 
 
 @app.command("show")
-def show(
-    webhook_id: WebhookId,
-    json_out: JsonOpt = False,
-    url: UrlOpt = None,
-    key: KeyOpt = None,
-) -> None:
+@with_conn
+def show(conn: Conn, webhook_id: WebhookId) -> None:
     """One webhook: its URL, events and when it was created (never its secret)."""
-    show_one(url, key, json_out, lambda bp: bp.get_webhook(webhook_id), _show)
+    show_one(conn, lambda bp: bp.get_webhook(webhook_id), _show)
 
 
 def _show(hook: dict[str, Any]) -> None:
@@ -100,13 +73,10 @@ def _show(hook: dict[str, Any]) -> None:
 
 
 @app.command("delete")
-def delete(
-    webhook_id: WebhookId,
-    url: UrlOpt = None,
-    key: KeyOpt = None,
-) -> None:
+@with_conn(json=False)
+def delete(conn: Conn, webhook_id: WebhookId) -> None:
     """Delete a webhook; events not yet delivered to it are dropped."""
-    delete_one(url, key, lambda bp: bp.delete_webhook(webhook_id), f"deleted webhook {webhook_id}")
+    delete_one(conn, lambda bp: bp.delete_webhook(webhook_id), f"deleted webhook {webhook_id}")
 
 
 def _delivery_row(d: dict[str, Any]) -> list[Any]:
@@ -116,22 +86,23 @@ def _delivery_row(d: dict[str, Any]) -> list[Any]:
             short_time(d["created_at"])]  # fmt: skip
 
 
+DELIVERIES = Listing(
+    "deliveries", ("event id", "event", "status", "attempts", "last answer", "next try", "created"),
+    _delivery_row, optional=("created", "next try"),
+)  # fmt: skip
+
+
 @app.command("deliveries")
+@with_conn
 def deliveries(
+    conn: Conn,
     webhook_id: WebhookId,
     status: Annotated[
         str | None, typer.Option(help="Only pending, delivered or failed ones.")
     ] = None,
     limit: LimitOpt = 50,
     offset: OffsetOpt = 0,
-    json_out: JsonOpt = False,
-    url: UrlOpt = None,
-    key: KeyOpt = None,
 ) -> None:
     """Events sent to a webhook, newest first: status, attempts and the last answer."""
-    columns = ("event id", "event", "status", "attempts", "last answer", "next try", "created")
-    list_page(
-        url, key, json_out,
-        lambda bp: bp.list_deliveries(webhook_id, status=status, limit=limit, offset=offset),
-        "deliveries", columns, _delivery_row, optional=("created", "next try"),
-    )  # fmt: skip
+    call = lambda bp: bp.list_deliveries(webhook_id, status=status, limit=limit, offset=offset)  # noqa: E731
+    list_page(conn, call, DELIVERIES)
