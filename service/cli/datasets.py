@@ -7,16 +7,17 @@ from typing import Annotated, Any, Literal
 
 import typer
 
+from service.cli.commands import delete_command, list_command, show_command
 from service.cli.common import QuietOpt, facts, short_time
 from service.cli.conn import Conn, with_conn
-from service.cli.verbs import Listing, delete_one, list_command, report_new, show_one
+from service.cli.verbs import Listing, report_new
 from service.client import BackpropClient
 
 app = typer.Typer(help="Upload and manage datasets.", no_args_is_help=True)
 
 COLUMNS = ("id", "name", "format", "task", "rows", "features", "classes", "created")
 OPTIONAL = ("created", "format", "classes")  # hidden first when the terminal is narrow
-DatasetId = Annotated[str, typer.Argument(help="Dataset id.")]
+DATASET_ID = ("dataset_id", Annotated[str, typer.Argument(help="Dataset id.")])
 
 
 def _row(d: dict[str, Any]) -> list[Any]:
@@ -80,13 +81,6 @@ list_command(
 )  # fmt: skip
 
 
-@app.command("show")
-@with_conn
-def show(conn: Conn, dataset_id: DatasetId) -> None:
-    """One dataset: shape, task, classes and feature names."""
-    show_one(conn, lambda bp: bp.get_dataset(dataset_id), _show)
-
-
 def _show(d: dict[str, Any]) -> None:
     facts(
         f"dataset {d['name']}",
@@ -106,8 +100,7 @@ def _show(d: dict[str, Any]) -> None:
     )
 
 
-@app.command("delete")
-@with_conn(json=False)
-def delete(conn: Conn, dataset_id: DatasetId) -> None:
-    """Delete a dataset (models trained on it keep working)."""
-    delete_one(conn, lambda bp: bp.delete_dataset(dataset_id), f"deleted dataset {dataset_id}")
+show_command(app, "One dataset: shape, task, classes and feature names.", [DATASET_ID],
+             BackpropClient.get_dataset, _show)  # fmt: skip
+delete_command(app, "Delete a dataset (models trained on it keep working).", [DATASET_ID],
+               BackpropClient.delete_dataset, "deleted dataset {dataset_id}")  # fmt: skip

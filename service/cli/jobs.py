@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 
+from service.cli.commands import show_command
 from service.cli.common import (
     LimitOpt,
     OffsetOpt,
@@ -23,15 +24,8 @@ from service.cli.common import (
 from service.cli.conn import Conn, with_conn
 from service.cli.follow import follow_job
 from service.cli.numbers import epochs_text, labelled_metrics
-from service.cli.verbs import (
-    Listing,
-    Row,
-    cancel_one,
-    delete_one,
-    list_page,
-    report_new,
-    show_one,
-)
+from service.cli.verbs import Listing, Row, cancel_one, delete_one, list_page, report_new, show_one
+from service.client import BackpropClient
 
 app = typer.Typer(help="Submit, follow and manage training jobs.", no_args_is_help=True)
 FAILED = ("failed", "cancelled")
@@ -189,13 +183,6 @@ LISTING = Listing(
 )  # fmt: skip
 
 
-@app.command("show")
-@with_conn
-def show(conn: Conn, job_id: JobId) -> None:
-    """Status, progress, latest metrics, error and model id of one job."""
-    show_one(conn, lambda bp: bp.get_job(job_id), _show)
-
-
 def _show(job: dict[str, Any]) -> None:
     p = job.get("progress") or {}
     values: dict[str, Any] = {
@@ -214,6 +201,10 @@ def _show(job: dict[str, Any]) -> None:
     }
     values.update(labelled_metrics(job.get("metrics")))
     facts(f"job {job['id'][:8]}", {k: v for k, v in values.items() if v is not None})
+
+
+show_command(app, "Status, progress, latest metrics, error and model id of one job.",
+             [("job_id", JobId)], BackpropClient.get_job, _show)  # fmt: skip
 
 
 @app.command("cancel")

@@ -10,16 +10,18 @@ from typing import Annotated, Any
 
 import typer
 
+from service.cli.commands import delete_command, list_command
 from service.cli.common import facts, fmt, print_json, short_id, short_time, table
 from service.cli.conn import Conn, with_conn
 from service.cli.numbers import epochs_text, labelled_metrics
-from service.cli.verbs import Listing, delete_one, list_command, save_file
+from service.cli.verbs import Listing, save_file
 from service.client import BackpropClient
 
 app = typer.Typer(help="Inspect trained models and predict with them.", no_args_is_help=True)
 MAX_PROB_COLUMNS = 10
 SUMMARY = ("rows", "accuracy", "log_loss", "roc_auc", "mae", "rmse", "r2")
 """The evaluate metrics shown as facts (also by `models evaluate`)."""
+ModelRef = Annotated[str, typer.Argument(help="Model id, NAME@ALIAS or NAME@VERSION.")]
 
 
 def _row(m: dict[str, Any]) -> list[Any]:
@@ -47,7 +49,7 @@ list_command(
 @with_conn
 def show(
     conn: Conn,
-    model_id: Annotated[str, typer.Argument(help="Model id, NAME@ALIAS or NAME@VERSION.")],
+    model_id: ModelRef,
 ) -> None:
     """Layers with shapes and parameter counts, metrics, input schema and classes."""
     model = conn.fetch(lambda bp: bp.get_model(model_id))
@@ -165,7 +167,7 @@ def _record(
 @with_conn
 def predict(
     conn: Conn,
-    model_id: Annotated[str, typer.Argument(help="Model id, NAME@ALIAS or NAME@VERSION.")],
+    model_id: ModelRef,
     instances: Annotated[
         str | None, typer.Option(help='Rows as JSON, e.g. "[[13.2, 1.78, ...]]".')
     ] = None,
@@ -209,7 +211,7 @@ def predict(
 @with_conn(json=False)
 def download(
     conn: Conn,
-    model_id: Annotated[str, typer.Argument(help="Model id, NAME@ALIAS or NAME@VERSION.")],
+    model_id: ModelRef,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="File (default model-<id>.npz).")
     ] = None,
@@ -224,7 +226,7 @@ def download(
 @with_conn(json=False)
 def export(
     conn: Conn,
-    model_id: Annotated[str, typer.Argument(help="Model id, NAME@ALIAS or NAME@VERSION.")],
+    model_id: ModelRef,
     file_format: Annotated[str, typer.Option("--format", help="File format: onnx.")] = "onnx",
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="File (default model-<id>.<format>).")
@@ -236,11 +238,5 @@ def export(
     save_file(conn, lambda bp: len(bp.export_model(model_id, file_format, output)), output)
 
 
-@app.command("delete")
-@with_conn(json=False)
-def delete(
-    conn: Conn,
-    model_id: Annotated[str, typer.Argument(help="Model id, NAME@ALIAS or NAME@VERSION.")],
-) -> None:
-    """Delete a trained model."""
-    delete_one(conn, lambda bp: bp.delete_model(model_id), f"deleted model {model_id}")
+delete_command(app, "Delete a trained model.", [("model_id", ModelRef)],
+               BackpropClient.delete_model, "deleted model {model_id}")  # fmt: skip

@@ -6,9 +6,10 @@ from typing import Annotated, Any
 
 import typer
 
+from service.cli.commands import delete_command, list_command, show_command
 from service.cli.common import console, facts, short_time, table
 from service.cli.conn import Conn, with_conn
-from service.cli.verbs import Listing, delete_one, list_command, show_one
+from service.cli.verbs import Listing
 from service.client import BackpropClient
 
 app = typer.Typer(
@@ -19,6 +20,7 @@ app = typer.Typer(
 NameArg = Annotated[str, typer.Argument(help="Registry name: 1-64 of a-z 0-9 . _ -")]
 AliasArg = Annotated[str, typer.Argument(help="Alias, e.g. production (not only digits)")]
 VersionArg = Annotated[int, typer.Argument(help="Version number of the name.")]
+NAME, ALIAS, VERSION = ("name", NameArg), ("alias_name", AliasArg), ("version", VersionArg)
 
 
 def _aliases(aliases: dict[str, int]) -> str:
@@ -44,13 +46,6 @@ list_command(
 )  # fmt: skip
 
 
-@app.command("show")
-@with_conn
-def show(conn: Conn, name: NameArg) -> None:
-    """A name's versions (with the aliases on each) and aliases."""
-    show_one(conn, lambda bp: bp.get_registered(name), _show)
-
-
 def _show(entry: dict[str, Any]) -> None:
     facts(f"registry {entry['name']}", {"aliases": _aliases(entry["aliases"]) or None})
     on = {}
@@ -68,6 +63,10 @@ def _show(entry: dict[str, Any]) -> None:
     table("versions", ("version", "model", "aliases", "created"), rows)
 
 
+show_command(app, "A name's versions (with the aliases on each) and aliases.",
+             [NAME], BackpropClient.get_registered, _show)  # fmt: skip
+
+
 @app.command("alias")
 @with_conn
 def alias(conn: Conn, name: NameArg, alias_name: AliasArg, version: VersionArg) -> None:
@@ -77,17 +76,9 @@ def alias(conn: Conn, name: NameArg, alias_name: AliasArg, version: VersionArg) 
         console.print(f"{name}@{alias_name} -> version {out['version']}", markup=False)
 
 
-@app.command("delete-alias")
-@with_conn(json=False)
-def delete_alias(conn: Conn, name: NameArg, alias_name: AliasArg) -> None:
-    """Remove an alias (its version stays)."""
-    call = lambda bp: bp.delete_alias(name, alias_name)  # noqa: E731
-    delete_one(conn, call, f"deleted alias {name}@{alias_name}")
-
-
-@app.command("delete-version")
-@with_conn(json=False)
-def delete_version(conn: Conn, name: NameArg, version: VersionArg) -> None:
-    """Remove a version (refused while an alias points at it; the model stays)."""
-    call = lambda bp: bp.delete_version(name, version)  # noqa: E731
-    delete_one(conn, call, f"deleted version {version} of {name}")
+delete_command(app, "Remove an alias (its version stays).", [NAME, ALIAS],
+               BackpropClient.delete_alias, "deleted alias {name}@{alias_name}",
+               name="delete-alias")  # fmt: skip
+delete_command(app, "Remove a version (refused while an alias points at it; the model stays).",
+               [NAME, VERSION], BackpropClient.delete_version,
+               "deleted version {version} of {name}", name="delete-version")  # fmt: skip

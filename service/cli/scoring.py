@@ -10,10 +10,11 @@ import typer
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
+from service.cli.commands import delete_command, show_command
 from service.cli.common import console, err_console, facts, fail, print_json
 from service.cli.conn import Conn, with_conn
 from service.cli.models import app
-from service.cli.verbs import delete_one, report_new, save_file, show_one
+from service.cli.verbs import report_new, save_file
 from service.client import BackpropClient
 
 POLL_SECONDS = 0.5
@@ -93,13 +94,15 @@ def _summary(run: dict[str, Any]) -> dict[str, Any]:
 
 RunArg = Annotated[str, typer.Argument(help="Scoring run id (from models score).")]
 ModelArg = Annotated[str, typer.Argument(help="Model id (or name@alias).")]
+RUN = [("model_id", ModelArg), ("run_id", RunArg)]
 
 
-@app.command("scoring")
-@with_conn
-def scoring_show(conn: Conn, model_id: ModelArg, run_id: RunArg) -> None:
-    """A scoring run: status, rows scored, unseen levels, error and where to download it."""
-    show_one(conn, lambda bp: bp.get_scoring(model_id, run_id), _facts)
+def _facts(run: dict[str, Any]) -> None:
+    facts(f"scoring run {run['id']}", _summary(run))
+
+
+show_command(app, "A scoring run: status, rows scored, unseen levels, error and where to "
+             "download it.", RUN, BackpropClient.get_scoring, _facts, name="scoring")  # fmt: skip
 
 
 @app.command("scoring-download")
@@ -114,19 +117,8 @@ def scoring_download(
     save_file(conn, lambda bp: bp.download_scores(model_id, run_id, output), output)
 
 
-@app.command("scoring-cancel")
-@with_conn
-def scoring_cancel(conn: Conn, model_id: ModelArg, run_id: RunArg) -> None:
-    """Cancel a queued or running scoring run."""
-    show_one(conn, lambda bp: bp.cancel_scoring(model_id, run_id), _facts)
-
-
-@app.command("scoring-delete")
-@with_conn(json=False)
-def scoring_delete(conn: Conn, model_id: ModelArg, run_id: RunArg) -> None:
-    """Delete an ended scoring run and its stored rows."""
-    delete_one(conn, lambda bp: bp.delete_scoring(model_id, run_id), f"deleted run {run_id}")
-
-
-def _facts(run: dict[str, Any]) -> None:
-    facts(f"scoring run {run['id']}", _summary(run))
+show_command(app, "Cancel a queued or running scoring run.", RUN, BackpropClient.cancel_scoring,
+             _facts, name="scoring-cancel")  # fmt: skip
+delete_command(app, "Delete an ended scoring run and its stored rows.", RUN,
+               BackpropClient.delete_scoring, "deleted run {run_id}",
+               name="scoring-delete")  # fmt: skip

@@ -10,6 +10,7 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
+from service.cli.commands import delete_command, list_command, show_command
 from service.cli.common import (
     console,
     err_console,
@@ -22,12 +23,13 @@ from service.cli.common import (
 )
 from service.cli.conn import Conn, with_conn
 from service.cli.jobs import _load_spec
-from service.cli.verbs import Listing, cancel_one, delete_one, list_command, show_one
+from service.cli.verbs import Listing, cancel_one
 from service.client import BackpropClient
 
 app = typer.Typer(help="Hyperparameter searches: many trial jobs at once.", no_args_is_help=True)
 TRIAL_COLUMNS = ("trial", "status", "value", "epochs", "params", "job")
 SearchId = Annotated[str, typer.Argument(help="Search id.")]
+SEARCH_ID = ("search_id", SearchId)
 
 
 @app.command("submit")
@@ -138,13 +140,6 @@ list_command(
 )  # fmt: skip
 
 
-@app.command("show")
-@with_conn
-def show(conn: Conn, search_id: SearchId) -> None:
-    """Status, trial counts, progress, ETA and the best trial of one search."""
-    show_one(conn, lambda bp: bp.get_search(search_id), _show)
-
-
 def _show(search: dict[str, Any]) -> None:
     best = search.get("best") or {}
     values: dict[str, Any] = {
@@ -164,11 +159,14 @@ def _show(search: dict[str, Any]) -> None:
     facts(f"search {search['id'][:8]}", {k: v for k, v in values.items() if v is not None})
 
 
-@app.command("trials")
-@with_conn
-def trials(conn: Conn, search_id: SearchId) -> None:
-    """Every trial: status, objective value, epochs run, params and job."""
-    show_one(conn, lambda bp: bp.search_trials(search_id), _trials_table)
+show_command(app, "Status, trial counts, progress, ETA and the best trial of one search.",
+             [SEARCH_ID], BackpropClient.get_search, _show)  # fmt: skip
+
+
+show_command(
+    app, "Every trial: status, objective value, epochs run, params and job.",
+    [SEARCH_ID], BackpropClient.search_trials, _trials_table, name="trials",
+)  # fmt: skip
 
 
 @app.command("cancel")
@@ -187,8 +185,5 @@ def follow(conn: Conn, search_id: SearchId) -> None:
     _report(final, trials, conn.json_out)
 
 
-@app.command("delete")
-@with_conn(json=False)
-def delete(conn: Conn, search_id: SearchId) -> None:
-    """Delete an ended search with its trial jobs (their models stay)."""
-    delete_one(conn, lambda bp: bp.delete_search(search_id), f"deleted search {search_id}")
+delete_command(app, "Delete an ended search with its trial jobs (their models stay).",
+               [SEARCH_ID], BackpropClient.delete_search, "deleted search {search_id}")  # fmt: skip

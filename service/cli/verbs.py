@@ -1,5 +1,5 @@
-"""The shapes most resource commands share: list a page, show one object, delete one, save a
-file, report a new object."""
+"""The shapes most resource commands share: list a page, show one object, delete one, cancel
+one, save a file, report a new object."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from typing import Any
 import typer
 from rich.markup import escape
 
-from service.cli.common import LimitOpt, OffsetOpt, console, page_note, print_json, table
-from service.cli.conn import Conn, with_conn
+from service.cli.common import console, page_note, print_json, table
+from service.cli.conn import Conn
 from service.client import BackpropClient
 
 Row = list[Any]
@@ -44,20 +44,6 @@ def list_page(
     if text is not None:
         console.print(text)
     page_note(page)
-
-
-def list_command(
-    app: typer.Typer,
-    help: str,
-    call: Callable[[BackpropClient, int, int], dict[str, Any]],
-    listing: Listing,
-) -> None:
-    """Add `list [--limit N] [--offset N]` to `app`: the page `call(bp, limit, offset)`."""
-
-    @app.command("list", help=help)
-    @with_conn
-    def list_(conn: Conn, limit: LimitOpt = 50, offset: OffsetOpt = 0) -> None:
-        list_page(conn, lambda bp: call(bp, limit, offset), listing)
 
 
 def show_one(

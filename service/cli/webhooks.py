@@ -6,9 +6,10 @@ from typing import Annotated, Any
 
 import typer
 
+from service.cli.commands import delete_command, list_command, show_command
 from service.cli.common import LimitOpt, OffsetOpt, QuietOpt, console, facts, short_time
 from service.cli.conn import Conn, with_conn
-from service.cli.verbs import Listing, delete_one, list_command, list_page, report_new, show_one
+from service.cli.verbs import Listing, list_page, report_new
 from service.client import BackpropClient
 
 app = typer.Typer(help="Signed POSTs to your URL when jobs change state.", no_args_is_help=True)
@@ -60,23 +61,16 @@ list_command(
 )  # fmt: skip
 
 
-@app.command("show")
-@with_conn
-def show(conn: Conn, webhook_id: WebhookId) -> None:
-    """One webhook: its URL, events and when it was created (never its secret)."""
-    show_one(conn, lambda bp: bp.get_webhook(webhook_id), _show)
-
-
 def _show(hook: dict[str, Any]) -> None:
     facts(f"webhook {hook['id'][:8]}", {"id": hook["id"], "url": hook["url"],
           "events": ", ".join(hook["events"]), "created": hook["created_at"]})  # fmt: skip
 
 
-@app.command("delete")
-@with_conn(json=False)
-def delete(conn: Conn, webhook_id: WebhookId) -> None:
-    """Delete a webhook; events not yet delivered to it are dropped."""
-    delete_one(conn, lambda bp: bp.delete_webhook(webhook_id), f"deleted webhook {webhook_id}")
+show_command(app, "One webhook: its URL, events and when it was created (never its secret).",
+             [("webhook_id", WebhookId)], BackpropClient.get_webhook, _show)  # fmt: skip
+delete_command(app, "Delete a webhook; events not yet delivered to it are dropped.",
+               [("webhook_id", WebhookId)], BackpropClient.delete_webhook,
+               "deleted webhook {webhook_id}")  # fmt: skip
 
 
 def _delivery_row(d: dict[str, Any]) -> list[Any]:
