@@ -1,18 +1,17 @@
-"""Commands built from a description: `list` of a collection, and the commands that take
-only ids (show, delete) and do one call with them."""
+"""Commands built from a description: a page of a collection (`list`), and the commands that
+take only ids (show, delete) and make one call with them."""
 
 from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 
 from service.cli.common import LimitOpt, OffsetOpt
-from service.cli.conn import Conn, with_conn
+from service.cli.conn import Conn, parameter, with_conn
 from service.cli.verbs import Listing, delete_one, list_page, show_one
-from service.client import BackpropClient
 
 Ident = tuple[str, Any]
 """An id argument: its parameter name (the route's path parameter) and annotated type, e.g.
@@ -22,15 +21,24 @@ Ident = tuple[str, Any]
 def list_command(
     app: typer.Typer,
     help: str,
-    call: Callable[[BackpropClient, int, int], dict[str, Any]],
+    call: Callable[..., dict[str, Any]],
     listing: Listing,
+    idents: Sequence[Ident] = (),
+    status: str | None = None,
+    name: str = "list",
 ) -> None:
-    """Add `list [--limit N] [--offset N]` to `app`: the page `call(bp, limit, offset)`."""
+    """Add `<name> ID... [--status S] [--limit N] [--offset N]` to `app`: the page
+    `call(bp, *ids, [status,] limit, offset)`; `status` is the help of the --status filter
+    (no filter when None)."""
+    params = [parameter(*ident) for ident in idents]
+    if status is not None:
+        params.append(parameter("status", Annotated[str | None, typer.Option(help=status)], None))
+    params += [parameter("limit", LimitOpt, 50), parameter("offset", OffsetOpt, 0)]
 
-    @app.command("list", help=help)
-    @with_conn
-    def list_(conn: Conn, limit: LimitOpt = 50, offset: OffsetOpt = 0) -> None:
-        list_page(conn, lambda bp: call(bp, limit, offset), listing)
+    def run(conn: Conn, values: list[Any]) -> None:
+        list_page(conn, lambda bp: call(bp, *values), listing)
+
+    _command(app, name, help, params, run, json=True)
 
 
 def show_command(
@@ -43,10 +51,10 @@ def show_command(
 ) -> None:
     """Add `<name> ID...` to `app`: `get(bp, *ids)` as JSON with --json, else rendered."""
 
-    def show(conn: Conn, ids: list[str]) -> None:
+    def run(conn: Conn, ids: list[Any]) -> None:
         show_one(conn, lambda bp: get(bp, *ids), render)
 
-    _ids_command(app, name, help, idents, show, json=True)
+    _command(app, name, help, [parameter(*ident) for ident in idents], run, json=True)
 
 
 def delete_command(
@@ -60,28 +68,27 @@ def delete_command(
     """Add `<name> ID...` to `app`: `delete(bp, *ids)`, then `done` with the ids filled in by
     name, e.g. "deleted dataset {dataset_id}"."""
 
-    def remove(conn: Conn, ids: list[str]) -> None:
+    def run(conn: Conn, ids: list[Any]) -> None:
         named = {ident[0]: value for ident, value in zip(idents, ids, strict=True)}
         delete_one(conn, lambda bp: delete(bp, *ids), done.format(**named))
 
-    _ids_command(app, name, help, idents, remove, json=False)
+    _command(app, name, help, [parameter(*ident) for ident in idents], run, json=False)
 
 
-def _ids_command(
+def _command(
     app: typer.Typer,
     name: str,
     help: str,
-    idents: Sequence[Ident],
-    run: Callable[[Conn, list[str]], None],
+    params: list[inspect.Parameter],
+    run: Callable[[Conn, list[Any]], None],
     json: bool,
 ) -> None:
-    """Add a command whose arguments are `idents` (plus the shared options); it calls
-    `run(conn, ids)` with the ids in the order of `idents`."""
+    """Add a command taking `params` and the shared options; it calls `run(conn, values)`
+    with the values in the order of `params`."""
 
-    def command(conn: Conn, **ids: str) -> None:
-        run(conn, [ids[ident[0]] for ident in idents])
+    def command(conn: Conn, **values: Any) -> None:
+        run(conn, [values[param.name] for param in params])
 
-    positional = inspect.Parameter.POSITIONAL_OR_KEYWORD
-    params = [inspect.Parameter(n, positional, annotation=t) for n, t in [("conn", Conn), *idents]]
-    command.__signature__ = inspect.Signature(params, return_annotation=None)  # type: ignore[attr-defined]
+    signature = [parameter("conn", Conn), *params]
+    command.__signature__ = inspect.Signature(signature, return_annotation=None)  # type: ignore[attr-defined]
     app.command(name, help=help)(with_conn(command, json=json))

@@ -65,15 +65,17 @@ class Conn:
         return result
 
 
-def _option(name: str, annotation: Any, default: object) -> inspect.Parameter:
-    return inspect.Parameter(
-        name, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=default, annotation=annotation
-    )
+def parameter(
+    name: str, annotation: Any, default: Any = inspect.Parameter.empty
+) -> inspect.Parameter:
+    """A command parameter as typer reads it from a signature."""
+    kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
+    return inspect.Parameter(name, kind, default=default, annotation=annotation)
 
 
-SHARED = (_option("json_out", JsonOpt, False), _option("url", UrlOpt, None),
-          _option("key", KeyOpt, None))  # fmt: skip
-"""The shared options as typer reads them from a signature."""
+SHARED = (parameter("json_out", JsonOpt, False), parameter("url", UrlOpt, None),
+          parameter("key", KeyOpt, None))  # fmt: skip
+"""The shared options, in the order they are appended."""
 
 
 @overload

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
 
-from service.cli.commands import show_command
+from service.cli.commands import list_command, show_command
 from service.cli.common import (
-    LimitOpt,
-    OffsetOpt,
     console,
     err_console,
     facts,
@@ -24,7 +21,8 @@ from service.cli.common import (
 from service.cli.conn import Conn, with_conn
 from service.cli.follow import follow_job
 from service.cli.numbers import epochs_text, labelled_metrics
-from service.cli.verbs import Listing, Row, cancel_one, delete_one, list_page, report_new, show_one
+from service.cli.spec_file import DatasetOpt, load_spec, spec_argument
+from service.cli.verbs import Listing, Row, cancel_one, delete_one, report_new, show_one
 from service.client import BackpropClient
 
 app = typer.Typer(help="Submit, follow and manage training jobs.", no_args_is_help=True)
@@ -35,39 +33,14 @@ FollowOpt = Annotated[
 JobId = Annotated[str, typer.Argument(help="Job id.")]
 
 
-def _load_spec(
-    path: Path, dataset: str | None, max_runtime_seconds: float | None = None
-) -> dict[str, Any]:
-    try:
-        spec = json.loads(path.read_text())
-    except json.JSONDecodeError as exc:
-        raise typer.BadParameter(f"{path} is not valid JSON: {exc}") from exc
-    if not isinstance(spec, dict):
-        raise typer.BadParameter(f"{path} must hold an object {{dataset_id, network, training}}")
-    if dataset:
-        spec["dataset_id"] = dataset
-    if max_runtime_seconds is not None:
-        spec["max_runtime_seconds"] = max_runtime_seconds
-    if not spec.get("dataset_id"):
-        raise typer.BadParameter("no dataset: put dataset_id in the spec file or pass --dataset")
-    return spec
-
-
 @app.command("submit")
 @with_conn
 def submit(
     conn: Conn,
     spec_file: Annotated[
-        Path,
-        typer.Argument(
-            exists=True,
-            dir_okay=False,
-            help="JSON: dataset_id, network, training (and max_runtime_seconds).",
-        ),
+        Path, spec_argument("JSON: dataset_id, network, training (and max_runtime_seconds).")
     ],
-    dataset: Annotated[
-        str | None, typer.Option("--dataset", "-d", help="Dataset id (overrides dataset_id).")
-    ] = None,
+    dataset: DatasetOpt = None,
     max_runtime_seconds: Annotated[
         float | None,
         typer.Option(
@@ -86,7 +59,7 @@ def submit(
     ] = False,
 ) -> None:
     """Queue a training job from a spec file; --follow watches it train."""
-    spec = _load_spec(spec_file, dataset, max_runtime_seconds)
+    spec = load_spec(spec_file, dataset, max_runtime_seconds)
     with conn.client() as bp:
         job = bp.submit_job(spec, idempotency_key=idempotency_key)
         if not follow:
@@ -144,20 +117,6 @@ def _report(job: dict[str, Any], quiet: bool, json_out: bool) -> None:
         raise typer.Exit(1)
 
 
-@app.command("list")
-@with_conn
-def list_(
-    conn: Conn,
-    status: Annotated[
-        str | None, typer.Option(help="Only jobs with this status (queued, running, ...).")
-    ] = None,
-    limit: LimitOpt = 50,
-    offset: OffsetOpt = 0,
-) -> None:
-    """Your jobs, newest first."""
-    list_page(conn, lambda bp: bp.list_jobs(status=status, limit=limit, offset=offset), LISTING)
-
-
 def _job_row(j: dict[str, Any]) -> Row:
     p, m = j.get("progress") or {}, j.get("metrics") or {}
     epochs = f"{p['epoch']}/{p['epochs']}" if p else "–"
@@ -177,9 +136,11 @@ def _best_note(rows: list[Row]) -> str | None:
     )
 
 
-LISTING = Listing(
-    "jobs", ("id", "status", "epoch", "loss", "val loss", "model", "created"), _job_row,
-    optional=("created", "model"), note=_best_note,
+list_command(
+    app, "Your jobs, newest first.", BackpropClient.list_jobs,
+    Listing("jobs", ("id", "status", "epoch", "loss", "val loss", "model", "created"),
+            _job_row, optional=("created", "model"), note=_best_note),
+    status="Only jobs with this status (queued, running, ...).",
 )  # fmt: skip
 
 

@@ -22,7 +22,7 @@ from service.cli.common import (
     table,
 )
 from service.cli.conn import Conn, with_conn
-from service.cli.jobs import _load_spec
+from service.cli.spec_file import DatasetOpt, load_spec, spec_argument
 from service.cli.verbs import Listing, cancel_one
 from service.client import BackpropClient
 
@@ -37,23 +37,16 @@ SEARCH_ID = ("search_id", SearchId)
 def submit(
     conn: Conn,
     spec_file: Annotated[
-        Path,
-        typer.Argument(
-            exists=True,
-            dir_okay=False,
-            help="JSON: a job body plus space, strategy, objective, pruning.",
-        ),
+        Path, spec_argument("JSON: a job body plus space, strategy, objective, pruning.")
     ],
-    dataset: Annotated[
-        str | None, typer.Option("--dataset", "-d", help="Dataset id (overrides dataset_id).")
-    ] = None,
+    dataset: DatasetOpt = None,
     follow: Annotated[
         bool, typer.Option("--follow", "-f", help="A live table of trials until it ends.")
     ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the id.")] = False,
 ) -> None:
     """Start a search from a spec file; --follow shows its trials and the best so far."""
-    spec = _load_spec(spec_file, dataset)
+    spec = load_spec(spec_file, dataset)
     with conn.client() as bp:
         search = bp.submit_search(spec)
         if quiet and not follow:

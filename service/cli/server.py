@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import os
-from typing import Annotated
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from service.config import Settings, get_settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 HostOpt = Annotated[
     str | None, typer.Option(help="Bind address (default BACKPROP_HOST or 127.0.0.1).")
@@ -53,6 +58,26 @@ def _first_start_key(settings: Settings) -> tuple[str | None, bool]:
     return (key_file.read_text().strip() if key_file.exists() else None), False
 
 
+def _with_broker(otherwise: str) -> Settings:
+    """The settings, when they name a broker; else say so (and `otherwise`) and exit 2."""
+    settings = get_settings()
+    if not settings.broker_url:
+        typer.echo(f"BACKPROP_BROKER_URL is not set; {otherwise}", err=True)
+        raise typer.Exit(2)
+    return settings
+
+
+@contextmanager
+def _migrated_session() -> Iterator[Session]:
+    """A session on the configured database, migrated to the newest schema first."""
+    from service.db.session import session_scope
+
+    settings = get_settings()
+    _migrate(settings)
+    with session_scope(settings.sqlalchemy_url) as session:
+        yield session
+
+
 @app.command()
 def migrate() -> None:
     """Create or upgrade the database schema (Alembic) to the newest version."""
@@ -94,12 +119,7 @@ def api(
     from service.cli.serving import serve, serve_workers
 
     _logging()
-    settings = get_settings()
-    if not settings.broker_url:
-        typer.echo(
-            "BACKPROP_BROKER_URL is not set; use `backprop up` for the embedded mode", err=True
-        )
-        raise typer.Exit(2)
+    settings = _with_broker("use `backprop up` for the embedded mode")
     host, port = host or settings.host, port or settings.port
     base = f"http://{host}:{port}"
     if workers > 1:  # several processes need the app by name: each builds its own
@@ -134,12 +154,7 @@ def worker(
     from service.worker.reconciler import Reconciler
 
     _logging()
-    settings = get_settings()
-    if not settings.broker_url:
-        typer.echo(
-            "BACKPROP_BROKER_URL is not set; a worker needs a broker (redis://...)", err=True
-        )
-        raise typer.Exit(2)
+    settings = _with_broker("a worker needs a broker (redis://...)")
     from service.worker.celery_app import celery_app as celery
 
     holder: dict[str, Reconciler | Deliverer] = {}
@@ -180,11 +195,8 @@ def keys_create(
 ) -> None:
     """Create an API key; the key alone is printed on the last line."""
     from service.db.keys import create_key
-    from service.db.session import session_scope
 
-    settings = get_settings()
-    _migrate(settings)
-    with session_scope(settings.sqlalchemy_url) as session:
+    with _migrated_session() as session:
         key = create_key(session, tenant, admin=admin)
     scope = " with the admin scope" if admin else ""
     typer.echo(f"created a key for tenant '{tenant}'{scope} (it is shown only once):")
@@ -200,12 +212,9 @@ def keys_list(
     from rich.table import Table
 
     from service.db.keys import list_keys
-    from service.db.session import session_scope
 
-    settings = get_settings()
-    _migrate(settings)
     table = Table("id", "prefix", "tenant", "admin", "created", "revoked")
-    with session_scope(settings.sqlalchemy_url) as session:
+    with _migrated_session() as session:
         for key, name in list_keys(session, tenant):
             table.add_row(
                 key.id,
@@ -224,11 +233,8 @@ def keys_tenants() -> None:
     from sqlalchemy import select
 
     from service.db.models import Tenant
-    from service.db.session import session_scope
 
-    settings = get_settings()
-    _migrate(settings)
-    with session_scope(settings.sqlalchemy_url) as session:
+    with _migrated_session() as session:
         for tenant in session.scalars(select(Tenant).order_by(Tenant.created_at)):
             typer.echo(f"{tenant.id}  {tenant.name}  {tenant.created_at:%Y-%m-%d %H:%M}")
 
@@ -237,11 +243,8 @@ def keys_tenants() -> None:
 def keys_revoke(key: str = typer.Argument(..., help="Key id or prefix (see `keys list`).")) -> None:
     """Revoke a key: requests with it get 401 from then on."""
     from service.db.keys import revoke_key
-    from service.db.session import session_scope
 
-    settings = get_settings()
-    _migrate(settings)
-    with session_scope(settings.sqlalchemy_url) as session:
+    with _migrated_session() as session:
         row = revoke_key(session, key)
         if row is None:
             typer.echo(f"no single key matches '{key}'", err=True)

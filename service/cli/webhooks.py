@@ -7,14 +7,14 @@ from typing import Annotated, Any
 import typer
 
 from service.cli.commands import delete_command, list_command, show_command
-from service.cli.common import LimitOpt, OffsetOpt, QuietOpt, console, facts, short_time
+from service.cli.common import QuietOpt, console, facts, short_time
 from service.cli.conn import Conn, with_conn
-from service.cli.verbs import Listing, list_page, report_new
+from service.cli.verbs import Listing, report_new
 from service.client import BackpropClient
 
 app = typer.Typer(help="Signed POSTs to your URL when jobs change state.", no_args_is_help=True)
 
-WebhookId = Annotated[str, typer.Argument(help="Webhook id.")]
+WEBHOOK_ID = ("webhook_id", Annotated[str, typer.Argument(help="Webhook id.")])
 
 
 @app.command("create")
@@ -67,9 +67,9 @@ def _show(hook: dict[str, Any]) -> None:
 
 
 show_command(app, "One webhook: its URL, events and when it was created (never its secret).",
-             [("webhook_id", WebhookId)], BackpropClient.get_webhook, _show)  # fmt: skip
+             [WEBHOOK_ID], BackpropClient.get_webhook, _show)  # fmt: skip
 delete_command(app, "Delete a webhook; events not yet delivered to it are dropped.",
-               [("webhook_id", WebhookId)], BackpropClient.delete_webhook,
+               [WEBHOOK_ID], BackpropClient.delete_webhook,
                "deleted webhook {webhook_id}")  # fmt: skip
 
 
@@ -80,23 +80,10 @@ def _delivery_row(d: dict[str, Any]) -> list[Any]:
             short_time(d["created_at"])]  # fmt: skip
 
 
-DELIVERIES = Listing(
-    "deliveries", ("event id", "event", "status", "attempts", "last answer", "next try", "created"),
-    _delivery_row, optional=("created", "next try"),
+list_command(
+    app, "Events sent to a webhook, newest first: status, attempts and the last answer.",
+    BackpropClient.list_deliveries,
+    Listing("deliveries", ("event id", "event", "status", "attempts", "last answer",
+                           "next try", "created"), _delivery_row, optional=("created", "next try")),
+    idents=[WEBHOOK_ID], status="Only pending, delivered or failed ones.", name="deliveries",
 )  # fmt: skip
-
-
-@app.command("deliveries")
-@with_conn
-def deliveries(
-    conn: Conn,
-    webhook_id: WebhookId,
-    status: Annotated[
-        str | None, typer.Option(help="Only pending, delivered or failed ones.")
-    ] = None,
-    limit: LimitOpt = 50,
-    offset: OffsetOpt = 0,
-) -> None:
-    """Events sent to a webhook, newest first: status, attempts and the last answer."""
-    call = lambda bp: bp.list_deliveries(webhook_id, status=status, limit=limit, offset=offset)  # noqa: E731
-    list_page(conn, call, DELIVERIES)
