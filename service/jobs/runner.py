@@ -8,12 +8,8 @@ resumes from the checkpoint and ends with the same weights as an uninterrupted r
 
 from __future__ import annotations
 
-import logging
-import os
-import socket
 import threading
-import uuid
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any
 
@@ -22,11 +18,12 @@ from sqlalchemy.orm import Session
 from service.config import Settings, get_settings
 from service.data.fingerprint import arrays_sha256
 from service.db import files as dataset_files
-from service.db import jobs_repo, runs_repo
+from service.db import runs_repo
 from service.db.blobs import npz_to_arrays
 from service.db.models import Dataset, Job
 from service.db.retry import run_in_session
 from service.engine import FitData, FitHooks, TrainingDiverged, TrainingState, fit
+from service.jobs.attempt import run_attempt
 from service.jobs.blas import blas_threads
 from service.jobs.context import JobContext
 from service.jobs.lease_keeper import lease_kept
@@ -44,15 +41,8 @@ from service.jobs.plan_checks import SpecMismatch
 from service.jobs.prepare import fit_inputs
 from service.jobs.recorder import EpochRecorder
 from service.jobs.validation import validation_metrics
-from service.observability import bind_log_context, with_job_log_context
+from service.observability import with_job_log_context
 from service.search.hooks import judge_after_epochs
-
-log = logging.getLogger(__name__)
-
-
-def worker_identity() -> str:
-    """A lease owner name unique to this process and call: host:pid:random."""
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
 @with_job_log_context
@@ -68,43 +58,37 @@ def run_training_job(
     lease-lost, or skipped (another worker has it, or it is no longer queued).
     """
     settings = settings or get_settings()
-    owner = worker_identity()
-    url = settings.sqlalchemy_url
-    if not run_in_session(url, lambda s: jobs_repo.claim(s, job_id, owner), what="claim"):
-        log.info("job %s not claimed (already taken, finished or cancelled)", job_id)
-        return "skipped"
-    ctx: JobContext | None = None
-    outcome = "failed"
-    try:
-        with lease_kept(settings, job_id, owner):
-            ctx, arrays = _load(settings, job_id)
-        bind_log_context(tenant_id=ctx.tenant_id, attempt=ctx.attempt)
-        log.info("job %s attempt %d claimed by %s", job_id, ctx.attempt, owner)
-        outcome = _train(settings, ctx, arrays, owner, shutdown or SHUTDOWN)
-    except LeaseLost:
-        log.warning("job %s: lease lost, stopping without writes", job_id)
-        outcome = "lease-lost"
-    except (TrainingDiverged, DatasetGone, DataMismatch) as exc:
-        outcome = finish(settings, job_id, owner, "failed", error=str(exc))
-    except Exception as exc:  # our bug or bad stored data: fail readably, keep the trace in logs
-        log.exception("job %s failed", job_id)
-        reason = f"internal error: {type(exc).__name__}: {exc}"
-        outcome = finish(settings, job_id, owner, "failed", error=reason)
-    finally:
-        if ctx is not None:
-            attempt = ctx.attempt
-            run_in_session(
-                url,
-                lambda s: runs_repo.end_run(s, job_id, attempt, owner, outcome),
-                what="end run",
-            )
-    return outcome
+    stop = shutdown or SHUTDOWN
+    return run_attempt(
+        settings,
+        job_id,
+        "job",
+        lambda: _load(settings, job_id),
+        lambda job, owner: _train(settings, job.ctx, job.arrays, owner, stop),
+        failures=(TrainingDiverged, DatasetGone, DataMismatch),
+    )
 
 
-def _load(settings: Settings, job_id: str) -> tuple[JobContext, dict[str, Any]]:
+@dataclass(frozen=True)
+class ClaimedJob:
+    """A claimed training job: its context and its data set's arrays (and "checkpoint")."""
+
+    ctx: JobContext
+    arrays: dict[str, Any]
+
+    @property
+    def tenant_id(self) -> str:
+        return self.ctx.tenant_id
+
+    @property
+    def attempt(self) -> int:
+        return self.ctx.attempt
+
+
+def _load(settings: Settings, job_id: str) -> ClaimedJob:
     """Read the job, plan it against its dataset, load the arrays and the checkpoint."""
 
-    def read(session: Session) -> tuple[JobContext, dict[str, Any]]:
+    def read(session: Session) -> ClaimedJob:
         job = session.get(Job, job_id)
         dataset = session.get(Dataset, job.dataset_id)
         if dataset is None:
@@ -147,7 +131,7 @@ def _load(settings: Settings, job_id: str) -> tuple[JobContext, dict[str, Any]]:
         )
         if checkpoint is not None:
             data["checkpoint"] = (npz_to_arrays(checkpoint.arrays), checkpoint.meta)
-        return ctx, data
+        return ClaimedJob(ctx, data)
 
     return run_in_session(settings.sqlalchemy_url, read, what="load job")
 

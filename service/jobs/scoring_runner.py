@@ -25,12 +25,12 @@ from service.db import jobs_repo, runs_repo, scoring_repo
 from service.db.blobs import npz_to_arrays
 from service.db.models import Dataset, Job, TrainedModel
 from service.db.retry import run_in_session
+from service.jobs.attempt import run_attempt
 from service.jobs.blas import blas_threads
 from service.jobs.lease_keeper import lease_kept
 from service.jobs.monitor import SHUTDOWN
 from service.jobs.outcomes import LeaseLost, finish, release
-from service.jobs.runner import worker_identity
-from service.observability import bind_log_context, with_job_log_context
+from service.observability import with_job_log_context
 from service.serving.batch_scoring import BatchScorer, ScoringSource
 from service.serving.model import load_model
 
@@ -62,43 +62,29 @@ def run_scoring_job(
     """Score the run if this call wins the claim; returns the outcome like
     run_training_job (succeeded, failed, cancelled, requeued, lease-lost, skipped)."""
     settings = settings or get_settings()
-    owner = worker_identity()
     url = settings.sqlalchemy_url
-    if not run_in_session(url, lambda s: jobs_repo.claim(s, run_id, owner), what="claim"):
-        log.info("job %s not claimed (already taken, finished or cancelled)", run_id)
-        return "skipped"
-    run: ScoringRun | None = None
-    outcome = "failed"
-    try:
-        with lease_kept(settings, run_id, owner):
-            run = run_in_session(url, lambda s: _load(s, settings, run_id), what="load run")
-        bind_log_context(tenant_id=run.tenant_id, attempt=run.attempt)
-        first = run.first_chunk
-        run_in_session(
-            url,
-            lambda s: runs_repo.start_run(s, run_id, run.attempt, owner, first),
-            what="start run",
-        )
-        with blas_threads(settings.blas_threads):
-            outcome = _score(settings, run, owner, shutdown or SHUTDOWN)
-    except LeaseLost:
-        log.warning("scoring run %s: lease lost, stopping without writes", run_id)
-        outcome = "lease-lost"
-    except (InputGone, DatasetError) as exc:
-        outcome = finish(settings, run_id, owner, "failed", error=str(exc))
-    except Exception as exc:  # our bug or bad stored data: fail readably, keep the trace in logs
-        log.exception("scoring run %s failed", run_id)
-        reason = f"internal error: {type(exc).__name__}: {exc}"
-        outcome = finish(settings, run_id, owner, "failed", error=reason)
-    finally:
-        if run is not None:
-            attempt = run.attempt
-            run_in_session(
-                url,
-                lambda s: runs_repo.end_run(s, run_id, attempt, owner, outcome),
-                what="end run",
-            )
-    return outcome
+    return run_attempt(
+        settings,
+        run_id,
+        "scoring run",
+        lambda: run_in_session(url, lambda s: _load(s, settings, run_id), what="load run"),
+        lambda run, owner: _start_and_score(settings, run, owner, shutdown or SHUTDOWN),
+        failures=(InputGone, DatasetError),
+    )
+
+
+def _start_and_score(
+    settings: Settings, run: ScoringRun, owner: str, shutdown: threading.Event
+) -> str:
+    """Record the attempt's run row (from the first chunk not stored), then score."""
+    first = run.first_chunk
+    run_in_session(
+        settings.sqlalchemy_url,
+        lambda s: runs_repo.start_run(s, run.run_id, run.attempt, owner, first),
+        what="start run",
+    )
+    with blas_threads(settings.blas_threads):
+        return _score(settings, run, owner, shutdown)
 
 
 def _load(session: Session, settings: Settings, run_id: str) -> ScoringRun:
