@@ -22,8 +22,8 @@ from service.observability import bind_log_context
 log = logging.getLogger(__name__)
 
 
-class Loaded(Protocol):
-    """What loading a claimed job gives: at least its tenant and attempt number."""
+class Attempt(Protocol):
+    """A claimed job's tenant and attempt number (a JobContext, a ScoringRun)."""
 
     @property
     def tenant_id(self) -> str: ...
@@ -32,7 +32,7 @@ class Loaded(Protocol):
     def attempt(self) -> int: ...
 
 
-L = TypeVar("L", bound=Loaded)
+L = TypeVar("L")
 
 
 def worker_identity() -> str:
@@ -47,24 +47,27 @@ def run_attempt(
     load: Callable[[], L],
     work: Callable[[L, str], str],
     failures: tuple[type[Exception], ...],
+    context: Callable[[L], Attempt] = lambda loaded: loaded,  # type: ignore[assignment,return-value]
 ) -> str:
     """Claim the job row `job_id`; if this call wins, `load()` it (under the lease) and return
     `work(loaded, owner)`'s outcome. An error in `failures` fails the job with its message,
     any other with "internal error: ..." (the trace goes to the log); a lost lease stops
     without writes ("lease-lost"). "skipped" when another worker has the job or it is no
-    longer queued. `noun` names the job in log lines ("job", "scoring run")."""
+    longer queued. `context(loaded)` has its tenant and attempt (default: `loaded` itself);
+    `noun` names the job in log lines ("job", "scoring run")."""
     owner = worker_identity()
     url = settings.sqlalchemy_url
     if not run_in_session(url, lambda s: jobs_repo.claim(s, job_id, owner), what="claim"):
         log.info("job %s not claimed (already taken, finished or cancelled)", job_id)
         return "skipped"
-    loaded: L | None = None
+    claimed: Attempt | None = None
     outcome = "failed"
     try:
         with lease_kept(settings, job_id, owner):
             loaded = load()
-        bind_log_context(tenant_id=loaded.tenant_id, attempt=loaded.attempt)
-        log.info("%s %s attempt %d claimed by %s", noun, job_id, loaded.attempt, owner)
+        claimed = context(loaded)
+        bind_log_context(tenant_id=claimed.tenant_id, attempt=claimed.attempt)
+        log.info("%s %s attempt %d claimed by %s", noun, job_id, claimed.attempt, owner)
         outcome = work(loaded, owner)
     except LeaseLost:
         log.warning("%s %s: lease lost, stopping without writes", noun, job_id)
@@ -76,8 +79,8 @@ def run_attempt(
         reason = f"internal error: {type(exc).__name__}: {exc}"
         outcome = finish(settings, job_id, owner, "failed", error=reason)
     finally:
-        if loaded is not None:
-            attempt = loaded.attempt
+        if claimed is not None:
+            attempt = claimed.attempt
             run_in_session(
                 url,
                 lambda s: runs_repo.end_run(s, job_id, attempt, owner, outcome),

@@ -9,7 +9,7 @@ resumes from the checkpoint and ends with the same weights as an uninterrupted r
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from functools import partial
 from typing import Any
 
@@ -64,31 +64,16 @@ def run_training_job(
         job_id,
         "job",
         lambda: _load(settings, job_id),
-        lambda job, owner: _train(settings, job.ctx, job.arrays, owner, stop),
+        lambda loaded, owner: _train(settings, *loaded, owner, stop),
         failures=(TrainingDiverged, DatasetGone, DataMismatch),
+        context=lambda loaded: loaded[0],
     )
 
 
-@dataclass(frozen=True)
-class ClaimedJob:
-    """A claimed training job: its context and its data set's arrays (and "checkpoint")."""
-
-    ctx: JobContext
-    arrays: dict[str, Any]
-
-    @property
-    def tenant_id(self) -> str:
-        return self.ctx.tenant_id
-
-    @property
-    def attempt(self) -> int:
-        return self.ctx.attempt
-
-
-def _load(settings: Settings, job_id: str) -> ClaimedJob:
+def _load(settings: Settings, job_id: str) -> tuple[JobContext, dict[str, Any]]:
     """Read the job, plan it against its dataset, load the arrays and the checkpoint."""
 
-    def read(session: Session) -> ClaimedJob:
+    def read(session: Session) -> tuple[JobContext, dict[str, Any]]:
         job = session.get(Job, job_id)
         dataset = session.get(Dataset, job.dataset_id)
         if dataset is None:
@@ -131,7 +116,7 @@ def _load(settings: Settings, job_id: str) -> ClaimedJob:
         )
         if checkpoint is not None:
             data["checkpoint"] = (npz_to_arrays(checkpoint.arrays), checkpoint.meta)
-        return ClaimedJob(ctx, data)
+        return ctx, data
 
     return run_in_session(settings.sqlalchemy_url, read, what="load job")
 
