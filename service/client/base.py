@@ -150,6 +150,37 @@ class ClientBase:
         return data
 
 
+def list_method(path: str) -> Callable[[ClientBase, int, int], dict[str, Any]]:
+    """A resource class's `list_<things>(limit=50, offset=0)`: one page of the collection at
+    `path`, e.g. `list_datasets = list_method("/v1/datasets")`."""
+
+    def list_page(self: ClientBase, limit: int = 50, offset: int = 0) -> dict[str, Any]:
+        return self._list(path, limit, offset)
+
+    list_page.__doc__ = f"GET {path}: one page {{items, total, limit, offset}}, newest first."
+    return list_page
+
+
+def get_method(path: str) -> Callable[[ClientBase, str], dict[str, Any]]:
+    """A resource class's `get_<thing>(id)`: GET `path`/{id}."""
+
+    def get_one(self: ClientBase, object_id: str) -> dict[str, Any]:
+        return self._get(f"{path}/{object_id}")
+
+    get_one.__doc__ = f"GET {path}/{{id}}: one object (a 404 raises BackpropError)."
+    return get_one
+
+
+def delete_method(path: str) -> Callable[[ClientBase, str], None]:
+    """A resource class's `delete_<thing>(id)`: DELETE `path`/{id}."""
+
+    def delete_one(self: ClientBase, object_id: str) -> None:
+        self._delete(f"{path}/{object_id}")
+
+    delete_one.__doc__ = f"DELETE {path}/{{id}} (nothing returned)."
+    return delete_one
+
+
 def raise_for_problem(response: httpx.Response) -> None:
     """Raise BackpropError with the problem+json detail for a 4xx/5xx response."""
     if not response.is_error:

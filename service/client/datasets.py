@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from service.client.base import ClientBase
+from service.client.base import ClientBase, delete_method, get_method, list_method
 
 
 class DatasetsApi(ClientBase):
@@ -40,11 +40,6 @@ class DatasetsApi(ClientBase):
             files = {"file": (path.name, handle, "application/octet-stream")}
             return self._json("POST", "/v1/datasets", data=form, files=files)
 
-    def list_datasets(self, limit: int = 50, offset: int = 0) -> dict[str, Any]:
-        return self._list("/v1/datasets", limit, offset)
-
-    def get_dataset(self, dataset_id: str) -> dict[str, Any]:
-        return self._get(f"/v1/datasets/{dataset_id}")
-
-    def delete_dataset(self, dataset_id: str) -> None:
-        self._delete(f"/v1/datasets/{dataset_id}")
+    list_datasets = list_method("/v1/datasets")
+    get_dataset = get_method("/v1/datasets")
+    delete_dataset = delete_method("/v1/datasets")

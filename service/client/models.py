@@ -5,20 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from service.client.base import ClientBase
+from service.client.base import ClientBase, delete_method, get_method, list_method
 
 
 class ModelsApi(ClientBase):
     """Trained models and their predictions."""
 
-    def list_models(self, limit: int = 50, offset: int = 0) -> dict[str, Any]:
-        return self._list("/v1/models", limit, offset)
-
-    def get_model(self, model_id: str) -> dict[str, Any]:
-        return self._get(f"/v1/models/{model_id}")
-
-    def delete_model(self, model_id: str) -> None:
-        self._delete(f"/v1/models/{model_id}")
+    list_models = list_method("/v1/models")
+    get_model = get_method("/v1/models")
+    delete_model = delete_method("/v1/models")
 
     def predict(self, model_id: str, instances: list[Any]) -> dict[str, Any]:
         """{"predictions": [...], "probabilities": [[...]]} for rows of features."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from service.client.base import ClientBase
+from service.client.base import ClientBase, get_method, list_method
 
 
 class RegistryApi(ClientBase):
@@ -15,12 +15,9 @@ class RegistryApi(ClientBase):
         body = {"model_id": model_id}
         return self._json("POST", f"/v1/registry/{name}/versions", json=body)
 
-    def list_registry(self, limit: int = 50, offset: int = 0) -> dict[str, Any]:
-        return self._list("/v1/registry", limit, offset)
-
-    def get_registered(self, name: str) -> dict[str, Any]:
-        """A registered name: its versions and aliases."""
-        return self._get(f"/v1/registry/{name}")
+    list_registry = list_method("/v1/registry")
+    get_registered = get_method("/v1/registry")
+    """A registered name: its versions and aliases."""
 
     def set_alias(self, name: str, alias: str, version: int) -> dict[str, Any]:
         """Point `name@alias` at `version` (create or move it)."""

@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from service.client.base import ClientBase
+from service.client.base import ClientBase, delete_method, get_method, list_method
 from service.client.sse import Event
 
 
@@ -19,11 +19,9 @@ class SearchesApi(ClientBase):
         """POST /v1/searches with a job body plus space, strategy, objective, pruning."""
         return self._json("POST", "/v1/searches", json=spec)
 
-    def list_searches(self, limit: int = 50, offset: int = 0) -> dict[str, Any]:
-        return self._list("/v1/searches", limit, offset)
-
-    def get_search(self, search_id: str) -> dict[str, Any]:
-        return self._get(f"/v1/searches/{search_id}")
+    list_searches = list_method("/v1/searches")
+    get_search = get_method("/v1/searches")
+    delete_search = delete_method("/v1/searches")
 
     def search_trials(self, search_id: str) -> dict[str, Any]:
         """{"search_id", "objective", "trials": [{trial, job_id, status, params, value, ...}]}"""
@@ -31,9 +29,6 @@ class SearchesApi(ClientBase):
 
     def cancel_search(self, search_id: str) -> dict[str, Any]:
         return self._json("POST", f"/v1/searches/{search_id}/cancel")
-
-    def delete_search(self, search_id: str) -> None:
-        self._delete(f"/v1/searches/{search_id}")
 
     def iter_search_events(self, search_id: str, reconnects: int = 5) -> Iterator[Event]:
         """The search's live events (trial_started, trial_ended, best, progress) until

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from service.client.base import ClientBase
+from service.client.base import ClientBase, delete_method, get_method, list_method
 
 
 class WebhooksApi(ClientBase):
@@ -16,14 +16,9 @@ class WebhooksApi(ClientBase):
         body = {"url": url, "events": events, "secret": secret}
         return self._json("POST", "/v1/webhooks", json=body)
 
-    def list_webhooks(self, limit: int = 50, offset: int = 0) -> dict[str, Any]:
-        return self._list("/v1/webhooks", limit, offset)
-
-    def get_webhook(self, webhook_id: str) -> dict[str, Any]:
-        return self._get(f"/v1/webhooks/{webhook_id}")
-
-    def delete_webhook(self, webhook_id: str) -> None:
-        self._delete(f"/v1/webhooks/{webhook_id}")
+    list_webhooks = list_method("/v1/webhooks")
+    get_webhook = get_method("/v1/webhooks")
+    delete_webhook = delete_method("/v1/webhooks")
 
     def list_deliveries(
         self, webhook_id: str, status: str | None = None, limit: int = 50, offset: int = 0
