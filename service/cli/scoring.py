@@ -39,12 +39,8 @@ def score(
     with conn.client() as bp:
         run = bp.score(model_id, dataset)
         if not follow and output is None:
-            hint = (
-                f"follow it with: backprop models score {model_id} --dataset {dataset} "
-                "--follow (or GET its Location)"
-            )
-            report_new(conn, run, False, "queued scoring run",
-                       lambda _: console.print(hint, markup=False))  # fmt: skip
+            hint = lambda _: _follow_hint(model_id, dataset)  # noqa: E731
+            report_new(conn, run, False, "queued scoring run", hint)
             return
         run = follow_run(bp, model_id, run)
         if run["status"] == "succeeded" and output is not None:
@@ -57,6 +53,14 @@ def score(
         fail(f"scoring run {run['status']}: {run.get('error') or 'no rows were saved'}")
     if output is not None and not conn.json_out:
         console.print(f"saved {size} bytes to {output}", markup=False)
+
+
+def _follow_hint(model_id: str, dataset: str) -> None:
+    console.print(
+        f"follow it with: backprop models score {model_id} --dataset {dataset} "
+        "--follow (or GET its Location)",
+        markup=False,
+    )
 
 
 def follow_run(bp: BackpropClient, model_id: str, run: dict[str, Any]) -> dict[str, Any]:
