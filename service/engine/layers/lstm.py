@@ -6,6 +6,10 @@ import numpy as np
 
 from .recurrent import Alloc, Recurrent
 
+#: extra floats at the end of each row of the (rows, T*N) work matrices, so that their row
+#: stride is not a multiple of a large power of two (BLAS ran such strided steps slower)
+_PAD = 16
+
 
 class LSTM(Recurrent):
     """Per step, with z = x_t W + h_{t-1} U + b split into (i, f, g, o) blocks of U units::
@@ -16,9 +20,13 @@ class LSTM(Recurrent):
     W: (F, 4U), U: (U, 4U), b: (4U,) with the forget-gate bias initialised to 1.
     PyTorch equivalence: weight_ih = W.T, weight_hh = U.T, bias_ih = b, bias_hh = 0.
 
-    All four gates go through one ``tanh`` per step: sigmoid(z) = 0.5 tanh(z / 2) + 0.5,
-    with the halving folded into the input projection and a halved copy of U (exact in
-    binary floating point), then one scale and one shift (:attr:`_scale`, :attr:`_shift`)."""
+    Internally feature-major, so every gate block of a step is one contiguous (U, N) array:
+    the step inputs are the columns of ``hx`` (K, T + 1, N) with K = U + F + 1, rows
+    [h_{t-1}; x_t; 1], and each step is one product of the kernel ``M`` (4U, K) = [U.T | W.T
+    | b] (gate blocks in the order o, i, f, g) with those columns, which also adds x_t W and
+    b. All four gates go through one ``tanh``: sigmoid(z) = 0.5 tanh(z / 2) + 0.5, with the
+    halving folded into the sigmoid rows of ``M`` (exact in binary floating point). The
+    gradients of U, W and b are again one product, dz (4U, T*N) times the step inputs."""
 
     type_name = "lstm"
     gates = 4
@@ -28,83 +36,141 @@ class LSTM(Recurrent):
         b[self.units : 2 * self.units] = 1.0
         return b
 
-    def _allocate(self, rng: np.random.Generator) -> None:
-        super()._allocate(rng)
+    def _blocks(self) -> tuple[tuple[slice, slice], ...]:
+        """(internal rows, PyTorch columns) pairs: the internal gate order is o, i, f, g, so
+        that the sigmoid gates are the first three blocks and the gates that dL/dc drives
+        (i, f, g) the last three."""
         u = self.units
-        self._scale = np.full(4 * u, 0.5, dtype=self.dtype)  # 1 on the tanh gate g
-        self._scale[2 * u : 3 * u] = 1.0
-        self._shift = np.where(self._scale == 1.0, 0.0, 0.5).astype(self.dtype)
+        return (slice(0, u), slice(3 * u, 4 * u)), (slice(u, 4 * u), slice(0, 3 * u))
 
-    def _input_kernel(self, alloc: Alloc) -> tuple[np.ndarray, np.ndarray]:
-        """W and b with the sigmoid gates' columns halved."""
-        W, b = alloc("W_scaled", self.params["W"].shape), alloc("b_scaled", self.params["b"].shape)
-        np.multiply(self.params["W"], self._scale, out=W)
-        np.multiply(self.params["b"], self._scale, out=b)
-        return W, b
+    def _kernel(self, alloc: Alloc) -> np.ndarray:
+        """M (4U, K) = [U.T | W.T | b] in the internal gate order, sigmoid rows halved."""
+        u, f = self.units, self.input_shape[1]
+        M = alloc("M", (4 * u, u + f + 1))
+        for rows, cols in self._blocks():
+            M[rows, :u] = self.params["U"][:, cols].T
+            M[rows, u : u + f] = self.params["W"][:, cols].T
+            M[rows, u + f] = self.params["b"][cols]
+        M[: 3 * u] *= 0.5
+        return M
 
-    def _run(self, xw: np.ndarray, alloc: Alloc) -> tuple[np.ndarray, tuple]:
-        """``xw`` holds z / 2 in the sigmoid gates' columns (:meth:`_input_kernel`). Saves
-        the gate activations (T, N, 4U), cells (T + 1, N, U) and tanh(c) (T, N, U)."""
-        t, n, _ = xw.shape
-        u, scale, shift = self.units, self._scale, self._shift
-        Uh = alloc("U_scaled", self.params["U"].shape)
-        np.multiply(self.params["U"], scale, out=Uh)
-        h, c, tc = alloc("h", (t + 1, n, u)), alloc("c", (t + 1, n, u)), alloc("tc", (t, n, u))
-        hu, ig = alloc("hu", (n, 4 * u)), alloc("ig", (n, u))
-        h[0] = 0
+    def _gate_major(self, name: str, key: str) -> np.ndarray:
+        """A C-contiguous copy of params[key] (rows, 4U) with the columns in the internal
+        gate order, for the backward products."""
+        p = self.params[key]
+        out = self.buffer(name, p.shape)
+        for rows, cols in self._blocks():
+            out[:, rows] = p[:, cols]
+        return out
+
+    @staticmethod
+    def _steps(alloc: Alloc, name: str, rows: int, t: int, n: int) -> np.ndarray:
+        """A (rows, t, n) work array whose (rows, t * n) matrix has a padded row stride."""
+        return alloc(name, (rows, t * n + _PAD))[:, : t * n].reshape(rows, t, n)
+
+    def _sequence(self, x: np.ndarray, alloc: Alloc) -> tuple[np.ndarray, np.ndarray, tuple]:
+        """(N, T, F) -> (step inputs hx (K, T + 1, N) whose first U rows hold the states
+        h_0 = 0 .. h_T, the same array, saved (gates (T, 4U, N) in the internal order,
+        cells (T + 1, U, N), tanh of the cells (T, U, N)))."""
+        n, t, f = x.shape
+        u = self.units
+        hx = self._steps(alloc, "hx", u + f + 1, t + 1, n)
+        hx[:u, 0] = 0
+        hx[u : u + f, :t] = x.transpose(2, 1, 0)
+        hx[u + f] = 1
+        hx[u : u + f, t] = 0  # never read by a product; keeps the array defined
+        M = self._kernel(alloc)
+        A, c, tc = alloc("A", (t, 4 * u, n)), alloc("c", (t + 1, u, n)), alloc("tc", (t, u, n))
+        ig = alloc("ig", (u, n))
         c[0] = 0
         for s in range(t):
-            a = xw[s]  # becomes the gate activations in place
-            if s:  # h[0] = 0
-                np.matmul(h[s], Uh, out=hu)
-                a += hu
+            a = A[s]  # (4U, N): o, i, f, g
+            if s:
+                np.matmul(M, hx[:, s], out=a)
+            else:  # h_0 = 0
+                np.matmul(M[:, u:], hx[u:, 0], out=a)
             np.tanh(a, out=a)
-            a *= scale
-            a += shift
-            i, f, g, o = a[:, :u], a[:, u : 2 * u], a[:, 2 * u : 3 * u], a[:, 3 * u :]
-            np.multiply(f, c[s], out=c[s + 1])
+            sig = a[: 3 * u]
+            sig *= 0.5
+            sig += 0.5
+            o, i, fg, g = a[:u], a[u : 2 * u], a[2 * u : 3 * u], a[3 * u :]
+            np.multiply(fg, c[s], out=c[s + 1])
             np.multiply(i, g, out=ig)
             c[s + 1] += ig
             np.tanh(c[s + 1], out=tc[s])
-            np.multiply(o, tc[s], out=h[s + 1])
-        return h, (xw, c, tc)
+            np.multiply(o, tc[s], out=hx[:u, s + 1])
+        return hx, hx, (A, c, tc)
 
-    def _bptt(self, dh: np.ndarray) -> np.ndarray:
+    def _output(self, h: np.ndarray) -> np.ndarray:
+        """Step inputs (K, T + 1, N) -> fresh (N, T, U) or the last state (N, U)."""
+        u = self.units
+        if self.return_sequences:
+            return np.ascontiguousarray(h[:u, 1:].transpose(2, 1, 0))
+        return np.ascontiguousarray(h[:u, -1].T)
+
+    def backward(
+        self, grad: np.ndarray, *, skip_activation: bool = False, need_input_grad: bool = True
+    ) -> np.ndarray | None:
+        """Fills the W, U and b gradients with one product; dL/dx (N, T, F) if needed."""
+        if self._h is None:
+            raise RuntimeError("backward called before forward")
+        hx = self._h
+        u, t, n = self.units, hx.shape[1] - 1, hx.shape[2]
+        dz = self._bptt(grad)  # (4U, T, N)
+        k = hx.shape[0]
+        G = np.matmul(
+            dz.reshape(4 * u, t * n),
+            hx[:, :t].reshape(k, t * n).T,
+            out=self.buffer("G", (4 * u, k)),
+        )
+        for rows, cols in self._blocks():
+            self.grads["U"][:, cols] = G[rows, :u].T
+            self.grads["W"][:, cols] = G[rows, u : k - 1].T
+            self.grads["b"][cols] = G[rows, k - 1]
+        if not need_input_grad:
+            return None
+        dx = np.matmul(self._gate_major("W_gates", "W"), dz.reshape(4 * u, t * n))  # (F, T*N)
+        return np.ascontiguousarray(dx.reshape(-1, t, n).transpose(2, 1, 0))
+
+    def _bptt(self, grad: np.ndarray) -> np.ndarray:
+        """dL/d(outputs), (N, T, U) or (N, U) -> dL/dz (4U, T, N) in the internal order."""
         A, c, tc = self._saved
-        t, n, u = tc.shape
-        # d z / d(dc) for i, f, g and d z / d(dh) for o, and d c / d(dh), for all steps at once
-        P = self.buffer("P", (t, n, 4 * u))
+        t, u, n = tc.shape
+        # dz / d(dL/dc) for i, f, g and dz / d(dL/dh) for o, d c / d(dL/dh), for all steps
+        P = self.buffer("P", (t, 4 * u, n))
         np.subtract(1, A, out=P)
         P *= A  # s (1 - s) of the sigmoid gates
-        i, f, g = A[..., :u], A[..., u : 2 * u], A[..., 2 * u : 3 * u]
-        P[..., :u] *= g
-        P[..., u : 2 * u] *= c[:-1]
-        P[..., 3 * u :] *= tc
-        pg = P[..., 2 * u : 3 * u]
+        o, i, f, g = A[:, :u], A[:, u : 2 * u], A[:, 2 * u : 3 * u], A[:, 3 * u :]
+        P[:, :u] *= tc
+        P[:, u : 2 * u] *= g
+        P[:, 2 * u : 3 * u] *= c[:-1]
+        pg = P[:, 3 * u :]
         np.multiply(g, g, out=pg)
         np.subtract(1, pg, out=pg)
         pg *= i
-        Q = self.buffer("Q", (t, n, u))
+        Q = self.buffer("Q", (t, u, n))
         np.multiply(tc, tc, out=Q)
         np.subtract(1, Q, out=Q)
-        Q *= A[..., 3 * u :]
-        UT = self._transposed_recurrent_kernel()
-        dz = self.buffer("dz", (t, n, 4 * u))
-        dc, carry, tmp = (
-            self.buffer("dc", (n, u)),
-            self.buffer("carry", (n, u)),
-            self.buffer("tmp", (n, u)),
-        )
+        Q *= o
+        dh = self.buffer("dh", (t, u, n) if self.return_sequences else (u, n))
+        dh[...] = grad.transpose(1, 2, 0) if self.return_sequences else grad.T
+        Ug = self._gate_major("U_gates", "U")
+        dz = self._steps(self.buffer, "dz", 4 * u, t, n)
+        dz3 = dz[u:].reshape(3, u, t, n)
+        dc, carry, tmp = (self.buffer(k, (u, n)) for k in ("dc", "carry", "tmp"))
         dc[...] = 0
-        P4, dz4 = P.reshape(t, n, 4, u), dz.reshape(t, n, 4, u)
         for s in range(t - 1, -1, -1):
-            dhs = self._state_grad(dh, s, carry)
+            if not self.return_sequences:
+                dhs = dh if s == t - 1 else carry
+            elif s == t - 1:
+                dhs = dh[s]
+            else:
+                dhs = np.add(carry, dh[s], out=carry)
             np.multiply(dhs, Q[s], out=tmp)
             dc += tmp  # dL/dc_s
-            np.multiply(P4[s, :, :3], dc[:, None, :], out=dz4[s, :, :3])
-            np.multiply(P4[s, :, 3], dhs, out=dz4[s, :, 3])
+            np.multiply(P[s, u:].reshape(3, u, n), dc, out=dz3[:, :, s])
+            np.multiply(P[s, :u], dhs, out=dz[:u, s])
             if s:
                 dc *= f[s]
-                np.matmul(dz[s], UT, out=carry)
-        self._recurrent_grad(dz)
+                np.matmul(Ug, dz[:, s], out=carry)
         return dz
