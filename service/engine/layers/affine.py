@@ -89,7 +89,7 @@ class Affine(Layer):
             g = self._activation_backward(g)
         np.matmul(self._inputs.T, g, out=self.grads["W"].reshape(-1, out))
         if self.use_bias:
-            np.sum(g, axis=0, out=self.grads["b"])
+            self.column_sums(g, self.grads["b"])
         return self._input_grad(g, grad.shape) if need_input_grad else None
 
     def _input_grad(self, g: np.ndarray, out_shape: Shape) -> np.ndarray:

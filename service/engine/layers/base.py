@@ -135,6 +135,15 @@ class Layer:
             buf = self._buffers[name] = np.empty(shape, dtype=dt)
         return buf
 
+    def column_sums(self, g: np.ndarray, out: np.ndarray) -> np.ndarray:
+        """Sums over the rows of ``g`` (rows, cols) into ``out`` (cols,): one BLAS product
+        with a cached vector of ones (NumPy's axis-0 sum of a narrow matrix is many times
+        slower, 20x for a (43264, 16) conv gradient)."""
+        ones = self._buffers.get("ones")
+        if ones is None or ones.shape[0] != g.shape[0] or ones.dtype != g.dtype:
+            ones = self._buffers["ones"] = np.ones(g.shape[0], dtype=g.dtype)
+        return np.dot(ones, g, out=out)
+
     # ---- computation --------------------------------------------------------------------
     @property
     def activation_name(self) -> str | None:

@@ -112,7 +112,7 @@ class BatchNorm(Layer):
         c = grad.shape[-1]
         g = grad.reshape(-1, c)
         xhat = self._xhat
-        np.sum(g, axis=0, out=self.grads["beta"])
+        self.column_sums(g, self.grads["beta"])
         np.einsum("ij,ij->j", g, xhat, out=self.grads["gamma"])
         if not need_input_grad:
             return None

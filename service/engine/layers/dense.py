@@ -22,6 +22,8 @@ class Dense(Affine):
         """``affine``: activation, initializer, use_bias (see :class:`Affine`)."""
         super().__init__(**affine)
         self.units = units
+        #: relu's z > 0 from the last training-mode forward (None otherwise)
+        self._mask: np.ndarray | None = None
 
     @classmethod
     def _from_reader(cls, r: SpecReader) -> Dense:
@@ -50,7 +52,12 @@ class Dense(Affine):
             z = x2 @ W
         if self.use_bias:
             z += self.params["b"]
-        a, self._z = activate(self.activation, z)
+        self._mask = None
+        if training and self.activation.name == "relu":  # z * (z > 0), mask kept for backward
+            self._mask = np.greater(z, 0, out=self.buffer("mask", z.shape, np.bool_))
+            a = np.multiply(z, self._mask, out=z)
+        else:
+            a, self._z = activate(self.activation, z)
         self._inputs, self._a = x2, a
         return a.reshape(*x.shape[:-1], self.units)
 
@@ -66,9 +73,8 @@ class Dense(Affine):
         return act.forward(z) if act.uses_input else act.forward(z, out=z)
 
     def _activation_backward(self, g: np.ndarray) -> np.ndarray:
-        if self.activation.name == "relu":  # grad * (a > 0) into reused buffers
-            mask = np.greater(self._a, 0, out=self.buffer("mask", g.shape, np.bool_))
-            return np.multiply(g, mask, out=self.buffer("gz", g.shape))
+        if self._mask is not None:  # relu after a training-mode forward: grad * (z > 0)
+            return np.multiply(g, self._mask, out=self.buffer("gz", g.shape))
         return super()._activation_backward(g)
 
     def _input_grad(self, g: np.ndarray, out_shape: Shape) -> np.ndarray:

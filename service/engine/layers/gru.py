@@ -102,5 +102,5 @@ class GRU(Recurrent):
                 np.matmul(dr, UT, out=carry)
                 carry += tmp
         self._recurrent_grad(dhu)
-        np.sum(dhu.reshape(t * n, -1), axis=0, out=self.grads["b_hh"])
+        self.column_sums(dhu.reshape(t * n, -1), self.grads["b_hh"])
         return dxw

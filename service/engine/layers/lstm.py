@@ -138,8 +138,9 @@ class LSTM(Recurrent):
         t, u, n = tc.shape
         # dz / d(dL/dc) for i, f, g and dz / d(dL/dh) for o, d c / d(dL/dh), for all steps
         P = self.buffer("P", (t, 4 * u, n))
-        np.subtract(1, A, out=P)
-        P *= A  # s (1 - s) of the sigmoid gates
+        sig, ps = A[:, : 3 * u], P[:, : 3 * u]
+        np.subtract(1, sig, out=ps)
+        ps *= sig  # s (1 - s) of the sigmoid gates
         o, i, f, g = A[:, :u], A[:, u : 2 * u], A[:, 2 * u : 3 * u], A[:, 3 * u :]
         P[:, :u] *= tc
         P[:, u : 2 * u] *= g

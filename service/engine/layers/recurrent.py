@@ -137,7 +137,7 @@ class Recurrent(Layer):
         dh = grad.transpose(1, 0, 2) if self.return_sequences else grad
         dxw = self._bptt(dh).reshape(t * n, -1)  # also fills grads other than W and b
         np.matmul(self._x.T, dxw, out=self.grads["W"])
-        np.sum(dxw, axis=0, out=self.grads["b"])
+        self.column_sums(dxw, self.grads["b"])
         if not need_input_grad:
             return None
         dx = dxw @ self.params["W"].T

@@ -66,15 +66,16 @@ class Adam(Optimizer):
         t = self.step_count
         bc1 = 1.0 - self.beta1**t
         s2 = math.sqrt(1.0 - self.beta2**t)
-        # 12 passes over the parameters (memory-bound; each pass costs about the same):
-        # m += (1 - b1) (g - m)   [== b1 m + (1 - b1) g; PyTorch's lerp]
-        np.subtract(grad, m, out=buf)
-        buf *= 1.0 - self.beta1
-        m += buf
-        # v += (1 - b2) (g^2 - v)   [== b2 v + (1 - b2) g^2]
+        # 12 passes over the parameters, 9 of them in place on two operands (memory-bound;
+        # the sqrt pass costs about three of the others):
+        # m = b1 (m - g) + g   [== b1 m + (1 - b1) g]
+        m -= grad
+        m *= self.beta1
+        m += grad
+        # v = b2 (v - g^2) + g^2   [== b2 v + (1 - b2) g^2]
         np.square(grad, out=buf)
-        buf -= v
-        buf *= 1.0 - self.beta2
+        v -= buf
+        v *= self.beta2
         v += buf
         # p -= (lr / bc1) m / (sqrt(v) / sqrt(bc2) + eps)
         #    == (lr sqrt(bc2) / bc1) m / (sqrt(v) + eps sqrt(bc2))
