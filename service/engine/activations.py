@@ -9,6 +9,7 @@ Shapes: any ``(N, ...)``; softmax normalises over the last axis. dtype follows t
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -86,12 +87,32 @@ def sigmoid_backward(grad: Array, a: Array, z: Array | None = None) -> Array:
     return d
 
 
+@functools.lru_cache(maxsize=64)
+def _ones(n: int, dtype: np.dtype) -> Array:
+    """A read-only vector of n ones (shared)."""
+    ones = np.ones(n, dtype=dtype)
+    ones.flags.writeable = False
+    return ones
+
+
+def _row_max(z: Array) -> Array:
+    """Max over the last axis, keeping it (size 1). NumPy reduces short rows slowly, so
+    rows of fewer than 64 take the max down the columns of a transposed copy."""
+    c = z.shape[-1]
+    if c >= 64 or z.ndim < 2:
+        return np.maximum.reduce(z, axis=-1, keepdims=True)
+    columns = np.ascontiguousarray(z.reshape(-1, c).T)  # (C, rows)
+    return np.maximum.reduce(columns, axis=0).reshape(*z.shape[:-1], 1)
+
+
 def softmax(z: Array, out: Array | None = None) -> Array:
-    """Softmax over the last axis, shifted by the row max for stability."""
+    """Softmax over the last axis, shifted by the row max for stability; the row sums are
+    one BLAS product with ones (NumPy's last-axis sum of short rows is slower)."""
     out = _buf(z, out)
-    np.subtract(z, np.maximum.reduce(z, axis=-1, keepdims=True), out=out)
+    np.subtract(z, _row_max(z), out=out)
     np.exp(out, out=out)
-    return np.divide(out, np.add.reduce(out, axis=-1, keepdims=True), out=out)
+    sums = np.matmul(out, _ones(out.shape[-1], out.dtype))
+    return np.divide(out, sums[..., None], out=out)
 
 
 def softmax_backward(grad: Array, a: Array, z: Array | None = None) -> Array:

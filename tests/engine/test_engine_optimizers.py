@@ -111,6 +111,18 @@ def test_state_dict_round_trip(spec):
     assert b.state_dict()["step"] == 2
 
 
+def test_adam_loads_a_state_holding_the_moments_themselves():
+    """States saved before Adam kept m / (1 - b1) and v / (1 - b2) ("m", "v" slots)."""
+    spec = {"type": "adam", "learning_rate": 0.01}
+    b1, b2 = 0.9, 0.999
+    p = _run(spec, [G1])
+    opt = build_optimizer(spec)
+    opt.load_state_dict({"step": 1, "m/w": (1 - b1) * G1, "v/w": (1 - b2) * G1 * G1})
+    opt.step([("w", p)], [("w", G2.copy())])
+    np.testing.assert_allclose(p, _run(spec, [G1, G2]), rtol=1e-12)
+    assert set(opt.state_dict()) == {"step", "learning_rate", "m_sum/w", "v_sum/w"}
+
+
 def test_load_state_dict_rejects_unknown_slots():
     opt = build_optimizer({"type": "adam"})
     with pytest.raises(ValueError):

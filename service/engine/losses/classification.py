@@ -98,8 +98,11 @@ class CrossEntropy(Loss):
         p2, n = self._rows(y_pred)
         w, total = self._row_weights(y_true, y_pred, n)
         if self._is_index(y_true, y_pred):
-            picked = np.log(np.clip(p2[np.arange(n), y_true.ravel()], eps, 1.0))
-            return -float(np.mean(picked) if w is None else np.dot(w, picked) / total)
+            picked = p2[np.arange(n), y_true.ravel()]  # a copy: clipped and logged in place
+            np.maximum(picked, eps, out=picked)
+            np.minimum(picked, 1.0, out=picked)
+            np.log(picked, out=picked)
+            return -float(np.add.reduce(picked) if w is None else np.dot(w, picked)) / total
         y2 = y_true.reshape(p2.shape)
         if w is None:
             return -float(np.sum(y2 * np.log(np.clip(p2, eps, 1.0)))) / total
