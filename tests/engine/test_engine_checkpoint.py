@@ -144,7 +144,8 @@ def test_payload_is_json_and_arrays():
     )
     arrays, meta = states[0].to_payload()
     assert all(isinstance(v, np.ndarray) for v in arrays.values())
-    assert {"weights/layers.0.W", "optimizer/m_sum/params", "best/layers.1.running_mean"} <= set(arrays)
+    expected = {"weights/layers.0.W", "optimizer/m_sum/params", "best/layers.1.running_mean"}
+    assert expected <= set(arrays)
     text = json.dumps(meta, allow_nan=False)
     assert json.loads(text)["epoch"] == 1
 

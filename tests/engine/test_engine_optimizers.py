@@ -112,7 +112,7 @@ def test_state_dict_round_trip(spec):
 
 
 def test_adam_loads_a_state_holding_the_moments_themselves():
-    """States saved before Adam kept m / (1 - b1) and v / (1 - b2) ("m", "v" slots)."""
+    """A state saved with the moments themselves (slots m, v; before m_sum, v_sum) loads."""
     spec = {"type": "adam", "learning_rate": 0.01}
     b1, b2 = 0.9, 0.999
     p = _run(spec, [G1])

@@ -2,8 +2,8 @@
 
 An optimizer updates parameters in place: ``step(params, grads)`` where both are sequences of
 ``(name, array)`` pairs in the same order (as returned by ``Network.parameters()`` /
-``Network.gradients()``). State is kept per parameter name in named slots (e.g. "m", "v") and
-exported flat by ``state_dict()`` as ``{"step": int, "learning_rate": float,
+``Network.gradients()``). State is kept per parameter name in named slots (e.g. "m_sum",
+"v_sum") and exported flat by ``state_dict()`` as ``{"step": int, "learning_rate": float,
 "<slot>/<param name>": array}``.
 """
 
