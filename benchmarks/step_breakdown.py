@@ -10,7 +10,8 @@ batch gather, forward, loss value and accuracy, loss gradient, backward, optimiz
 the matrix products alone (engine_cases.floor_step); and the whole step. Prints each part
 in microseconds per step and as a share of the whole step (issue 14 item 6). With
 ``--recurrent``: the lstm and gru steps of engine_bench split into forward, backward,
-optimizer and the recurrent layer's matrix products alone.
+optimizer and the recurrent layer's matrix products alone (each layer's own product
+shapes).
 """
 
 from __future__ import annotations
@@ -63,6 +64,30 @@ def report(title: str, timed: dict, floor: str) -> dict[str, float]:
     return med
 
 
+def lstm_products(t: int, f: int, u: int, n: int, rng: np.random.Generator):
+    """The feature-major LSTM's products (service/engine/layers/lstm.py): per step the
+    kernel (4U, K) times the step inputs [h; x; 1] (K, N), K = U + F + 1 (without the h rows
+    at the first step), per step U (U, 4U) times dz (4U, N), and the gradient of the whole
+    kernel, dz (4U, T*N) times the inputs (T*N, K)."""
+    k = u + f + 1
+    M, Ug = rng.standard_normal((4 * u, k)), rng.standard_normal((u, 4 * u))
+    hx, dz = rng.standard_normal((t, k, n)), np.full((t, 4 * u, n), 0.01)
+    M, Ug, hx, dz = (a.astype(np.float32) for a in (M, Ug, hx, dz))
+    a, carry = np.empty((4 * u, n), np.float32), np.empty((u, n), np.float32)
+    G = np.empty((4 * u, k), np.float32)
+    dz_all, hx_all = dz.reshape(4 * u, t * n), hx.reshape(k, t * n)  # shapes only
+
+    def products() -> None:
+        np.matmul(M[:, u:], hx[0, u:], out=a)
+        for s in range(1, t):
+            np.matmul(M, hx[s], out=a)
+        for s in range(1, t):
+            np.matmul(Ug, dz[s], out=carry)
+        np.matmul(dz_all, hx_all.T, out=G)
+
+    return products
+
+
 def recurrent(kind: str) -> None:
     """The same parts for the lstm / gru case of engine_bench (T32 F16 u128, batch 64)."""
     t, f, u, n = 32, 16, 128, 64
@@ -83,7 +108,7 @@ def recurrent(kind: str) -> None:
     dW, dU = np.empty_like(W), np.empty_like(U)
 
     def products() -> None:
-        """Input projection, one h U per step, one dz U.T per step, dW and dU."""
+        """Input projection, one h U per step, one dz U.T per step, dW and dU (gru)."""
         np.matmul(xt, W, out=xw)
         for s in range(t):
             np.matmul(hs[s], U, out=hu)
@@ -91,6 +116,9 @@ def recurrent(kind: str) -> None:
             np.matmul(dz[s], UT, out=carry)
         np.matmul(xt.T, dz.reshape(t * n, g), out=dW)
         np.matmul(hs.reshape(t * n, u).T, dz.reshape(t * n, g), out=dU)
+
+    if kind == "lstm":
+        products = lstm_products(t, f, u, n, rng)
 
     def forward() -> None:
         state["out"] = net.forward(X, training=True)
