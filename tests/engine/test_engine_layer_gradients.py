@@ -148,3 +148,15 @@ def test_batchnorm_single_value_per_channel(shape, gradcheck, rng):
 def test_activation_layer(activation, gradcheck, rng):
     """The standalone layer (gelu keeps its input for backward) over a 3-D input."""
     _check_layer({"type": "activation", "activation": activation}, (2, 5), gradcheck, rng)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, F64])
+def test_column_sums_match_numpy_sums(dtype, rng):
+    """Bias gradients are row sums taken as one product with ones: any rows, strided
+    input, and a gradient of another dtype than the parameter (cast, as np.sum's out=)."""
+    layer = LAYER_TYPES["dense"].from_spec({"type": "dense", "units": 3})
+    layer.build((4,), np.random.default_rng(0), np.float32)
+    out = np.empty(3, np.float32)
+    for g in (rng.standard_normal((7, 3)), rng.standard_normal((9, 3))[::2]):
+        g = g.astype(dtype)
+        np.testing.assert_allclose(layer.column_sums(g, out), np.sum(g, axis=0), rtol=1e-6)
