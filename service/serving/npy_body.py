@@ -4,9 +4,9 @@ is only made once its header agrees with the bytes that follow it."""
 
 from __future__ import annotations
 
-import io
 import math
 import zipfile
+from typing import NamedTuple
 
 import numpy as np
 
@@ -16,14 +16,37 @@ from service.data.zip_guard import check_sizes, open_zip
 NPY_MAGIC = b"\x93NUMPY"
 ZIP_MAGIC = b"PK\x03\x04"
 MAX_HEADER_BYTES = 10_000
+Buffer = bytes | bytearray | memoryview
+"""A body: bytes, or a view of the buffer it was read into."""
 
 
-def read_npy(data: bytes) -> np.ndarray:
-    """The array of an .npy file (numbers only: ints, unsigned ints or floats), or a
-    DatasetError saying what is wrong with it."""
-    if not data.startswith(NPY_MAGIC):
+class NpyHeader(NamedTuple):
+    """What an .npy header says: the array's shape, order and dtype, and where its data
+    starts (bytes from the beginning of the file)."""
+
+    shape: tuple[int, ...]
+    fortran_order: bool
+    dtype: np.dtype
+    offset: int
+
+
+def header_end(data: Buffer) -> int | None:
+    """Where the data of an .npy file would start by its first 12 bytes (None while fewer
+    have arrived); a value not yet checked (npy_header checks it)."""
+    if len(data) < 12:
+        return None
+    first = bytes(data[:12])
+    if first[6] == 1:
+        return 10 + int.from_bytes(first[8:10], "little")
+    return 12 + int.from_bytes(first[8:12], "little")
+
+
+def npy_header(data: Buffer) -> NpyHeader:
+    """The header of an .npy file (numbers only: ints, unsigned ints or floats), or a
+    DatasetError saying what is wrong with it. Only the header's bytes are read."""
+    if bytes(data[: len(NPY_MAGIC)]) != NPY_MAGIC:
         raise DatasetError("body: not an .npy array (it must start with \\x93NUMPY; np.save)")
-    fp = io.BytesIO(data)
+    fp = _Reader(data)
     try:
         version = np.lib.format.read_magic(fp)
         if version == (1, 0):
@@ -39,8 +62,14 @@ def read_npy(data: bytes) -> np.ndarray:
     shape, fortran_order, dtype = header
     if dtype.kind not in "iuf" or dtype.hasobject or dtype.fields is not None:
         raise DatasetError(f"body: the .npy array must hold numbers, got dtype {dtype.str}")
+    return NpyHeader(tuple(shape), fortran_order, dtype, fp.tell())
+
+
+def read_npy(data: Buffer) -> np.ndarray:
+    """The array of an .npy file, a view of `data` (no copy), once its header agrees with
+    the bytes that follow it; else a DatasetError saying what is wrong."""
+    shape, fortran_order, dtype, offset = npy_header(data)
     count = math.prod(shape)
-    offset = fp.tell()
     if len(data) - offset != count * dtype.itemsize:
         raise DatasetError(
             f"body: the .npy header declares shape {tuple(shape)} of {dtype.str} "
@@ -50,7 +79,22 @@ def read_npy(data: bytes) -> np.ndarray:
     return flat.reshape(shape, order="F" if fortran_order else "C")
 
 
-def read_npz(data: bytes, max_bytes: int) -> np.ndarray:
+class _Reader:
+    """A file of `data` for NumPy's header reader: read(n) copies only the bytes it returns."""
+
+    def __init__(self, data: Buffer) -> None:
+        self.data, self.pos = memoryview(data), 0
+
+    def read(self, n: int) -> bytes:
+        out = bytes(self.data[self.pos : self.pos + n])
+        self.pos += len(out)
+        return out
+
+    def tell(self) -> int:
+        return self.pos
+
+
+def read_npz(data: Buffer, max_bytes: int) -> np.ndarray:
     """Member X of an .npz archive (at most `max_bytes` once expanded)."""
     zf = open_zip(data)
     check_sizes(zf, max_bytes)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, Request, Response
-from starlette.concurrency import run_in_threadpool
 
 from service.api import model_ref
 from service.api.deps import PageDep, SessionDep, TenantDep
 from service.api.model_ref import ModelRef
 from service.api.pagination import paginate
+from service.api.predict_body import predict_answer
 from service.db import registry_repo
 from service.db.lineage_repo import lineage_of
 from service.db.models import TrainedModel
@@ -18,7 +18,7 @@ from service.schemas.models import PREDICT_BODY, ModelOut, PredictResponse
 from service.schemas.registry import Lineage, RegistryEntry
 from service.serving.archive import model_archive
 from service.serving.cache import ModelCache
-from service.serving.predict_http import answer, body_kind
+from service.serving.predict_http import body_kind
 
 router = APIRouter(prefix="/v1/models", tags=["models"])
 
@@ -120,16 +120,5 @@ async def predict_route(model_id: ModelRef, tenant: TenantDep, request: Request)
     )
     if loaded is None:
         raise HTTPException(404, f"model {model_id[:64]} not found")
-    body = await request.body()
-    limits = (settings.max_predict_values, settings.max_request_bytes)
-    if len(body) <= INLINE_BYTES and loaded.num_params <= INLINE_PARAMS:
-        content = answer(loaded, body, kind, *limits)
-    else:
-        content = await run_in_threadpool(answer, loaded, body, kind, *limits)
+    content = await predict_answer(request.scope, request.receive, loaded, kind, settings)
     return Response(content, media_type="application/json")
-
-
-INLINE_BYTES = 32 * 1024
-INLINE_PARAMS = 1_000_000
-"""Bodies up to INLINE_BYTES for networks up to INLINE_PARAMS parameters are answered on
-the event loop (well under a millisecond); the rest in a worker thread."""
