@@ -87,15 +87,13 @@ class _BodyReader:
         self.size: int | None = size
         self.buffer: BodyBuffer | None = None
 
-    async def read_into(self, buffer: BodyBuffer, progress: Callable[[], None] | None) -> None:
-        """Read the whole body into `buffer`, calling `progress()` after each chunk."""
+    async def read_into(self, buffer: BodyBuffer) -> None:
+        """Read the whole body into `buffer`."""
         if self.seen or self.done:
             raise RuntimeError("the request body was already read in part")
         self.buffer = buffer
         while not self.done:
             await self()
-            if progress is not None:
-                progress()
 
     async def __call__(self) -> Message:
         if self.done:
@@ -149,18 +147,13 @@ def _quotes(chunk: bytes) -> int:
     return n
 
 
-async def read_body(
-    scope: Scope,
-    receive: Receive,
-    buffer: BodyBuffer,
-    progress: Callable[[], None] | None = None,
-) -> None:
+async def read_body(scope: Scope, receive: Receive, buffer: BodyBuffer) -> None:
     """Read the request body into `buffer`, through the gates of BodyLimitMiddleware (its
-    413, 408, 499 and 422 are raised as HTTPException), calling `progress()` after each
-    chunk. A request without a declared body has an empty one."""
+    413, 408, 499 and 422 are raised as HTTPException). A request without a declared body
+    has an empty one."""
     reader = scope.get(BODY_READER)
     if isinstance(reader, _BodyReader):
-        await reader.read_into(buffer, progress)
+        await reader.read_into(buffer)
         return
     while True:  # no body declared: one empty message
         message = await receive()

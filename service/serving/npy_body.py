@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import math
 import zipfile
-from typing import NamedTuple
 
 import numpy as np
 
@@ -20,30 +19,9 @@ Buffer = bytes | bytearray | memoryview
 """A body: bytes, or a view of the buffer it was read into."""
 
 
-class NpyHeader(NamedTuple):
-    """What an .npy header says: the array's shape, order and dtype, and where its data
-    starts (bytes from the beginning of the file)."""
-
-    shape: tuple[int, ...]
-    fortran_order: bool
-    dtype: np.dtype
-    offset: int
-
-
-def header_end(data: Buffer) -> int | None:
-    """Where the data of an .npy file would start by its first 12 bytes (None while fewer
-    have arrived); a value not yet checked (npy_header checks it)."""
-    if len(data) < 12:
-        return None
-    first = bytes(data[:12])
-    if first[6] == 1:
-        return 10 + int.from_bytes(first[8:10], "little")
-    return 12 + int.from_bytes(first[8:12], "little")
-
-
-def npy_header(data: Buffer) -> NpyHeader:
-    """The header of an .npy file (numbers only: ints, unsigned ints or floats), or a
-    DatasetError saying what is wrong with it. Only the header's bytes are read."""
+def read_npy(data: Buffer) -> np.ndarray:
+    """The array of an .npy file (numbers only: ints, unsigned ints or floats), a view of
+    `data` (no copy), or a DatasetError saying what is wrong with it."""
     if bytes(data[: len(NPY_MAGIC)]) != NPY_MAGIC:
         raise DatasetError("body: not an .npy array (it must start with \\x93NUMPY; np.save)")
     fp = _Reader(data)
@@ -62,14 +40,8 @@ def npy_header(data: Buffer) -> NpyHeader:
     shape, fortran_order, dtype = header
     if dtype.kind not in "iuf" or dtype.hasobject or dtype.fields is not None:
         raise DatasetError(f"body: the .npy array must hold numbers, got dtype {dtype.str}")
-    return NpyHeader(tuple(shape), fortran_order, dtype, fp.tell())
-
-
-def read_npy(data: Buffer) -> np.ndarray:
-    """The array of an .npy file, a view of `data` (no copy), once its header agrees with
-    the bytes that follow it; else a DatasetError saying what is wrong."""
-    shape, fortran_order, dtype, offset = npy_header(data)
     count = math.prod(shape)
+    offset = fp.tell()
     if len(data) - offset != count * dtype.itemsize:
         raise DatasetError(
             f"body: the .npy header declares shape {tuple(shape)} of {dtype.str} "

@@ -16,7 +16,8 @@ import numpy as np
 
 from service.data import DatasetError, format_instances
 from service.data.errors import DatasetTooLarge
-from service.data.values import F32_MAX, fits_float32
+from service.data.values import F32_MAX
+from service.serving.forward import forward
 from service.serving.model import LoadedModel
 from service.serving.table_rows import needs_table_rows, table_rows
 
@@ -59,64 +60,21 @@ def check_answer_size(model: LoadedModel, rows: int, max_values: int) -> None:
         )
 
 
-BLOCK_ROWS = 1024
-"""Rows standardized and run through the network at a time (one reused input buffer)."""
-
-
-class Forward:
-    """The network's outputs for M rows that may arrive a block at a time: `run` takes the
-    rows received so far and runs every whole block not yet run (the last, short block
-    once all M rows are there); `prediction` checks and labels the outputs.
-
-    With `checked=False` the rows may be of any numeric dtype and unchecked: each block is
-    converted to float32 and a value that is not a finite float32 number is a DatasetError
-    naming its row and column. The arithmetic is the standardizer's, bit for bit."""
-
-    def __init__(self, model: LoadedModel, rows: int, checked: bool = True) -> None:
-        self.model, self.rows, self.checked, self.done = model, rows, checked, 0
-        shape = (min(rows, BLOCK_ROWS), *model.input_shape)
-        self._z = np.empty(shape, np.float32)
-        self._out: np.ndarray | None = None
-
-    def run(self, X: np.ndarray) -> None:
-        """Run the blocks of X (the first len(X) of the M rows, (n, *input_shape)) not yet run."""
-        mean, std = self.model.standardizer.mean, self.model.standardizer.std
-        while self.done < len(X) and (len(X) - self.done >= BLOCK_ROWS or len(X) == self.rows):
-            start, stop = self.done, min(self.done + BLOCK_ROWS, len(X))
-            z = self._z[: stop - start]
-            with np.errstate(all="ignore"):  # overflows are reported per row
-                np.subtract(X[start:stop], mean, out=z, dtype=np.float32)
-                np.divide(z, std, out=z)
-                if not self.checked and not fits_float32(z):
-                    check_rows(X[start:stop], start)
-                try:
-                    y = self.model.network.predict(z)
-                except ValueError as exc:  # inputs the network cannot take, e.g. token ids
-                    raise DatasetError(f"instances: {exc}") from None
-            if self._out is None:
-                self._out = np.empty((self.rows, *y.shape[1:]), y.dtype)
-            self._out[start:stop] = y
-            self.done = stop
-
-    def prediction(self, warnings: list[dict] | None = None) -> Prediction:
-        """The checked answer once all M rows have run."""
-        assert self.done == self.rows, "not every row has run"
-        if self._out is None:  # no rows
-            self._out = self.model.network.predict(self._z[:0])
-        return _prediction(self.model, self._out.reshape(self.rows, -1), warnings or [])
-
-
 def predict_arrays(
-    model: LoadedModel, X: np.ndarray, warnings: list[dict] | None = None
+    model: LoadedModel, X: np.ndarray, warnings: list[dict] | None = None, threads: int = 1
 ) -> Prediction:
-    """Run the network on float32 features X (M, *input_shape)."""
-    forward = Forward(model, len(X))
-    forward.run(X)
-    return forward.prediction(warnings)
+    """Run the network on float32 features X (M, *input_shape), a big batch shared among
+    up to `threads` threads (serving.forward)."""
+    return prediction(model, forward(model, X, threads=threads), warnings)
 
 
-def _prediction(model: LoadedModel, out: np.ndarray, warnings: list[dict]) -> Prediction:
-    """Labels and probabilities, or values in the target's units, of outputs (M, K)."""
+def prediction(
+    model: LoadedModel, out: np.ndarray, warnings: list[dict] | None = None
+) -> Prediction:
+    """Labels and probabilities, or values in the target's units, of the network's outputs
+    (M, *output_shape), checked: a value JSON or float32 cannot hold names its row."""
+    out = out.reshape(len(out), -1)
+    warnings = warnings or []
     if model.task == "regression":
         values = out[:, 0].astype(np.float64)
         if model.target_scaler is not None:
@@ -132,21 +90,6 @@ def _prediction(model: LoadedModel, out: np.ndarray, warnings: list[dict]) -> Pr
     labels = np.empty(len(model.classes or ()), dtype=object)
     labels[:] = model.classes or []
     return Prediction(labels[probs.argmax(axis=1)], np.round(probs, 6), warnings)
-
-
-def check_rows(X: np.ndarray, first: int) -> None:
-    """DatasetError naming the first value of rows X (row `first` onwards) that is not a
-    finite float32 number; nothing if every value is one."""
-    flat = X.reshape(len(X), -1)
-    with np.errstate(over="ignore", invalid="ignore"):
-        bad = np.argwhere(~np.isfinite(flat.astype(np.float32)))
-    if len(bad):
-        row, col = int(bad[0][0]), int(bad[0][1])
-        raise DatasetError(
-            f"instances[{first + row}][{col}]: {str(flat[row, col]).lower()} "
-            "is not a finite float32 number",
-            row=first + row,
-        )
 
 
 def _check_values(values: np.ndarray) -> None:

@@ -26,15 +26,15 @@ from service.data.columns import CATEGORICAL
 from service.data.errors import DatasetError
 from service.data.values import fits_float32
 from service.schemas.models import MAX_PREDICT_ROWS, PredictRequest
+from service.serving.forward import THREADS, check_rows, forward
 from service.serving.model import LoadedModel
 from service.serving.npy_body import NPY_MAGIC, ZIP_MAGIC, Buffer, read_npy, read_npz
 from service.serving.predict import (
-    Forward,
     Prediction,
     check_answer_size,
-    check_rows,
     features,
     predict_arrays,
+    prediction,
 )
 
 JSON, NPY, NPZ, BINARY = "json", "npy", "npz", "binary"
@@ -68,7 +68,7 @@ def answer(model: LoadedModel, body: Buffer, kind: str, max_values: int, max_byt
         return binary_answer(model, read_npz(body, max_bytes), max_values)
     X, warnings = read_features(model, body, kind, max_bytes)
     check_answer_size(model, len(X), max_values)
-    return encode(predict_arrays(model, X, warnings))
+    return encode(predict_arrays(model, X, warnings, threads=THREADS))
 
 
 def binary_kind(body: Buffer) -> str:
@@ -81,16 +81,12 @@ def binary_kind(body: Buffer) -> str:
     raise DatasetError("body: expected an .npy array or an .npz archive")
 
 
-def binary_answer(
-    model: LoadedModel, X: np.ndarray, max_values: int, forward: Forward | None = None
-) -> bytes:
-    """The answer to the rows of a binary body's array (any numeric dtype, unchecked);
-    `forward` may have run the first blocks of them already."""
+def binary_answer(model: LoadedModel, X: np.ndarray, max_values: int) -> bytes:
+    """The answer to the rows of a binary body's array, used in place: any numeric dtype,
+    checked a block at a time on its way into the network."""
     rows = array_rows(model, X)
     check_answer_size(model, len(rows), max_values)
-    forward = forward or Forward(model, len(rows), checked=False)
-    forward.run(rows)
-    return encode(forward.prediction())
+    return encode(prediction(model, forward(model, rows, checked=False, threads=THREADS)))
 
 
 def read_features(
