@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any
 
 import numpy as np
 from threadpoolctl import ThreadpoolController
@@ -20,6 +20,7 @@ from threadpoolctl import ThreadpoolController
 from service.data.errors import DatasetError
 from service.data.values import fits_float32
 from service.serving.model import LoadedModel
+from service.serving.shared_switch import SharedSwitch
 
 BLOCK_ROWS = 1024
 """Rows standardized and run through the network at a time."""
@@ -92,31 +93,16 @@ def check_rows(X: np.ndarray, first: int) -> None:
         )
 
 
-class _BlasLimit:
-    """BLAS runs one thread while any shared forward pass is running (process-wide: the
-    first one in sets it, the last one out puts the previous limit back)."""
-
-    def __init__(self) -> None:
-        self.lock, self.inside = threading.Lock(), 0
-        self.controller: ThreadpoolController | None = None
-        self.limiter: Any = None
-
-    def __enter__(self) -> None:
-        with self.lock:
-            if self.inside == 0:
-                if self.controller is None:
-                    self.controller = ThreadpoolController()
-                self.limiter = self.controller.limit(limits=1, user_api="blas")
-            self.inside += 1
-
-    def __exit__(self, *exc: object) -> None:
-        with self.lock:
-            self.inside -= 1
-            if self.inside == 0:
-                self.limiter.restore_original_limits()
+def _blas_on_one_thread() -> Callable[[], None]:
+    """Limit BLAS to one thread; the undo puts the previous limit back."""
+    global _controller
+    if _controller is None:
+        _controller = ThreadpoolController()
+    return _controller.limit(limits=1, user_api="blas").restore_original_limits
 
 
-_one_blas_thread = _BlasLimit()
+_controller: ThreadpoolController | None = None
+_one_blas_thread = SharedSwitch(_blas_on_one_thread)
 
 
 def _threads() -> ThreadPoolExecutor:

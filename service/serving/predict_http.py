@@ -11,8 +11,10 @@ block of rows is converted, checked and standardized on its way into the network
 
 from __future__ import annotations
 
+import gc
 import json
 import math
+from collections.abc import Callable
 from functools import lru_cache
 from itertools import chain
 from typing import Any
@@ -36,6 +38,7 @@ from service.serving.predict import (
     predict_arrays,
     prediction,
 )
+from service.serving.shared_switch import SharedSwitch
 
 JSON, NPY, NPZ, BINARY = "json", "npy", "npz", "binary"
 MEDIA_TYPES = {
@@ -149,7 +152,8 @@ def _fast_json(model: LoadedModel, body: Buffer) -> np.ndarray | None:
     n_features = math.prod(shape)
     for depth in (1,) if len(shape) == 1 else (1, len(shape)):
         try:
-            rows = _decoder(depth).decode(body).instances
+            with _no_gc:
+                rows = _decoder(depth).decode(body).instances
         except (msgspec.ValidationError, msgspec.DecodeError):
             continue
         if not 1 <= len(rows) <= MAX_PREDICT_ROWS:
@@ -171,6 +175,18 @@ def _fast_json(model: LoadedModel, body: Buffer) -> np.ndarray | None:
             return None
         return X.reshape((len(rows), *shape))
     return None
+
+
+def _pause_gc() -> Callable[[], None]:
+    """Pause the cyclic garbage collector; the undo turns it back on if it was on."""
+    was_on = gc.isenabled()
+    gc.disable()
+    return gc.enable if was_on else lambda: None
+
+
+_no_gc = SharedSwitch(_pause_gc)
+"""Held while rows are decoded: decoding makes no cycles, but each row list it makes sends
+the collector walking every float of the rows so far (10-18% of a 1000-row decode)."""
 
 
 def _instances(body: Buffer) -> list[Any]:

@@ -147,3 +147,34 @@ def test_an_answer_over_the_size_limit_is_a_413_naming_the_setting(app_client):
     r = app_client.post(url, json={"instances": [[1, 2]] * 101})
     assert r.status_code == 413, r.text
     assert "BACKPROP_MAX_PREDICT_VALUES" in r.json()["detail"]
+
+
+def test_a_body_of_unknown_length_arrives_whole(migrated):
+    key = make_key(migrated, "alice")
+    model = store_model(migrated, "alice", SOFTMAX, (2,), classes=["a", "b", "c"])
+    X = np.random.default_rng(0).normal(size=(10_000, 8)).astype(np.float32)[:, :2]
+    X = np.ascontiguousarray(X)
+    url_path = f"/v1/models/{model}/predict"
+
+    def pieces(data: bytes):  # no Content-Length: chunked transfer encoding
+        for at in range(0, len(data), 50_000):
+            yield data[at : at + 50_000]
+
+    with live_app(create_app(migrated)) as url:
+        with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {key}"}) as client:
+            for body, media in (
+                (npy(X), "application/x-npy"),
+                (json.dumps({"instances": X.tolist()}).encode(), "application/json"),
+            ):
+                declared = client.post(url_path, content=body, headers={"content-type": media})
+                chunked = client.post(
+                    url_path, content=pieces(body), headers={"content-type": media}
+                )
+                assert declared.status_code == chunked.status_code == 200, chunked.text
+                assert chunked.json() == declared.json()
+                assert len(chunked.json()["predictions"]) == len(X)
+            migrated.max_request_bytes = 50_000
+            too_big = client.post(
+                url_path, content=pieces(npy(X)), headers={"content-type": "application/x-npy"}
+            )
+            assert too_big.status_code == 413 and "50000 bytes" in too_big.json()["detail"]

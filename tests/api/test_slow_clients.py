@@ -15,23 +15,35 @@ from service.api.app import create_app
 from service.api.json_keys import duplicate_key
 
 
-def open_request(url: str, key: str, declared: int, sent: bytes) -> socket.socket:
+def open_request(
+    url: str, key: str, declared: int, sent: bytes, path: str = "/v1/jobs"
+) -> socket.socket:
     """A raw connection that declares `declared` body bytes and sends only `sent`."""
     host, port = url.removeprefix("http://").split(":")
     sock = socket.create_connection((host, int(port)), timeout=30)
     head = (
-        f"POST /v1/jobs HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {key}\r\n"
+        f"POST {path} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {key}\r\n"
         f"Content-Type: application/json\r\nContent-Length: {declared}\r\n\r\n"
     )
     sock.sendall(head.encode() + sent)
     return sock
 
 
-def test_a_stalled_body_is_cut_with_408_and_the_connection_closed(migrated):
+def route(settings, name: str) -> str:
+    """The path of a route that reads a JSON body: job creation, or a model's predict."""
+    if name == "jobs":
+        return "/v1/jobs"
+    model = store_model(settings, "alice", [{"type": "dense", "units": 1}], (1,), task="regression")
+    return f"/v1/models/{model}/predict"
+
+
+@pytest.mark.parametrize("name", ["jobs", "predict"])
+def test_a_stalled_body_is_cut_with_408_and_the_connection_closed(migrated, name):
     key = make_key(migrated, "alice")
     migrated.body_timeout_seconds = 0.3
+    path = route(migrated, name)
     with live_app(create_app(migrated)) as url:
-        sock = open_request(url, key, 1000, b'{"dataset_id": ')
+        sock = open_request(url, key, 1000, b'{"dataset_id": ', path)
         answer = b""
         while chunk := sock.recv(65536):  # the server closes the connection after the 408
             answer += chunk
@@ -41,11 +53,13 @@ def test_a_stalled_body_is_cut_with_408_and_the_connection_closed(migrated):
     assert b"BACKPROP_BODY_TIMEOUT_SECONDS" in rest
 
 
-def test_a_client_leaving_mid_body_is_a_warning_not_an_error(migrated, caplog):
+@pytest.mark.parametrize("name", ["jobs", "predict"])
+def test_a_client_leaving_mid_body_is_a_warning_not_an_error(migrated, caplog, name):
     key = make_key(migrated, "alice")
     caplog.set_level(logging.INFO)
+    path = route(migrated, name)
     with live_app(create_app(migrated)) as url:
-        sock = open_request(url, key, 100_000, b'{"dataset_id": "' + b"x" * 5000)
+        sock = open_request(url, key, 100_000, b'{"dataset_id": "' + b"x" * 5000, path)
         time.sleep(0.2)  # let the server read what was sent before the client leaves
         sock.close()
         deadline = time.monotonic() + 30

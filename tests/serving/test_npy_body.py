@@ -56,15 +56,17 @@ CORPUS = [
 
 @pytest.mark.parametrize("data", CORPUS)
 def test_bad_npy_bytes_are_a_dataset_error(data):
-    with pytest.raises(DatasetError):
-        read_npy(data)
-    with pytest.raises(DatasetError):
-        read_npz(data, 10**6)
+    for body in (data, memoryview(data)):  # bytes, or a view of the buffer it was read into
+        with pytest.raises(DatasetError):
+            read_npy(body)
+        with pytest.raises(DatasetError):
+            read_npz(body, 10**6)
 
 
 def test_good_arrays_come_back_as_saved():
     X = np.arange(12, dtype=np.float32).reshape(4, 3)
     assert np.array_equal(read_npy(GOOD), X)
+    assert np.array_equal(read_npy(memoryview(b"?" + GOOD)[1:]), X)  # a view, not a copy
     assert np.array_equal(read_npy(npy(np.asfortranarray(X.astype(">f8")))), X)
 
 
@@ -72,7 +74,8 @@ def test_good_arrays_come_back_as_saved():
 @given(st.binary(max_size=300), st.integers(0, len(GOOD)))
 def test_fuzzed_npy_bodies_never_raise_anything_else(noise, cut):
     for data in (noise, b"\x93NUMPY" + noise, GOOD[:cut] + noise, GOOD[:HEADER_END] + noise):
-        try:
-            read_npy(data)
-        except DatasetError as exc:
-            assert exc.message.startswith("body: ")
+        for body in (data, memoryview(data)):
+            try:
+                read_npy(body)
+            except DatasetError as exc:
+                assert exc.message.startswith("body: ")
