@@ -45,7 +45,7 @@ def forward(
     net = model.network
     out = np.empty((len(X), *net.output_shape), net.dtype)
     parts = max(1, min(threads, THREADS, len(X) // MIN_PART_ROWS))
-    bounds = np.linspace(0, len(X), parts + 1).astype(int).tolist()
+    bounds = [len(X) * i // parts for i in range(parts + 1)]
     shares = [(X, out, a, b, model, checked) for a, b in zip(bounds, bounds[1:], strict=False)]
     if parts == 1:
         _run_rows(*shares[0])

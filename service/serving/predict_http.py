@@ -6,7 +6,7 @@ made one float32 array by NumPy (no per-value Python). Anything the fast path do
 take (records by name, categorical text, mistakes) goes through the validator, whose
 messages name the row and column. A binary body's array is used in place (no copy): each
 block of rows is converted, checked and standardized on its way into the network
-(predict.Forward). The answer's arrays are written by orjson.
+(serving.forward). The answer's arrays are written by orjson.
 """
 
 from __future__ import annotations
