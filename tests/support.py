@@ -116,3 +116,14 @@ def assert_problem(r: httpx.Response, *statuses: int) -> None:
     assert r.status_code in statuses, (r.status_code, r.text)
     assert r.headers["content-type"].startswith("application/problem+json"), r.text
     assert r.json()["detail"], r.text
+
+
+def wait_for_search(client: Any, search_id: str, timeout: float = 300.0) -> dict:
+    """Poll GET /v1/searches/{id} until the search has ended; its body."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        search = client.get(f"/v1/searches/{search_id}").json()
+        if search["status"] in ("succeeded", "failed", "cancelled"):
+            return search
+        time.sleep(0.2)
+    raise AssertionError(f"search {search_id} did not end in {timeout}s: {search}")

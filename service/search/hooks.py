@@ -9,16 +9,41 @@ from sqlalchemy import select
 from service.config import Settings
 from service.db.models import Job, Search
 from service.db.retry import run_in_session
-from service.search.scheduler import advance, judge_trial
+from service.jobs.context import JobContext
+from service.search.scheduler import advance, judge_trial, trial_started
+from service.search.strategy import judges_at
 
 log = logging.getLogger(__name__)
 
 
-def judge_after_epochs(settings: Settings, job_id: str) -> bool:
-    """After a trial's epoch rows are written: ask its search's pruner about them."""
-    return run_in_session(
-        settings.sqlalchemy_url, lambda s: judge_trial(s, job_id), what="judge trial"
-    )
+class TrialJudge:
+    """A running trial's own pruner, called by its recorder: the rows of the epochs the
+    pruner can decide at are written at their end, then judged from the database, so a
+    trial is stopped at its rung however short its epochs are."""
+
+    def __init__(self, settings: Settings, ctx: JobContext, owner: str) -> None:
+        """Marks the search running (its trial was claimed) and reads its pruning."""
+        self.settings, self.job_id, self.owner = settings, ctx.job_id, owner
+        self.epochs = ctx.plan.epochs
+        search_id = ctx.search_id
+        self.pruning = run_in_session(
+            settings.sqlalchemy_url, lambda s: trial_started(s, search_id), what="start trial"
+        )
+
+    def due(self, epoch: int) -> bool:
+        """Whether the pruner decides at `epoch`; never at the last (nothing to save)."""
+        return epoch < self.epochs and judges_at(self.pruning, epoch)
+
+    def __call__(self, epochs: list[int]) -> bool:
+        """After the rows of `epochs` were written: whether the trial was pruned now (its
+        job row then says so, like a cancel with its reason)."""
+        if not any(self.due(epoch) for epoch in epochs):
+            return False
+        return run_in_session(
+            self.settings.sqlalchemy_url,
+            lambda s: judge_trial(s, self.job_id, self.owner),
+            what="judge trial",
+        )
 
 
 def advance_search(settings: Settings, search_id: str) -> list[str]:
