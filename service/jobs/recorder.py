@@ -24,10 +24,10 @@ class EpochJudge(Protocol):
     """Judges a running job's epochs after their rows are written (a trial's pruner)."""
 
     def due(self, epoch: int) -> bool:
-        """Whether `epoch`'s row must be written (and judged) as soon as it ends."""
+        """Whether `epoch`, just ended, is to be written and judged now."""
 
-    def __call__(self, epochs: list[int]) -> bool:
-        """After the rows of `epochs` were written: whether training must stop now."""
+    def __call__(self, epoch: int) -> bool:
+        """After the rows up to `epoch` were written: whether training must stop now."""
 
 
 def progress(record: EpochRecord, epochs: int, runtime: float, first_epoch: int) -> dict:
@@ -62,9 +62,9 @@ class EpochRecorder:
         first_epoch: int,
         judge: EpochJudge | None = None,
     ) -> None:
-        """judge: asked after each write of epoch rows; the epochs it is due at are written
-        at their end, and when it says stop the monitor stops training like a cancel. Its
-        errors are logged, never raised into training."""
+        """judge: at the end of each epoch it is due at, the rows are written and it is
+        asked; when it says stop, the monitor stops training like a cancel. Its errors are
+        logged, never raised into training."""
         self.settings = settings
         self.judge = judge
         self.ctx = ctx
@@ -81,7 +81,15 @@ class EpochRecorder:
         self._pending.append(record)
         due = self.judge is not None and self.judge.due(record.epoch)
         if due or time.monotonic() - self._written_at >= self.settings.progress_seconds:
-            self._persist(None)
+            if self._persist(None) and due:
+                self._ask_judge(record.epoch)
+
+    def _ask_judge(self, epoch: int) -> None:
+        try:
+            if self.judge is not None and self.judge(epoch):
+                self.monitor.reason = self.monitor.reason or "cancelled"
+        except Exception:
+            log.exception("job %s: judging epoch %d failed", self.ctx.job_id, epoch)
 
     def on_checkpoint(self, state: TrainingState) -> None:
         self.latest = state
@@ -116,12 +124,6 @@ class EpochRecorder:
         self._written_at = time.monotonic()
         if payload is not None:
             self._saved = (state.epoch, state.batch)
-        if records and self.judge is not None:
-            try:
-                if self.judge([r.epoch for r in records]):
-                    self.monitor.reason = self.monitor.reason or "cancelled"
-            except Exception:
-                log.exception("job %s: judging its epochs failed", self.ctx.job_id)
         return True
 
     def _write(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 
 from sqlalchemy import select
 
@@ -17,9 +18,14 @@ log = logging.getLogger(__name__)
 
 
 class TrialJudge:
-    """A running trial's own pruner, called by its recorder: the rows of the epochs the
-    pruner can decide at are written at their end, then judged from the database, so a
-    trial is stopped at its rung however short its epochs are."""
+    """A running trial's own pruner, called by its recorder after epoch rows are written.
+
+    ASHA decides only at its rungs: each rung's row is written as the epoch ends and judged
+    from the database at once, so the trial stops right there however short its epochs.
+    Median decides at every epoch after its warm-up; its rows are written and judged at
+    least every cancel_poll_seconds (the pruner replays the unjudged epochs in order), so a
+    trial stops no later than a cancel would. Never at the last epoch: nothing to save.
+    """
 
     def __init__(self, settings: Settings, ctx: JobContext, owner: str) -> None:
         """Marks the search running (its trial was claimed) and reads its pruning."""
@@ -29,16 +35,20 @@ class TrialJudge:
         self.pruning = run_in_session(
             settings.sqlalchemy_url, lambda s: trial_started(s, search_id), what="start trial"
         )
+        self._judged_at = time.monotonic()
 
     def due(self, epoch: int) -> bool:
-        """Whether the pruner decides at `epoch`; never at the last (nothing to save)."""
-        return epoch < self.epochs and judges_at(self.pruning, epoch)
-
-    def __call__(self, epochs: list[int]) -> bool:
-        """After the rows of `epochs` were written: whether the trial was pruned now (its
-        job row then says so, like a cancel with its reason)."""
-        if not any(self.due(epoch) for epoch in epochs):
+        """Whether `epoch`, just ended, is to be written and judged now."""
+        if epoch >= self.epochs or not judges_at(self.pruning, epoch):
             return False
+        if self.pruning and self.pruning["type"] == "asha":
+            return True
+        return time.monotonic() - self._judged_at >= self.settings.cancel_poll_seconds
+
+    def __call__(self, epoch: int) -> bool:
+        """After the rows up to `epoch` were written: whether the trial was pruned now (its
+        job row then says so, like a cancel with its reason)."""
+        self._judged_at = time.monotonic()
         return run_in_session(
             self.settings.sqlalchemy_url,
             lambda s: judge_trial(s, self.job_id, self.owner),
