@@ -41,15 +41,20 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_for_job(client: httpx.Client, job_id: str, timeout: float = 120.0) -> dict[str, Any]:
-    """Poll GET /v1/jobs/{id} until a terminal status; return the job."""
+def wait_ended(client: Any, path: str, timeout: float) -> dict[str, Any]:
+    """Poll GET `path` (a job or a search) until its status is terminal; its body."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        job = client.get(f"/v1/jobs/{job_id}").json()
-        if job["status"] in ("succeeded", "failed", "cancelled"):
-            return job
+        body = client.get(path).json()
+        if body["status"] in ("succeeded", "failed", "cancelled"):
+            return body
         time.sleep(0.1)
-    raise AssertionError(f"job {job_id} did not finish in {timeout}s: {job}")
+    raise AssertionError(f"{path} did not end in {timeout}s: {body}")
+
+
+def wait_for_job(client: httpx.Client, job_id: str, timeout: float = 120.0) -> dict[str, Any]:
+    """Poll GET /v1/jobs/{id} until a terminal status; return the job."""
+    return wait_ended(client, f"/v1/jobs/{job_id}", timeout)
 
 
 def csv_bytes(header: list[str], rows: list[list[Any]]) -> bytes:
@@ -116,3 +121,8 @@ def assert_problem(r: httpx.Response, *statuses: int) -> None:
     assert r.status_code in statuses, (r.status_code, r.text)
     assert r.headers["content-type"].startswith("application/problem+json"), r.text
     assert r.json()["detail"], r.text
+
+
+def wait_for_search(client: Any, search_id: str, timeout: float = 300.0) -> dict[str, Any]:
+    """Poll GET /v1/searches/{id} until the search has ended; its body."""
+    return wait_ended(client, f"/v1/searches/{search_id}", timeout)

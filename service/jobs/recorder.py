@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
@@ -19,6 +18,16 @@ from service.jobs.context import JobContext
 from service.jobs.monitor import JobMonitor
 
 log = logging.getLogger(__name__)
+
+
+class EpochJudge(Protocol):
+    """Judges a running job's epochs after their rows are written (a trial's pruner)."""
+
+    def due(self, epoch: int) -> bool:
+        """Whether `epoch`, just ended, is to be written and judged now."""
+
+    def __call__(self, epoch: int) -> bool:
+        """After the rows up to `epoch` were written: whether training must stop now."""
 
 
 def progress(record: EpochRecord, epochs: int, runtime: float, first_epoch: int) -> dict:
@@ -51,12 +60,13 @@ class EpochRecorder:
         owner: str,
         monitor: JobMonitor,
         first_epoch: int,
-        after_write: Callable[[], object] | None = None,
+        judge: EpochJudge | None = None,
     ) -> None:
-        """after_write: called after each write of epoch rows (a trial's pruner judges
-        them); its errors are logged, never raised into training."""
+        """judge: at the end of each epoch it is due at, the rows are written and it is
+        asked; when it says stop, the monitor stops training like a cancel. Its errors are
+        logged, never raised into training."""
         self.settings = settings
-        self.after_write = after_write
+        self.judge = judge
         self.ctx = ctx
         self.owner = owner
         self.monitor = monitor
@@ -69,8 +79,17 @@ class EpochRecorder:
 
     def on_epoch_end(self, record: EpochRecord) -> None:
         self._pending.append(record)
-        if time.monotonic() - self._written_at >= self.settings.progress_seconds:
-            self._persist(None)
+        due = self.judge is not None and self.judge.due(record.epoch)
+        if due or time.monotonic() - self._written_at >= self.settings.progress_seconds:
+            if self._persist(None) and due:
+                self._ask_judge(record.epoch)
+
+    def _ask_judge(self, epoch: int) -> None:
+        try:
+            if self.judge is not None and self.judge(epoch):
+                self.monitor.reason = self.monitor.reason or "cancelled"
+        except Exception:
+            log.exception("job %s: judging epoch %d failed", self.ctx.job_id, epoch)
 
     def on_checkpoint(self, state: TrainingState) -> None:
         self.latest = state
@@ -105,11 +124,6 @@ class EpochRecorder:
         self._written_at = time.monotonic()
         if payload is not None:
             self._saved = (state.epoch, state.batch)
-        if records and self.after_write is not None:
-            try:
-                self.after_write()
-            except Exception:
-                log.exception("job %s: the after-epochs hook failed", self.ctx.job_id)
         return True
 
     def _write(

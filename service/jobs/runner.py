@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import threading
 from dataclasses import replace
-from functools import partial
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -42,7 +41,7 @@ from service.jobs.prepare import fit_inputs
 from service.jobs.recorder import EpochRecorder
 from service.jobs.validation import validation_metrics
 from service.observability import with_job_log_context
-from service.search.hooks import judge_after_epochs
+from service.search.hooks import TrialJudge
 
 
 @with_job_log_context
@@ -165,8 +164,8 @@ def _train(
         what="start run",
     )
     monitor = JobMonitor(settings, ctx, owner, shutdown)
-    judge = partial(judge_after_epochs, settings, ctx.job_id) if ctx.search_id else None
-    recorder = EpochRecorder(settings, ctx, owner, monitor, first_epoch, after_write=judge)
+    judge = TrialJudge(settings, ctx, owner) if ctx.search_id else None
+    recorder = EpochRecorder(settings, ctx, owner, monitor, first_epoch, judge=judge)
     with blas_threads(settings.blas_threads):
         result = fit(
             net,

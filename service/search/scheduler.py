@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from service.db import jobs_repo
@@ -149,10 +149,23 @@ def _end_done(search: Search, jobs: list[Job]) -> None:
     _end(search, "failed", f"none of the {len(jobs)} trials succeeded{first}")
 
 
-def judge_trial(session: Session, job_id: str) -> bool:
+def trial_started(session: Session, search_id: str) -> dict[str, Any] | None:
+    """A trial of the search was claimed: the search is running (a conditional update from
+    queued, so an ended search stays ended). Returns the search's pruning."""
+    session.execute(
+        update(Search)
+        .where(Search.id == search_id, Search.status == "queued")
+        .values(status="running", started_at=utcnow())
+    )
+    pruning = session.scalar(select(Search.pruning).where(Search.id == search_id))
+    session.commit()
+    return pruning
+
+
+def judge_trial(session: Session, job_id: str, owner: str | None = None) -> bool:
     """Mark the search running, then ask its pruner about a running trial's epochs not judged
-    yet; a pruned trial is asked to stop like a cancel, with its reason. Returns whether it
-    was pruned now."""
+    yet; a pruned trial is asked to stop like a cancel, with its reason. With `owner` the
+    write is fenced on that lease. Returns whether it was pruned now."""
     trial = session.get(Job, job_id)
     search_id = trial.search_id if trial is not None else None
     session.commit()
@@ -185,11 +198,14 @@ def judge_trial(session: Session, job_id: str) -> bool:
     changes: dict[str, Any] = {"trial_state": state}
     if pruned_at is not None:
         changes.update(cancel_requested=True, stop_reason=_reason(search, pruned_at, this))
-    session.execute(update(Job).where(Job.id == job_id, Job.status == "running").values(**changes))
+    fence = [Job.id == job_id, Job.status == "running"]
+    if owner is not None:
+        fence.append(Job.lease_owner == owner)
+    won = session.execute(update(Job).where(*fence).values(**changes)).rowcount == 1
     session.commit()
-    if pruned_at is not None:
+    if won and pruned_at is not None:
         log.info("search %s: trial %s pruned at epoch %d", search_id, job.trial, pruned_at)
-    return pruned_at is not None
+    return won and pruned_at is not None
 
 
 def _reason(search: Search, epoch: int, trial: TrialRecord) -> str:

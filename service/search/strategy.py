@@ -83,6 +83,19 @@ def make_pruner(pruning: dict[str, Any] | None) -> BasePruner:
     )
 
 
+def judges_at(pruning: dict[str, Any] | None, epoch: int) -> bool:
+    """Whether the pruner can stop a trial at `epoch` (1-based): ASHA only at its rungs
+    (min_epochs * reduction_factor**k), median at every epoch from min_epochs on."""
+    if not pruning:
+        return False
+    rung = int(pruning["min_epochs"])
+    if pruning["type"] != "asha":
+        return epoch >= rung
+    while rung < epoch:
+        rung *= int(pruning["reduction_factor"])
+    return rung == epoch
+
+
 def _frozen(record: TrialRecord, ranges: list[Range]) -> FrozenTrial:
     state = STATES[record.status]
     value = record.value

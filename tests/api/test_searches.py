@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import time
 from datetime import datetime
 
 import pytest
-from support import csv_bytes
+from support import csv_bytes, wait_for_search
 
 from service.config import Settings
 
@@ -48,16 +47,6 @@ def search_body(dataset_id: str, **changes) -> dict:
         "strategy": {"type": "random", "max_trials": 6, "parallelism": 2, "seed": 3},
     }
     return {**body, **changes}
-
-
-def wait_for_search(client, search_id: str, timeout: float = 300.0) -> dict:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        search = client.get(f"/v1/searches/{search_id}").json()
-        if search["status"] in ("succeeded", "failed", "cancelled"):
-            return search
-        time.sleep(0.2)
-    raise AssertionError(f"search {search_id} did not end in {timeout}s: {search}")
 
 
 def _t(value: str) -> datetime:

@@ -7,8 +7,8 @@ import threading
 
 from sqlalchemy import func, select, update
 
-from service.db.models import Job, Search
-from service.search.scheduler import advance
+from service.db.models import EpochRow, Job, Search
+from service.search.scheduler import advance, judge_trial, trial_started
 
 SPACE = {"training.optimizer.learning_rate": {"loguniform": [1e-4, 1e-1]}}
 BODY = {
@@ -18,7 +18,9 @@ BODY = {
 }
 
 
-def make_search(sessions, tenant_id: str, total: int, parallelism: int) -> str:
+def make_search(
+    sessions, tenant_id: str, total: int, parallelism: int, pruning: dict | None = None
+) -> str:
     with sessions() as session:
         search = Search(
             tenant_id=tenant_id,
@@ -28,7 +30,7 @@ def make_search(sessions, tenant_id: str, total: int, parallelism: int) -> str:
             space=SPACE,
             strategy={"type": "random", "max_trials": total, "parallelism": parallelism, "seed": 0},
             objective={"metric": "val_loss", "direction": "minimize"},
-            pruning=None,
+            pruning=pruning,
             total_trials=total,
             parallelism=parallelism,
             cancel_requested=False,
@@ -121,3 +123,26 @@ def test_workers_finishing_and_advancing_at_once_run_every_trial_once(sessions, 
         search = session.get(Search, search_id)
         assert sorted(trials) == list(range(24))
         assert search.status == "succeeded" and search.finished_at is not None
+
+
+def test_a_trial_is_pruned_once_and_only_by_its_lease_owner(sessions, tenant_id):
+    asha = {"type": "asha", "min_epochs": 1, "reduction_factor": 3}
+    search_id = make_search(sessions, tenant_id, total=2, parallelism=2, pruning=asha)
+    with sessions() as session:
+        first, second = advance(session, search_id)
+        assert trial_started(session, search_id) == asha
+        assert session.get(Search, search_id).status == "running"
+        for job_id, owner, val_loss in ((first, "w1", 0.5), (second, "w2", 0.9)):
+            session.execute(
+                update(Job).where(Job.id == job_id).values(status="running", lease_owner=owner)
+            )
+            row = EpochRow(job_id=job_id, epoch=1, loss=1, val_loss=val_loss, metrics={}, seconds=1)
+            session.add(row)
+        session.commit()
+        assert judge_trial(session, first, "w1") is False  # alone at its rung: promoted
+        assert judge_trial(session, second, "w1") is False  # not w1's job: no write
+        assert not session.get(Job, second, populate_existing=True).cancel_requested
+        assert judge_trial(session, second, "w2") is True  # worse than the first at epoch 1
+        job = session.get(Job, second, populate_existing=True)
+        assert job.cancel_requested and job.stop_reason.startswith("pruned by asha at epoch 1")
+        assert judge_trial(session, second, "w2") is False  # asked to stop already

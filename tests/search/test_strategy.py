@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from service.search.space import parse_space
-from service.search.strategy import TrialRecord, ask, judge
+from service.search.strategy import TrialRecord, ask, judge, judges_at
 
 BODY = {
     "network": {"layers": [{"type": "dense", "units": 8}]},
@@ -101,3 +101,11 @@ def test_median_prunes_a_trial_worse_than_the_median_after_its_warmup():
     assert judge(pruning, "minimize", RANGES, done, good, 0)[0] is None
     # epochs already judged are not judged again
     assert judge(pruning, "minimize", RANGES, done, bad, 9)[0] is None
+
+
+def test_the_pruner_judges_at_its_rungs_or_after_its_warmup():
+    asha = {"type": "asha", "min_epochs": 2, "reduction_factor": 3}
+    assert [e for e in range(1, 60) if judges_at(asha, e)] == [2, 6, 18, 54]
+    median = {"type": "median", "min_epochs": 3}
+    assert [e for e in range(1, 6) if judges_at(median, e)] == [3, 4, 5]
+    assert not any(judges_at(None, e) for e in range(1, 10))
