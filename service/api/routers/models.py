@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Request, Response
+from fastapi import APIRouter, Request, Response
 
 from service.api import model_ref
 from service.api.deps import PageDep, SessionDep, TenantDep
 from service.api.model_ref import ModelRef
 from service.api.pagination import paginate
-from service.api.predict_body import predict_answer
+from service.api.predict_body import predict_request
 from service.db import registry_repo
 from service.db.lineage_repo import lineage_of
 from service.db.models import TrainedModel
@@ -17,8 +17,6 @@ from service.schemas.common import Page
 from service.schemas.models import PREDICT_BODY, ModelOut, PredictResponse
 from service.schemas.registry import Lineage, RegistryEntry
 from service.serving.archive import model_archive
-from service.serving.cache import ModelCache
-from service.serving.predict_http import body_kind
 
 router = APIRouter(prefix="/v1/models", tags=["models"])
 
@@ -107,18 +105,5 @@ async def predict_route(model_id: ModelRef, tenant: TenantDep, request: Request)
     (parsing, the forward pass, writing the answer) runs in a worker thread. `name@alias`
     follows the alias within registry_ref_seconds.
     """
-    kind = body_kind(request.headers.get("content-type"))
-    if kind is None:
-        raise HTTPException(
-            415, "predict takes application/json, application/x-npy or application/x-npz"
-        )
-    settings = request.app.state.settings
-    model_id = await model_ref.model_id_for(request, tenant.id, model_id)
-    cache: ModelCache = request.app.state.model_cache
-    loaded = await cache.owned_model(
-        tenant.id, model_id, settings.sqlalchemy_url, settings.model_cache_check_seconds
-    )
-    if loaded is None:
-        raise HTTPException(404, f"model {model_id[:64]} not found")
-    content = await predict_answer(request.scope, request.receive, loaded, kind, settings)
+    content = await predict_request(request, tenant.id, model_id)
     return Response(content, media_type="application/json")
