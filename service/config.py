@@ -99,6 +99,9 @@ class Settings(BaseSettings):
     rate_limit_shared: bool = True
     """With a Redis broker, count requests in Redis so all API processes share one budget
     per key (in-process counting while Redis is unreachable); otherwise per process."""
+    predict_fast_path: bool = True
+    """Answer POST /v1/models/{id}/predict in a thin ASGI layer ahead of FastAPI's routing
+    (the same answers; false sends it through the FastAPI route)."""
     model_cache_size: int = 32
     model_cache_check_seconds: float = 5.0
     """A cached model is re-confirmed in the database after this long, so a model deleted

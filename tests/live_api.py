@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -50,7 +51,8 @@ def store_model(
     target_scaler: dict | None = None,
     weights: dict[str, np.ndarray] | None = None,
 ) -> str:
-    """A model row of the tenant (identity input scaling) built without training; its id."""
+    """A model row of the tenant (identity input scaling) built without training, with a
+    job id of its own (a job has one model); its id."""
     net = build_network(layers, input_shape, seed=0)
     if weights:
         net.set_weights({**net.get_weights(), **weights})
@@ -62,7 +64,7 @@ def store_model(
         tenant = get_or_create_tenant(session, tenant_name)
         row = TrainedModel(
             tenant_id=tenant.id,
-            job_id="job",
+            job_id=uuid.uuid4().hex,
             dataset_id="dataset",
             task=task,
             network={"layers": layers},

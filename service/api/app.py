@@ -13,6 +13,7 @@ from service.api import errors
 from service.api.auth_cache import AuthCache
 from service.api.body_limit import BodyLimitMiddleware, KeyRequiredMiddleware
 from service.api.model_ref import RefCache
+from service.api.predict_asgi import PredictFastPath
 from service.api.rate_limit import build_rate_limiter
 from service.api.routers import (
     admin,
@@ -94,6 +95,7 @@ def create_app(settings: Settings | None = None, *, embedded_worker: bool | None
         upload = scope.get("method") == "POST" and scope.get("path") == "/v1/datasets"
         return settings.max_upload_bytes if upload else settings.max_request_bytes
 
+    app.add_middleware(PredictFastPath)  # the innermost: after the gates, before routing
     app.add_middleware(
         BodyLimitMiddleware, limit=body_limit, timeout=lambda: settings.body_timeout_seconds
     )
