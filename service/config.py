@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 
@@ -136,12 +137,19 @@ class Settings(BaseSettings):
             if url.startswith("postgresql://") or url.startswith("postgres://"):
                 url = "postgresql+psycopg://" + url.split("://", 1)[1]
             return url
-        return f"sqlite:///{(self.data_dir / 'backprop.db').resolve()}"
+        return _sqlite_url(self.data_dir, os.getcwd())
 
     @property
     def api_key_file(self) -> Path:
         """Where `backprop up` keeps the key it created on first start."""
         return self.data_dir / "api-key.txt"
+
+
+@lru_cache(maxsize=64)
+def _sqlite_url(data_dir: Path, cwd: str) -> str:
+    """The SQLite URL of data_dir's database, resolved once per directory and working
+    directory (resolving walks the path with a system call per part, on every predict)."""
+    return f"sqlite:///{(Path(cwd) / data_dir / 'backprop.db').resolve()}"
 
 
 @lru_cache
