@@ -123,6 +123,9 @@ def api(
     host, port = host or settings.host, port or settings.port
     base = f"http://{host}:{port}"
     if workers > 1:  # several processes need the app by name: each builds its own
+        from service.serving.forward import PROCESSES_ENV
+
+        os.environ[PROCESSES_ENV] = str(workers)  # each process takes cores // workers
         typer.echo(f"Backprop API on {base} ({base}/docs), {workers} processes")
         serve_workers("service.cli.server:api_app", host, port, settings, workers)
         return
@@ -131,10 +134,13 @@ def api(
 
 
 def api_app() -> object:
-    """The app of one `backprop api --workers N` process (uvicorn's factory)."""
+    """The app of one `backprop api --workers N` process (uvicorn's factory): BLAS and the
+    forward pass's threads limited to this process's share of the cores."""
     from service.api.app import create_app
+    from service.serving.forward import limit_blas_to_core_share
 
     _logging()
+    limit_blas_to_core_share()
     return create_app(get_settings(), embedded_worker=False)
 
 

@@ -24,8 +24,20 @@ from service.serving.shared_switch import SharedSwitch
 
 BLOCK_ROWS = 1024
 """Rows standardized and run through the network at a time."""
-THREADS = max(1, min(4, os.cpu_count() or 1))
-"""Threads sharing the rows of a big batch."""
+PROCESSES_ENV = "BACKPROP_API_PROCESSES"
+"""Set by `backprop api --workers N` for its N processes, so each takes its share of the
+cores (core_share); unset: this process is the only one."""
+
+
+def core_share() -> int:
+    """The cores this process may keep busy: cpu_count // the API processes (at least 1)."""
+    value = os.environ.get(PROCESSES_ENV, "")
+    processes = int(value) if value.isdigit() and int(value) > 0 else 1
+    return max(1, (os.cpu_count() or 1) // processes)
+
+
+THREADS = max(1, min(4, core_share()))
+"""Threads sharing the rows of a big batch (at most this process's core share)."""
 MIN_PART_ROWS = 256
 """A batch is shared among threads only in parts of at least this many rows."""
 
@@ -93,12 +105,24 @@ def check_rows(X: np.ndarray, first: int) -> None:
         )
 
 
+def limit_blas_to_core_share() -> None:
+    """Limit BLAS to core_share() threads in this process from now on: one of N API
+    processes on a machine must not start as many BLAS threads as there are cores."""
+    _blas().limit(limits=core_share(), user_api="blas")
+
+
 def _blas_on_one_thread() -> Callable[[], None]:
     """Limit BLAS to one thread; the undo puts the previous limit back."""
+    return _blas().limit(limits=1, user_api="blas").restore_original_limits
+
+
+def _blas() -> ThreadpoolController:
+    """The process's threadpoolctl controller (made on first use: it inspects the loaded
+    libraries)."""
     global _controller
     if _controller is None:
         _controller = ThreadpoolController()
-    return _controller.limit(limits=1, user_api="blas").restore_original_limits
+    return _controller
 
 
 _controller: ThreadpoolController | None = None

@@ -47,6 +47,8 @@ def test_api_with_two_workers_serves_from_two_processes(tmp_path):
             if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()
         ]
         assert len(spawned) == 2, group.dump()
+        for pid in spawned:  # each takes cores // 2 for BLAS and big batches (core_share)
+            assert b"BACKPROP_API_PROCESSES=2\0" in Path(f"/proc/{pid}/environ").read_bytes()
         r = httpx.get(f"{url}/v1/models", headers={"Authorization": f"Bearer {key}"})
         assert r.status_code == 200, r.text
     finally:
