@@ -7,7 +7,8 @@ prints, with PASS/FAIL against the targets (medians of repetitions, contenders a
 2. a 1000-row JSON predict in rows/s (>= 12,000) and a 10,000-row .npy predict (>= 200,000);
 3. under load (wrk from Debian's package, 16 connections): predict and /healthz req/s
    against a bare FastAPI app on the same uvicorn settings (>= 0.6x and >= 0.8x), predict
-   p99 (<= 20 ms), zero errors; and what each per-request layer costs, in process;
+   p99 (<= 20 ms), zero errors; and what each per-request layer costs, in process
+   (serving_inprocess.py, with the predict fast path on and off among the toggles);
 4. `backprop api --workers 2` over `--workers 1`, predict req/s (>= 1.7x).
 
     .venv/bin/python benchmarks/serving_bench.py            # about 3 minutes
@@ -33,7 +34,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from serving_parts import asgi_micros, start_bare, start_service, wrk  # noqa: E402
+from serving_inprocess import layer_costs  # noqa: E402
+from serving_parts import start_bare, start_service, wrk  # noqa: E402
 
 NETWORK = {
     "layers": [
@@ -140,6 +142,7 @@ def batch_breakdown(data_dir: Path, model_id: str, X: np.ndarray) -> None:
     from service.config import Settings
     from service.db.models import TrainedModel
     from service.db.session import session_factory
+    from service.serving.forward import THREADS
     from service.serving.model import load_model
     from service.serving.predict import predict_arrays
     from service.serving.predict_http import JSON, NPY, encode, read_features
@@ -160,7 +163,7 @@ def batch_breakdown(data_dir: Path, model_id: str, X: np.ndarray) -> None:
             t0 = time.perf_counter()
             feats, warnings = read_features(model, body, kind, 1 << 30)
             t1 = time.perf_counter()
-            result = predict_arrays(model, feats, warnings)
+            result = predict_arrays(model, feats, warnings, threads=THREADS)  # as the server
             t2 = time.perf_counter()
             encode(result)
             parts.append((t1 - t0, t2 - t1, time.perf_counter() - t2))
@@ -197,57 +200,6 @@ def under_load(service: str, bare: str, predict: str, row: bytes, key: str, args
     )
     target("predict p99 <= 20 ms", p99 <= 20, f"{p99:.1f} ms")
     target("zero errors under load", errors == 0, f"{errors} errors or non-2xx")
-
-
-def layer_costs(data_dir: Path, predict: str, row: bytes, key: str) -> None:
-    """Microseconds per request through the ASGI app with each layer toggled."""
-    from service.api.app import create_app
-    from service.api.body_limit import BodyLimitMiddleware, KeyRequiredMiddleware
-    from service.config import Settings
-    from service.observability.http import ObserveMiddleware
-
-    print("== per-request cost in process (ASGI calls, no sockets; us per request, median)")
-    base = Settings(data_dir=data_dir, rate_limit_per_minute=10**9)
-    auth = [(b"authorization", f"Bearer {key}".encode())]
-    post = [
-        *auth,
-        (b"content-type", b"application/json"),
-        (b"content-length", str(len(row)).encode()),
-    ]
-
-    def app_without(drop: type | None = None, **changes: object) -> object:
-        app = create_app(base.model_copy(update=changes))
-        app.user_middleware = [m for m in app.user_middleware if m.cls is not drop]
-        return app
-
-    variants = [
-        ("full stack", app_without()),
-        ("access log off", app_without(access_log=False)),
-        ("- request id, metrics, access log", app_without(ObserveMiddleware)),
-        ("- body limit, timeout, duplicate keys", app_without(BodyLimitMiddleware)),
-        ("- key-required gate", app_without(KeyRequiredMiddleware)),
-        ("rate limit off", app_without(rate_limit_per_minute=0)),
-    ]
-    full = None
-    for name, app in variants:
-        health = asgi_micros(app, "GET", "/healthz", [], b"", 2000)
-        pred = asgi_micros(app, "POST", predict, post, row, 1000)
-        full = full or (health, pred)
-        print(
-            f"  {name:40s} /healthz {health:7.1f} us ({health - full[0]:+6.1f}), "
-            f"predict {pred:7.1f} us ({pred - full[1]:+6.1f})"
-        )
-    from service.api.auth_cache import AuthCache, Caller
-    from service.db.keys import hash_key
-
-    cache = AuthCache(5.0)
-    cache.put(hash_key(key), Caller("k", False, "t", "t"))
-    started = time.perf_counter()
-    for _ in range(20000):
-        cache.get(hash_key(key))
-    print(
-        f"  auth: key hash + cached lookup {(time.perf_counter() - started) / 20000 * 1e6:.1f} us"
-    )
 
 
 def workers(data_dir: Path, predict: str, row: bytes, key: str, args, log: Path) -> None:
