@@ -135,13 +135,17 @@ def api(
 
 def api_app() -> object:
     """The app of one `backprop api --workers N` process (uvicorn's factory): BLAS and the
-    forward pass's threads limited to this process's share of the cores."""
+    forward pass's threads limited to this process's share of the cores, and what import
+    and the app made frozen for the garbage collector."""
     from service.api.app import create_app
+    from service.cli.serving import freeze_startup_objects
     from service.serving.forward import limit_blas_to_core_share
 
     _logging()
     limit_blas_to_core_share()
-    return create_app(get_settings(), embedded_worker=False)
+    app = create_app(get_settings(), embedded_worker=False)
+    freeze_startup_objects()  # before its start-up, which makes few objects
+    return app
 
 
 @app.command()
