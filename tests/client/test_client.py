@@ -63,6 +63,7 @@ def test_every_route_through_the_client(app_client, tmp_path):
     assert bp.list_models()["items"][0]["id"] == model_id
     out = bp.predict(model_id, X_te[:3].tolist())
     assert len(out["predictions"]) == 3 and set(out["predictions"]) <= set(labels)
+    assert bp.predict_array(model_id, X_te[:3]) == out  # the same rows as an .npy body
     path = tmp_path / "w.npz"
     data = bp.download_weights(model_id, path)
     assert path.read_bytes() == data
