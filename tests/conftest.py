@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,6 +15,25 @@ from service.config import Settings
 from service.db.keys import create_key
 from service.db.migrate import upgrade
 from service.db.session import session_scope
+
+
+@pytest.fixture(autouse=True)
+def logging_restored() -> Iterator[None]:
+    """Undo a test's configure_logging() (a server command run in-process by CliRunner):
+    its handler writes to that invoke's stderr, closed when the invoke ends, and left in
+    place every later record of any thread raised "--- Logging error ---" (ValueError:
+    I/O operation on closed file), printed into later tests, CLI output or at exit."""
+    loggers = [logging.getLogger(), *logging.Logger.manager.loggerDict.values()]
+    saved = [
+        (lg, lg.handlers[:], lg.level, lg.propagate)
+        for lg in loggers
+        if isinstance(lg, logging.Logger)
+    ]
+    yield
+    for lg, handlers, level, propagate in saved:
+        lg.handlers[:] = handlers
+        lg.propagate = propagate
+        lg.setLevel(level)  # setLevel also clears the loggers' cached isEnabledFor answers
 
 
 @pytest.fixture

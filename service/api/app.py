@@ -36,7 +36,7 @@ from service.db.session import session_factory
 from service.observability import http as observability
 from service.observability.metrics import Metrics
 from service.serving.cache import ModelCache
-from service.worker.reconciler import Reconciler
+from service.worker.reconciler import JOIN_SECONDS, Reconciler
 
 
 def create_app(settings: Settings | None = None, *, embedded_worker: bool | None = None) -> FastAPI:
@@ -71,6 +71,7 @@ def create_app(settings: Settings | None = None, *, embedded_worker: bool | None
             shutdown = getattr(app.state.publisher, "shutdown", None)
             if shutdown:
                 shutdown()
+            reconciler.join(JOIN_SECONDS)  # no repair pass outlives the app
 
     # /docs and /redoc with Swagger UI and ReDoc served from this process (fastapi-offline
     # ships the assets), so both work without internet access.

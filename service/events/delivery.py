@@ -30,6 +30,8 @@ log = logging.getLogger(__name__)
 HOLD_MARGIN_SECONDS = 30.0
 """A claimed attempt is held this long past the send's time-out before it may be resent."""
 PRUNE_EVERY_SECONDS = 3600.0
+STOP_MARGIN_SECONDS = 5.0
+"""Besides a send and its look-up, what a stopping pass may take (its database writes)."""
 
 
 def deliverer_identity() -> str:
@@ -154,3 +156,10 @@ class Deliverer(threading.Thread):
         """Stop after the sends in flight (each ends within the time-out); an attempt
         claimed but not recorded is sent again by a deliverer once its hold runs out."""
         self.stopped.set()
+
+    def wait_stopped(self) -> bool:
+        """After stop(): join the thread, waiting at most one pass (a send's time-out, its
+        look-up and STOP_MARGIN_SECONDS); True when it has ended."""
+        settings = self.settings
+        self.join(settings.webhook_timeout_seconds + RESOLVE_SECONDS + STOP_MARGIN_SECONDS)
+        return not self.is_alive()

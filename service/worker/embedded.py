@@ -62,3 +62,5 @@ class EmbeddedExecutor:
         # A future cancelled by shutdown() stays CANCELLED (never "notified"), which wait()
         # does not count as done: waiting on it would always take the whole timeout.
         wait([f for f in futures if not f.cancelled()], timeout=timeout)
+        if not self.deliverer.wait_stopped():  # joined: it logs nothing after the app ended
+            log.warning("webhook deliverer still sending at shutdown")

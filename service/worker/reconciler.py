@@ -13,6 +13,8 @@ from service.worker.publish import Publisher, publish_job
 from service.worker.searches import advance_all
 
 log = logging.getLogger(__name__)
+JOIN_SECONDS = 10.0
+"""How long a shutdown waits for a stopped reconciler's pass in progress to end."""
 
 
 def reconcile_once(settings: Settings, publisher: Publisher, stale_publish_seconds: float) -> int:

@@ -1,10 +1,14 @@
-"""The embedded executor stops promptly: a running job is asked to stop, queued ones stay queued."""
+"""The embedded executor stops promptly: a running job is asked to stop, queued ones stay
+queued; the app's background threads end with its lifespan."""
 
 from __future__ import annotations
 
 import threading
 import time
 
+from fastapi.testclient import TestClient
+
+from service.api.app import create_app
 from service.config import Settings
 from service.worker import embedded
 from service.worker.embedded import EmbeddedExecutor
@@ -36,3 +40,14 @@ def test_shutdown_does_not_wait_for_jobs_that_never_started(monkeypatch, tmp_pat
     stopper.join(timeout=30)  # before the fix: the full 600 s on the cancelled future
     assert not stopper.is_alive(), "shutdown waited on a job that was cancelled before it ran"
     assert started == ["running"]
+
+
+def test_the_apps_background_threads_have_ended_when_its_lifespan_has(migrated):
+    """Shutdown joins the deliverer and the reconciler: none logs after the app ended."""
+    names = ("backprop-deliverer", "backprop-reconciler")
+    before = set(threading.enumerate())
+    with TestClient(create_app(migrated)) as client:
+        assert client.get("/healthz").status_code == 200
+        started = [t for t in threading.enumerate() if t.name in names and t not in before]
+        assert sorted(t.name for t in started) == sorted(names)
+    assert [t.name for t in started if t.is_alive()] == []
