@@ -75,10 +75,21 @@ def main(argv: list[str]) -> int:
         return 0
     if command == "test":
         ensure_env("dev")
-        return subprocess.call([str(PY), "-m", "pytest", *rest], cwd=ROOT)
+        return run_until_done([str(PY), "-m", "pytest", *rest])
     ensure_env("")
     args = ["up", *rest] if command == "up" else rest
-    return subprocess.call([str(BIN / "backprop"), *args], cwd=ROOT)
+    return run_until_done([str(BIN / "backprop"), *args])
+
+
+def run_until_done(args: list[str]) -> int:
+    """Run a command; Ctrl+C reaches it too (same process group), so wait for it to shut
+    down cleanly instead of printing this script's own traceback."""
+    child = subprocess.Popen(args, cwd=ROOT)
+    while True:
+        try:
+            return child.wait()
+        except KeyboardInterrupt:
+            continue
 
 
 if __name__ == "__main__":
