@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import logging
 import os
 import re
 import time
@@ -13,11 +12,11 @@ from fastapi import APIRouter, FastAPI, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from service.observability.access_log import write_access_line
 from service.observability.asgi import HttpMiddleware
 from service.observability.logging import log_context
 from service.observability.metrics import Metrics
 
-log = logging.getLogger("service.access")
 router = APIRouter(tags=["health"])
 PREDICT_PATH = re.compile(r"^/v1/models/[^/]+/predict$")
 QUIET_PATHS = {"/healthz", "/readyz", "/metrics"}
@@ -71,12 +70,8 @@ class ObserveMiddleware(HttpMiddleware):
             self.metrics.observe_predict(elapsed, status)
         if path.startswith("/static/") or not self.access_log:
             return
-        extra: dict[str, Any] = {"method": method, "path": path, "status": status}
-        extra.update(ms=round(elapsed * 1e3, 2), request_id=request_id)
         tenant_id = (scope.get("state") or {}).get("tenant_id")  # set by authentication
-        if tenant_id:
-            extra["tenant_id"] = tenant_id
-        log.info("%s %s %s %.1fms", method, path, status, elapsed * 1e3, extra=extra)
+        write_access_line(method, path, status, elapsed, request_id, tenant_id)
 
 
 def install(app: FastAPI, metrics: Metrics, access_log: bool = True) -> None:
