@@ -97,9 +97,10 @@ def _ones(n: int, dtype: np.dtype) -> Array:
 
 def _row_max(z: Array) -> Array:
     """Max over the last axis, keeping it (size 1). NumPy reduces short rows slowly, so
-    rows of fewer than 64 take the max down the columns of a transposed copy."""
+    many rows of fewer than 64 take the max down the columns of a transposed copy (a few
+    rows, e.g. one predict, reduce directly: the copy would cost more)."""
     c = z.shape[-1]
-    if c >= 64 or z.ndim < 2:
+    if c >= 64 or z.ndim < 2 or z.size < 16 * c:
         return np.maximum.reduce(z, axis=-1, keepdims=True)
     columns = np.ascontiguousarray(z.reshape(-1, c).T)  # (C, rows)
     return np.maximum.reduce(columns, axis=0).reshape(*z.shape[:-1], 1)

@@ -54,6 +54,9 @@ def forward(
     With `checked=False` the rows may be of any numeric dtype and unchecked: each block is
     converted to float32 and a value that is not a finite float32 number is a DatasetError
     naming its row and column (the first such row when several threads find one)."""
+    if len(X) <= BLOCK_ROWS and (threads <= 1 or len(X) < 2 * MIN_PART_ROWS):
+        z = np.empty((len(X), *model.input_shape), np.float32)  # one block, here
+        return _block_outputs(model, X, z, 0, checked)
     net = model.network
     out = np.empty((len(X), *net.output_shape), net.dtype)
     parts = max(1, min(threads, THREADS, len(X) // MIN_PART_ROWS))
@@ -73,21 +76,29 @@ def _run_rows(
     X: np.ndarray, out: np.ndarray, first: int, end: int, model: LoadedModel, checked: bool
 ) -> None:
     """out[first:end] = the network's outputs for X[first:end], a block at a time, each
-    standardized into one buffer (the standardizer's arithmetic, bit for bit)."""
-    mean, std = model.standardizer.mean, model.standardizer.std
+    standardized into one buffer."""
     z_buf = np.empty((min(end - first, BLOCK_ROWS), *model.input_shape), np.float32)
     for start in range(first, end, BLOCK_ROWS):
         stop = min(start + BLOCK_ROWS, end)
         z = z_buf[: stop - start]
-        with np.errstate(all="ignore"):  # overflows are reported per row
-            np.subtract(X[start:stop], mean, out=z, dtype=np.float32)
-            np.divide(z, std, out=z)
-            if not checked and not fits_float32(z):
-                check_rows(X[start:stop], start)
-            try:
-                out[start:stop] = model.network.predict(z)
-            except ValueError as exc:  # inputs the network cannot take, e.g. token ids
-                raise DatasetError(f"instances: {exc}") from None
+        out[start:stop] = _block_outputs(model, X[start:stop], z, start, checked)
+
+
+def _block_outputs(
+    model: LoadedModel, X: np.ndarray, z: np.ndarray, first: int, checked: bool
+) -> np.ndarray:
+    """The network's outputs (M, *output_shape) for rows X (rows `first` onwards of the
+    batch), standardized into z, float32 (M, *input_shape) (the standardizer's arithmetic,
+    bit for bit); see forward for `checked`."""
+    with np.errstate(all="ignore"):  # overflows are reported per row
+        np.subtract(X, model.standardizer.mean, out=z, dtype=np.float32)
+        np.divide(z, model.standardizer.std, out=z)
+        if not checked and not fits_float32(z):
+            check_rows(X, first)
+        try:
+            return model.network.predict(z)
+        except ValueError as exc:  # inputs the network cannot take, e.g. token ids
+            raise DatasetError(f"instances: {exc}") from None
 
 
 def check_rows(X: np.ndarray, first: int) -> None:

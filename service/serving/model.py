@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
+
+import numpy as np
 
 from service.data import Standardizer, TargetScaler
 from service.data.encoding import TableEncoding
@@ -33,6 +36,14 @@ class LoadedModel:
     """When the database last confirmed the model exists (time.monotonic(), seconds)."""
     num_params: int = 0
     """The network's parameters: a measure of the work one row takes."""
+
+    @cached_property
+    def labels(self) -> np.ndarray:
+        """The classes as a read-only object array (K,), indexed by predicted class."""
+        labels = np.empty(len(self.classes or ()), dtype=object)
+        labels[:] = self.classes or []
+        labels.flags.writeable = False
+        return labels
 
 
 def load_model(row: TrainedModel) -> LoadedModel:

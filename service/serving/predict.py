@@ -16,7 +16,7 @@ import numpy as np
 
 from service.data import DatasetError, format_instances
 from service.data.errors import DatasetTooLarge
-from service.data.values import F32_MAX
+from service.data.values import F32_MAX, fits_float32
 from service.serving.forward import forward
 from service.serving.model import LoadedModel
 from service.serving.table_rows import needs_table_rows, table_rows
@@ -87,13 +87,13 @@ def prediction(
     else:
         probs = out.astype(np.float64)
     _check_values(probs)
-    labels = np.empty(len(model.classes or ()), dtype=object)
-    labels[:] = model.classes or []
-    return Prediction(labels[probs.argmax(axis=1)], np.round(probs, 6), warnings)
+    return Prediction(model.labels[probs.argmax(axis=1)], np.round(probs, 6), warnings)
 
 
 def _check_values(values: np.ndarray) -> None:
     """DatasetError naming the first row whose answer is not a finite float32 number."""
+    if fits_float32(values):
+        return
     with np.errstate(invalid="ignore"):
         ok = np.isfinite(values) & (np.abs(values) <= F32_MAX)
     if ok.all():

@@ -152,8 +152,11 @@ def _fast_json(model: LoadedModel, body: Buffer) -> np.ndarray | None:
     n_features = math.prod(shape)
     for depth in (1,) if len(shape) == 1 else (1, len(shape)):
         try:
-            with _no_gc:
+            if len(body) < NO_GC_BYTES:
                 rows = _decoder(depth).decode(body).instances
+            else:
+                with _no_gc:
+                    rows = _decoder(depth).decode(body).instances
         except (msgspec.ValidationError, msgspec.DecodeError):
             continue
         if not 1 <= len(rows) <= MAX_PREDICT_ROWS:
@@ -185,8 +188,11 @@ def _pause_gc() -> Callable[[], None]:
 
 
 _no_gc = SharedSwitch(_pause_gc)
-"""Held while rows are decoded: decoding makes no cycles, but each row list it makes sends
-the collector walking every float of the rows so far (10-18% of a 1000-row decode)."""
+"""Held while the rows of a body of NO_GC_BYTES or more are decoded: decoding makes no
+cycles, but each row list it makes sends the collector walking every float of the rows so
+far (10-18% of a 1000-row decode)."""
+NO_GC_BYTES = 64 * 1024
+"""A smaller body makes too few lists to start a collection."""
 
 
 def _instances(body: Buffer) -> list[Any]:
