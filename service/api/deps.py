@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Annotated
+from collections.abc import Iterator, MutableMapping
+from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -97,12 +97,30 @@ async def get_caller(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Caller:
-    """Dependency: the verified caller. A cached key is checked on the event loop; only a
-    database lookup goes to a worker thread."""
-    token = _token(credentials)
+    """Dependency: the verified caller (see verified_caller)."""
+    return await verified_caller(request, _token(credentials))
+
+
+async def verified_caller(request: Request, token: str) -> Caller:
+    """The caller behind key `token`, admitted by the rate limit. A cached key is checked
+    on the event loop; only a database lookup goes to a worker thread."""
     cached = request.app.state.auth_cache.get(hash_key(token))
     caller = cached if cached is not None else await run_in_threadpool(_verify, request, token)
     return _admit(request, caller)
+
+
+def bearer_token(scope: MutableMapping[str, Any]) -> str:
+    """The key of a request's `Authorization: Bearer <key>` header, read as `bearer`
+    (HTTPBearer) and _token read it, without building their objects; the same 401 if
+    there is none."""
+    for name, value in scope["headers"]:
+        if name == b"authorization":
+            scheme, _, token = value.decode("latin-1").partition(" ")
+            token = token.strip()
+            if scheme and token and scheme.lower() == "bearer":
+                return token
+            break
+    raise _unauthorized("missing API key: send 'Authorization: Bearer <key>'")
 
 
 CallerDep = Annotated[Caller, Depends(get_caller)]

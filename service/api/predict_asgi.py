@@ -5,9 +5,9 @@ without FastAPI's routing (predict is matched after about 20 routes) and depende
 It is the innermost of the app's own middleware, so the request id, the predict latency
 metric, the access log (observability.http), the key-required gate and the body gates
 (body_limit) run for it as for any request. It then does what the route does, through the
-same functions: the bearer scheme and get_caller (auth cache, key lookup, rate limit),
-predict_body.predict_request (415, the model reference, the tenant's cached model, the
-body), and errors through the app's own exception handlers in Starlette's
+same functions: the bearer key as HTTPBearer reads it and verified_caller (auth cache, key
+lookup, rate limit), predict_body.predict_request (415, the model reference, the tenant's
+cached model, the body), and errors through the app's own exception handlers in Starlette's
 ExceptionMiddleware, so every answer is the route's, byte for byte. Anything else (another
 method or path, a root path, BACKPROP_PREDICT_FAST_PATH=false) goes on to FastAPI.
 """
@@ -23,7 +23,7 @@ from starlette.middleware.exceptions import ExceptionMiddleware
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from service.api.deps import bearer, get_caller
+from service.api.deps import bearer_token, verified_caller
 from service.api.predict_body import predict_request
 from service.api.routers import models
 from service.observability.asgi import HttpMiddleware
@@ -46,7 +46,7 @@ async def answer_predict(scope: Scope, receive: Receive, send: Send) -> None:
     """What predict_route answers, for a scope whose path_params hold the model reference;
     errors are raised for the exception handlers."""
     request = Request(scope, receive)
-    caller = await get_caller(request, await bearer(request))
+    caller = await verified_caller(request, bearer_token(scope))
     content = await predict_request(request, caller.tenant_id, scope["path_params"]["model_id"])
     await Response(content, media_type="application/json")(scope, receive, send)
 

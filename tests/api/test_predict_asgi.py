@@ -107,6 +107,20 @@ def test_unknown_key_missing_key_other_tenant_and_unknown_model(app_client, rout
         app_client, routed, url, json=ROWS, headers={"Authorization": ""}, reaches_route=False
     )
     assert r.status_code == 401  # the key-required gate, before either
+    key = app_client.headers["authorization"].partition(" ")[2]
+    for spelling in (f"bearer {key}", f"BEARER   {key}  "):  # as HTTPBearer reads them
+        r = both_ways(app_client, routed, url, json=ROWS, headers={"Authorization": spelling})
+        assert r.status_code == 200, spelling
+    for spelling in (f"Basic {key}", f"Bearer\t{key}"):  # refused by the gate, before either
+        r = both_ways(
+            app_client,
+            routed,
+            url,
+            json=ROWS,
+            headers={"Authorization": spelling},
+            reaches_route=False,
+        )
+        assert r.status_code == 401, spelling
     theirs = f"/v1/models/{model(settings, 'mallory')}/predict"
     r = both_ways(app_client, routed, theirs, json=ROWS)
     assert r.status_code == 404 and r.headers["content-type"] == "application/problem+json"
