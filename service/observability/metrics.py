@@ -147,5 +147,12 @@ class Metrics:
             registry=self.registry,
         )
 
+        self._predict_by_status: dict[int, Any] = {}
+        """The histogram's child per status (labels() validates and locks on every call)."""
+
     def observe_predict(self, seconds: float, status: int) -> None:
-        self.predict_latency.labels(str(status)).observe(seconds)
+        """One predict's latency (seconds) under its HTTP status."""
+        child = self._predict_by_status.get(status)
+        if child is None:
+            child = self._predict_by_status[status] = self.predict_latency.labels(str(status))
+        child.observe(seconds)
