@@ -33,9 +33,12 @@ def layer_costs(data_dir: Path, predict: str, row: bytes, key: str) -> None:
     from service.api.app import create_app
     from service.api.body_limit import BodyLimitMiddleware, KeyRequiredMiddleware
     from service.config import Settings
+    from service.observability import configure_logging
     from service.observability.http import ObserveMiddleware
 
-    print("== per-request cost in process (ASGI calls, no sockets; us per request, median)")
+    print("== per-request cost in process (ASGI calls, no sockets; us per request, median;")
+    print("   JSON log lines to a file, as the server writes them)")
+    configure_logging("INFO", "json", open(data_dir / "inprocess-log.jsonl", "w"))  # noqa: SIM115
     base = Settings(data_dir=data_dir, rate_limit_per_minute=10**9)
     auth = [(b"authorization", f"Bearer {key}".encode())]
     post = [
@@ -78,6 +81,26 @@ def layer_costs(data_dir: Path, predict: str, row: bytes, key: str) -> None:
     print(
         f"  auth: key hash + cached lookup {(time.perf_counter() - started) / 20000 * 1e6:.1f} us"
     )
+
+
+def answer_micros(data_dir: Path, model_id: str, row: bytes) -> float:
+    """Median microseconds of a predict body's own work, without HTTP or middleware:
+    serving.predict_http.answer (parse, forward, check, encode) on the stored model."""
+    from service.config import Settings
+    from service.db.models import TrainedModel
+    from service.db.session import session_factory
+    from service.serving.model import load_model
+    from service.serving.predict_http import JSON, answer
+
+    with session_factory(Settings(data_dir=data_dir).sqlalchemy_url)() as session:
+        model = load_model(session.get(TrainedModel, model_id))
+    rounds = []
+    for _ in range(5):
+        started = time.perf_counter()
+        for _ in range(2000):
+            answer(model, row, JSON, 10**9, 10**9)
+        rounds.append((time.perf_counter() - started) / 2000 * 1e6)
+    return sorted(rounds)[2]
 
 
 def stored_mlp(data_dir: Path) -> tuple[str, str]:

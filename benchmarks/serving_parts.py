@@ -26,6 +26,21 @@ async def healthz():
 uvicorn.run(app, host="127.0.0.1", port={port}, log_config=None, access_log=False)
 """
 
+RAW_APP = """
+import uvicorn
+async def app(scope, receive, send):
+    if scope["type"] != "http":
+        return
+    more = True
+    while more:  # read the whole body, do nothing with it
+        more = (await receive()).get("more_body", False)
+    headers = [(b"content-type", b"application/json")]
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    await send({"type": "http.response.body", "body": b'{"status":"ok"}'})
+uvicorn.run(app, host="127.0.0.1", port={port}, log_config=None, access_log=False)
+"""
+"""The floor: a raw ASGI app on the same uvicorn settings, what HTTP and the body cost."""
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -87,10 +102,12 @@ def start_service(data_dir: Path, command: list[str], log: Path, **env: str) -> 
     return start(args, service_env(data_dir, **env), port, log)
 
 
-def start_bare(log: Path) -> Server:
+def start_bare(log: Path, code: str = BARE_APP) -> Server:
+    """The bare FastAPI app (or another app `code` serving /healthz on {port})."""
     port = free_port()
-    code = BARE_APP.replace("{port}", str(port))
-    return start([sys.executable, "-c", code], dict(os.environ), port, log)
+    return start(
+        [sys.executable, "-c", code.replace("{port}", str(port))], dict(os.environ), port, log
+    )
 
 
 @dataclass
