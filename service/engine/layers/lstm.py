@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .recurrent import Alloc, Recurrent
+from .recurrent import Alloc, Recurrent, sigmoid_of_negated
 
 #: extra floats at the end of each row of the (rows, T*N) work matrices, so that their row
 #: stride is not a multiple of a large power of two (BLAS ran such strided steps slower)
@@ -24,8 +24,9 @@ class LSTM(Recurrent):
     the step inputs are the columns of ``hx`` (K, T + 1, N) with K = U + F + 1, rows
     [h_{t-1}; x_t; 1], and each step is one product of the kernel ``M`` (4U, K) = [U.T | W.T
     | b] (gate blocks in the order o, i, f, g) with those columns, which also adds x_t W and
-    b. All four gates go through one ``tanh``: sigmoid(z) = 0.5 tanh(z / 2) + 0.5, with the
-    halving folded into the sigmoid rows of ``M`` (exact in binary floating point). The
+    b. All four gates go through one ``exp``: sigmoid(z) = 1 / (1 + exp(-z)) and tanh(z) =
+    2 sigmoid(2z) - 1, with the factors -1 and -2 folded into the rows of ``M`` (exact in
+    binary floating point); NumPy's float32 ``tanh`` is the slower pass. The
     gradients of U, W and b are again one product, dz (4U, T*N) times the step inputs."""
 
     type_name = "lstm"
@@ -44,14 +45,15 @@ class LSTM(Recurrent):
         return (slice(0, u), slice(3 * u, 4 * u)), (slice(u, 4 * u), slice(0, 3 * u))
 
     def _kernel(self, alloc: Alloc) -> np.ndarray:
-        """M (4U, K) = [U.T | W.T | b] in the internal gate order, sigmoid rows halved."""
+        """M (4U, K) = -[U.T | W.T | b] in the internal gate order, the g rows doubled."""
         u, f = self.units, self.input_shape[1]
         M = alloc("M", (4 * u, u + f + 1))
         for rows, cols in self._blocks():
             M[rows, :u] = self.params["U"][:, cols].T
             M[rows, u : u + f] = self.params["W"][:, cols].T
             M[rows, u + f] = self.params["b"][cols]
-        M[: 3 * u] *= 0.5
+        M[: 3 * u] *= -1.0
+        M[3 * u :] *= -2.0
         return M
 
     def _gate_major(self, name: str, key: str) -> np.ndarray:
@@ -83,22 +85,22 @@ class LSTM(Recurrent):
         A, c, tc = alloc("A", (t, 4 * u, n)), alloc("c", (t + 1, u, n)), alloc("tc", (t, u, n))
         ig = alloc("ig", (u, n))
         c[0] = 0
-        for s in range(t):
-            a = A[s]  # (4U, N): o, i, f, g
-            if s:
-                np.matmul(M, hx[:, s], out=a)
-            else:  # h_0 = 0
-                np.matmul(M[:, u:], hx[u:, 0], out=a)
-            np.tanh(a, out=a)
-            sig = a[: 3 * u]
-            sig *= 0.5
-            sig += 0.5
-            o, i, fg, g = a[:u], a[u : 2 * u], a[2 * u : 3 * u], a[3 * u :]
-            np.multiply(fg, c[s], out=c[s + 1])
-            np.multiply(i, g, out=ig)
-            c[s + 1] += ig
-            np.tanh(c[s + 1], out=tc[s])
-            np.multiply(o, tc[s], out=hx[:u, s + 1])
+        with np.errstate(over="ignore"):  # exp(-z) = inf gives the right limit, 0 or -1
+            for s in range(t):
+                a = A[s]  # (4U, N): o, i, f, g
+                if s:
+                    np.matmul(M, hx[:, s], out=a)
+                else:  # h_0 = 0
+                    np.matmul(M[:, u:], hx[u:, 0], out=a)
+                sigmoid_of_negated(a)
+                o, i, fg, g = a[:u], a[u : 2 * u], a[2 * u : 3 * u], a[3 * u :]
+                g *= 2.0
+                g -= 1.0
+                np.multiply(fg, c[s], out=c[s + 1])
+                np.multiply(i, g, out=ig)
+                c[s + 1] += ig
+                np.tanh(c[s + 1], out=tc[s])
+                np.multiply(o, tc[s], out=hx[:u, s + 1])
         return hx, hx, (A, c, tc)
 
     def _output(self, h: np.ndarray) -> np.ndarray:

@@ -30,6 +30,16 @@ def orthogonal(rows: int, cols: int, rng: np.random.Generator, dtype) -> np.ndar
     return q.astype(dtype)
 
 
+def sigmoid_of_negated(a: np.ndarray) -> np.ndarray:
+    """In place, a -> sigmoid(-a) = 1 / (1 + exp(a)); returns ``a``. Callers fold the
+    negation into their kernels (and tanh(z) = 2 sigmoid(2z) - 1): NumPy's float32 exp plus
+    two cheap passes take about 60 % of the time of its tanh. exp overflowing to inf gives
+    the right limit, 0; callers run it under ``np.errstate(over="ignore")``."""
+    np.exp(a, out=a)
+    a += 1.0
+    return np.reciprocal(a, out=a)
+
+
 class Recurrent(Layer):
     """Base: params W (F, G*U) input kernel, U (U, G*U) recurrent kernel, b (G*U,).
 
