@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from .recurrent import Alloc, Recurrent, sigmoid_of_negated
-
-#: extra floats at the end of each row of the (rows, T*N) work matrices, so that their row
-#: stride is not a multiple of a large power of two (BLAS ran such strided steps slower)
-_PAD = 16
+from .feature_major import Blocks, FeatureMajor, sigmoid_of_negated
+from .recurrent import Alloc
 
 
-class LSTM(Recurrent):
+class LSTM(FeatureMajor):
     """Per step, with z = x_t W + h_{t-1} U + b split into (i, f, g, o) blocks of U units::
 
         i, f, o = sigmoid(z_i), sigmoid(z_f), sigmoid(z_o);  g = tanh(z_g)
@@ -37,38 +34,10 @@ class LSTM(Recurrent):
         b[self.units : 2 * self.units] = 1.0
         return b
 
-    def _blocks(self) -> tuple[tuple[slice, slice], ...]:
-        """(internal rows, PyTorch columns) pairs: the internal gate order is o, i, f, g, so
-        that the sigmoid gates are the first three blocks and the gates that dL/dc drives
-        (i, f, g) the last three."""
-        u = self.units
-        return (slice(0, u), slice(3 * u, 4 * u)), (slice(u, 4 * u), slice(0, 3 * u))
-
-    def _kernel(self, alloc: Alloc) -> np.ndarray:
-        """M (4U, K) = -[U.T | W.T | b] in the internal gate order, the g rows doubled."""
-        u, f = self.units, self.input_shape[1]
-        M = alloc("M", (4 * u, u + f + 1))
-        for rows, cols in self._blocks():
-            M[rows, :u] = self.params["U"][:, cols].T
-            M[rows, u : u + f] = self.params["W"][:, cols].T
-            M[rows, u + f] = self.params["b"][cols]
-        M[: 3 * u] *= -1.0
-        M[3 * u :] *= -2.0
-        return M
-
-    def _gate_major(self, name: str, key: str) -> np.ndarray:
-        """A C-contiguous copy of params[key] (rows, 4U) with the columns in the internal
-        gate order, for the backward products."""
-        p = self.params[key]
-        out = self.buffer(name, p.shape)
-        for rows, cols in self._blocks():
-            out[:, rows] = p[:, cols]
-        return out
-
-    @staticmethod
-    def _steps(alloc: Alloc, name: str, rows: int, t: int, n: int) -> np.ndarray:
-        """A (rows, t, n) work array whose (rows, t * n) matrix has a padded row stride."""
-        return alloc(name, (rows, t * n + _PAD))[:, : t * n].reshape(rows, t, n)
+    def _blocks(self) -> Blocks:
+        """Internal gate order o, i, f, g: the sigmoid gates are the first three blocks and
+        the gates that dL/dc drives (i, f, g) the last three."""
+        return self._gate_blocks((3, 0, 1, 2))
 
     def _sequence(self, x: np.ndarray, alloc: Alloc) -> tuple[np.ndarray, np.ndarray, tuple]:
         """(N, T, F) -> (step inputs hx (K, T + 1, N) whose first U rows hold the states
@@ -81,7 +50,8 @@ class LSTM(Recurrent):
         hx[u : u + f, :t] = x.transpose(2, 1, 0)
         hx[u + f] = 1
         hx[u : u + f, t] = 0  # never read by a product; keeps the array defined
-        M = self._kernel(alloc)
+        M = self._kernel(alloc, "M", ("U", "W"), self.params["b"], self._blocks())
+        M[3 * u :] *= 2.0  # -[U.T | W.T | b], the g rows doubled
         A, c, tc = alloc("A", (t, 4 * u, n)), alloc("c", (t + 1, u, n)), alloc("tc", (t, u, n))
         ig = alloc("ig", (u, n))
         c[0] = 0
@@ -103,13 +73,6 @@ class LSTM(Recurrent):
                 np.multiply(o, tc[s], out=hx[:u, s + 1])
         return hx, hx, (A, c, tc)
 
-    def _output(self, h: np.ndarray) -> np.ndarray:
-        """Step inputs (K, T + 1, N) -> fresh (N, T, U) or the last state (N, U)."""
-        u = self.units
-        if self.return_sequences:
-            return np.ascontiguousarray(h[:u, 1:].transpose(2, 1, 0))
-        return np.ascontiguousarray(h[:u, -1].T)
-
     def backward(
         self, grad: np.ndarray, *, skip_activation: bool = False, need_input_grad: bool = True
     ) -> np.ndarray | None:
@@ -125,14 +88,11 @@ class LSTM(Recurrent):
             hx[:, :t].reshape(k, t * n).T,
             out=self.buffer("G", (4 * u, k)),
         )
-        for rows, cols in self._blocks():
-            self.grads["U"][:, cols] = G[rows, :u].T
-            self.grads["W"][:, cols] = G[rows, u : k - 1].T
-            self.grads["b"][cols] = G[rows, k - 1]
+        self._scatter(G, ("U", "W"), "b", self._blocks())
         if not need_input_grad:
             return None
-        dx = np.matmul(self._gate_major("W_gates", "W"), dz.reshape(4 * u, t * n))  # (F, T*N)
-        return np.ascontiguousarray(dx.reshape(-1, t, n).transpose(2, 1, 0))
+        Wg = self._gate_major("W_gates", "W", self._blocks())
+        return self._input_grad(np.matmul(Wg, dz.reshape(4 * u, t * n)), t, n)
 
     def _bptt(self, grad: np.ndarray) -> np.ndarray:
         """dL/d(outputs), (N, T, U) or (N, U) -> dL/dz (4U, T, N) in the internal order."""
@@ -155,20 +115,14 @@ class LSTM(Recurrent):
         np.multiply(tc, tc, out=Q)
         np.subtract(1, Q, out=Q)
         Q *= o
-        dh = self.buffer("dh", (t, u, n) if self.return_sequences else (u, n))
-        dh[...] = grad.transpose(1, 2, 0) if self.return_sequences else grad.T
-        Ug = self._gate_major("U_gates", "U")
+        dh = self._upstream(grad)
+        Ug = self._gate_major("U_gates", "U", self._blocks())
         dz = self._steps(self.buffer, "dz", 4 * u, t, n)
         dz3 = dz[u:].reshape(3, u, t, n)
         dc, carry, tmp = (self.buffer(k, (u, n)) for k in ("dc", "carry", "tmp"))
         dc[...] = 0
         for s in range(t - 1, -1, -1):
-            if not self.return_sequences:
-                dhs = dh if s == t - 1 else carry
-            elif s == t - 1:
-                dhs = dh[s]
-            else:
-                dhs = np.add(carry, dh[s], out=carry)
+            dhs = self._step_grad(dh, s, t, carry)
             np.multiply(dhs, Q[s], out=tmp)
             dc += tmp  # dL/dc_s
             np.multiply(P[s, u:].reshape(3, u, n), dc, out=dz3[:, :, s])
