@@ -116,9 +116,10 @@ class GRU(FeatureMajor):
         u = self.units
         z, r, nn = A[:, :u], A[:, u : 2 * u], A[:, 2 * u :]
         # per step, dL/d(n, z pre-activations) = dL/dh (pn, pz), then dL/d(r pre-activation,
-        # recurrent n) = dL/d(n pre-activation) (pr, r); for all steps at once
-        Pnz, Prr = self.buffer("Pnz", (t, 2, u, n)), self.buffer("Prr", (t, 2, u, n))
-        pn, pz, pr, rr = Pnz[:, 0], Pnz[:, 1], Prr[:, 0], Prr[:, 1]
+        # recurrent n) = dL/d(n pre-activation) (pr, r); for all steps at once, in the
+        # array that each step then turns into its gradients in place (contiguous blocks)
+        P = self.buffer("P", (t, 4 * u, n))
+        pn, pz, pr, rr = (P[:, i * u : (i + 1) * u] for i in range(4))
         np.subtract(1, z, out=pz)
         np.multiply(nn, nn, out=pn)
         np.subtract(1, pn, out=pn)
@@ -133,15 +134,16 @@ class GRU(FeatureMajor):
         rr[...] = r
         Ug = self._gate_major("U_gates", "U", self._h_blocks())
         dh = self._upstream(grad)
-        D = self._steps(self.buffer, "D", 4 * u, t, n)
-        Dnz, Drr = D[: 2 * u].reshape(2, u, t, n), D[2 * u :].reshape(2, u, t, n)
         carry, tmp = self.buffer("carry", (u, n)), self.buffer("tmp", (u, n))
         for s in range(t - 1, -1, -1):
             dhs = self._step_grad(dh, s, t, carry)
-            np.multiply(Pnz[s], dhs, out=Dnz[:, :, s])
-            np.multiply(Prr[s], D[:u, s], out=Drr[:, :, s])
+            nz, rn = P[s, : 2 * u].reshape(2, u, n), P[s, 2 * u :].reshape(2, u, n)
+            np.multiply(nz, dhs, out=nz)
+            np.multiply(rn, P[s, :u], out=rn)
             if s:
                 np.multiply(dhs, z[s], out=tmp)
-                np.matmul(Ug, D[u:, s], out=carry)
+                np.matmul(Ug, P[s, u:], out=carry)
                 carry += tmp
+        D = self._steps(self.buffer, "D", 4 * u, t, n)
+        D[...] = P.transpose(1, 0, 2)
         return D

@@ -117,17 +117,18 @@ class LSTM(FeatureMajor):
         Q *= o
         dh = self._upstream(grad)
         Ug = self._gate_major("U_gates", "U", self._blocks())
-        dz = self._steps(self.buffer, "dz", 4 * u, t, n)
-        dz3 = dz[u:].reshape(3, u, t, n)
         dc, carry, tmp = (self.buffer(k, (u, n)) for k in ("dc", "carry", "tmp"))
         dc[...] = 0
-        for s in range(t - 1, -1, -1):
+        for s in range(t - 1, -1, -1):  # P[s] becomes dz_s, contiguous for the passes
             dhs = self._step_grad(dh, s, t, carry)
             np.multiply(dhs, Q[s], out=tmp)
             dc += tmp  # dL/dc_s
-            np.multiply(P[s, u:].reshape(3, u, n), dc, out=dz3[:, :, s])
-            np.multiply(P[s, :u], dhs, out=dz[:u, s])
+            p3 = P[s, u:].reshape(3, u, n)
+            np.multiply(p3, dc, out=p3)
+            P[s, :u] *= dhs
             if s:
                 dc *= f[s]
-                np.matmul(Ug, dz[:, s], out=carry)
+                np.matmul(Ug, P[s], out=carry)
+        dz = self._steps(self.buffer, "dz", 4 * u, t, n)
+        dz[...] = P.transpose(1, 0, 2)
         return dz
