@@ -18,12 +18,12 @@ class GRU(FeatureMajor):
     W: (F, 3U), U: (U, 3U), b: (3U,) input bias, b_hh: (3U,) recurrent bias.
     PyTorch equivalence: weight_ih = W.T, weight_hh = U.T, bias_ih = b, bias_hh = b_hh.
 
-    Internally feature-major (see :class:`FeatureMajor`): the input side [x_t; 1] (F + 1,
-    T, N) is projected for all steps at once by ``[W.T | b]`` with its blocks in the order
-    n, z, r; each step multiplies ``[U.T | b_hh]`` (blocks z, r, n) with the states [h; 1]
-    (U + 1, T + 1, N). All gates go through ``exp`` (sigmoid(v) = 1 / (1 + exp(-v)),
-    tanh(v) = 2 sigmoid(2v) - 1), the factors -1 and -2 folded into both kernels. The
-    backward array holds the blocks n (input side only), z, r, n (recurrent side only), so
+    Internally feature-major (see :class:`FeatureMajor`): the time-major input rows [x_t, 1]
+    (T*N, F + 1) are projected for all steps at once by ``[W.T | b]`` into (T, 3U, N), blocks
+    in the order n, z, r; each step multiplies ``[U.T | b_hh]`` (blocks z, r, n) with the
+    states [h; 1] (U + 1, T + 1, N). All gates go through ``exp`` (sigmoid(v) = 1 / (1 +
+    exp(-v)), tanh(v) = 2 sigmoid(2v) - 1), the factors -1 and -2 folded into both kernels.
+    The backward array holds the blocks n (input side only), z, r, n (recurrent side only), so
     the input-side and recurrent-side gradients are its first and last three blocks."""
 
     type_name = "gru"
@@ -53,31 +53,31 @@ class GRU(FeatureMajor):
         return Mx, Mh
 
     def _sequence(self, x: np.ndarray, alloc: Alloc) -> tuple[np.ndarray, np.ndarray, tuple]:
-        """(N, T, F) -> (inputs [x; 1] (F + 1, T, N), states [h; 1] (U + 1, T + 1, N) with
+        """(N, T, F) -> (inputs [x, 1] (T*N, F + 1), states [h; 1] (U + 1, T + 1, N) with
         h_0 = 0, saved (gates (T, 3U, N) in the order z, r, n, the recurrent products
         (T, 3U, N)))."""
         n, t, f = x.shape
         u = self.units
-        X = self._steps(alloc, "X", f + 1, t, n)
-        X[:f] = x.transpose(2, 1, 0)
-        X[f] = 1
+        X = alloc("X", (t * n, f + 1))
+        X3 = X.reshape(t, n, f + 1)
+        X3[..., :f] = x.transpose(1, 0, 2)
+        X[:, f] = 1
         H = self._steps(alloc, "H", u + 1, t + 1, n)
         H[:u, 0] = 0
         H[u] = 1
         Mx, Mh = self._kernels(alloc)
-        XW = np.matmul(Mx, X.reshape(f + 1, t * n), out=alloc("XW", (3 * u, t * n)))
-        XW = XW.reshape(3 * u, t, n)  # n, z, r
+        XW = np.matmul(Mx, X3.transpose(0, 2, 1), out=alloc("XW", (t, 3 * u, n)))  # n, z, r
         A, HU, tmp = alloc("A", (t, 3 * u, n)), alloc("HU", (t, 3 * u, n)), alloc("tmp", (u, n))
         with np.errstate(over="ignore"):  # exp(-v) = inf gives the right limit
             for s in range(t):
                 hu, a = HU[s], A[s]  # z, r, n
                 np.matmul(Mh, H[:, s], out=hu)
                 zr = a[: 2 * u]
-                np.add(XW[u:, s], hu[: 2 * u], out=zr)
+                np.add(XW[s, u:], hu[: 2 * u], out=zr)
                 sigmoid_of_negated(zr)
                 z, r, nn = a[:u], a[u : 2 * u], a[2 * u :]
                 np.multiply(r, hu[2 * u :], out=nn)
-                nn += XW[:u, s]
+                nn += XW[s, :u]
                 sigmoid_of_negated(nn)
                 nn *= 2.0
                 nn -= 1.0
@@ -94,9 +94,9 @@ class GRU(FeatureMajor):
         if self._x is None or self._h is None:
             raise RuntimeError("backward called before forward")
         X, H, u = self._x, self._h, self.units
-        (k, t, n), kh = X.shape, H.shape[0]
+        kh, t, n = H.shape[0], H.shape[1] - 1, H.shape[2]
         D = self._bptt(grad).reshape(4 * u, t * n)
-        Gx = np.matmul(D[: 3 * u], X.reshape(k, t * n).T, out=self.buffer("Gx", (3 * u, k)))
+        Gx = np.matmul(D[: 3 * u], X, out=self.buffer("Gx", (3 * u, X.shape[1])))
         self._scatter(Gx, ("W",), "b", self._x_blocks())
         Hp = H[:, :t].reshape(kh, t * n)
         Gh = np.matmul(D[u:], Hp.T, out=self.buffer("Gh", (3 * u, kh)))
