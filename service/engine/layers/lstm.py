@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from .recurrent import Alloc, Recurrent
-
-#: extra floats at the end of each row of the (rows, T*N) work matrices, so that their row
-#: stride is not a multiple of a large power of two (BLAS ran such strided steps slower)
-_PAD = 16
+from .feature_major import Blocks, FeatureMajor, sigmoid_of_negated
+from .recurrent import Alloc
 
 
-class LSTM(Recurrent):
+class LSTM(FeatureMajor):
     """Per step, with z = x_t W + h_{t-1} U + b split into (i, f, g, o) blocks of U units::
 
         i, f, o = sigmoid(z_i), sigmoid(z_f), sigmoid(z_o);  g = tanh(z_g)
@@ -24,8 +21,9 @@ class LSTM(Recurrent):
     the step inputs are the columns of ``hx`` (K, T + 1, N) with K = U + F + 1, rows
     [h_{t-1}; x_t; 1], and each step is one product of the kernel ``M`` (4U, K) = [U.T | W.T
     | b] (gate blocks in the order o, i, f, g) with those columns, which also adds x_t W and
-    b. All four gates go through one ``tanh``: sigmoid(z) = 0.5 tanh(z / 2) + 0.5, with the
-    halving folded into the sigmoid rows of ``M`` (exact in binary floating point). The
+    b. All four gates go through one ``exp``: sigmoid(z) = 1 / (1 + exp(-z)) and tanh(z) =
+    2 sigmoid(2z) - 1, with the factors -1 and -2 folded into the rows of ``M`` (exact in
+    binary floating point); NumPy's float32 ``tanh`` is the slower pass. The
     gradients of U, W and b are again one product, dz (4U, T*N) times the step inputs."""
 
     type_name = "lstm"
@@ -36,37 +34,10 @@ class LSTM(Recurrent):
         b[self.units : 2 * self.units] = 1.0
         return b
 
-    def _blocks(self) -> tuple[tuple[slice, slice], ...]:
-        """(internal rows, PyTorch columns) pairs: the internal gate order is o, i, f, g, so
-        that the sigmoid gates are the first three blocks and the gates that dL/dc drives
-        (i, f, g) the last three."""
-        u = self.units
-        return (slice(0, u), slice(3 * u, 4 * u)), (slice(u, 4 * u), slice(0, 3 * u))
-
-    def _kernel(self, alloc: Alloc) -> np.ndarray:
-        """M (4U, K) = [U.T | W.T | b] in the internal gate order, sigmoid rows halved."""
-        u, f = self.units, self.input_shape[1]
-        M = alloc("M", (4 * u, u + f + 1))
-        for rows, cols in self._blocks():
-            M[rows, :u] = self.params["U"][:, cols].T
-            M[rows, u : u + f] = self.params["W"][:, cols].T
-            M[rows, u + f] = self.params["b"][cols]
-        M[: 3 * u] *= 0.5
-        return M
-
-    def _gate_major(self, name: str, key: str) -> np.ndarray:
-        """A C-contiguous copy of params[key] (rows, 4U) with the columns in the internal
-        gate order, for the backward products."""
-        p = self.params[key]
-        out = self.buffer(name, p.shape)
-        for rows, cols in self._blocks():
-            out[:, rows] = p[:, cols]
-        return out
-
-    @staticmethod
-    def _steps(alloc: Alloc, name: str, rows: int, t: int, n: int) -> np.ndarray:
-        """A (rows, t, n) work array whose (rows, t * n) matrix has a padded row stride."""
-        return alloc(name, (rows, t * n + _PAD))[:, : t * n].reshape(rows, t, n)
+    def _blocks(self) -> Blocks:
+        """Internal gate order o, i, f, g: the sigmoid gates are the first three blocks and
+        the gates that dL/dc drives (i, f, g) the last three."""
+        return self._gate_blocks((3, 0, 1, 2))
 
     def _sequence(self, x: np.ndarray, alloc: Alloc) -> tuple[np.ndarray, np.ndarray, tuple]:
         """(N, T, F) -> (step inputs hx (K, T + 1, N) whose first U rows hold the states
@@ -79,34 +50,28 @@ class LSTM(Recurrent):
         hx[u : u + f, :t] = x.transpose(2, 1, 0)
         hx[u + f] = 1
         hx[u : u + f, t] = 0  # never read by a product; keeps the array defined
-        M = self._kernel(alloc)
+        M = self._kernel(alloc, "M", ("U", "W"), self.params["b"], self._blocks())
+        M[3 * u :] *= 2.0  # -[U.T | W.T | b], the g rows doubled
         A, c, tc = alloc("A", (t, 4 * u, n)), alloc("c", (t + 1, u, n)), alloc("tc", (t, u, n))
         ig = alloc("ig", (u, n))
         c[0] = 0
-        for s in range(t):
-            a = A[s]  # (4U, N): o, i, f, g
-            if s:
-                np.matmul(M, hx[:, s], out=a)
-            else:  # h_0 = 0
-                np.matmul(M[:, u:], hx[u:, 0], out=a)
-            np.tanh(a, out=a)
-            sig = a[: 3 * u]
-            sig *= 0.5
-            sig += 0.5
-            o, i, fg, g = a[:u], a[u : 2 * u], a[2 * u : 3 * u], a[3 * u :]
-            np.multiply(fg, c[s], out=c[s + 1])
-            np.multiply(i, g, out=ig)
-            c[s + 1] += ig
-            np.tanh(c[s + 1], out=tc[s])
-            np.multiply(o, tc[s], out=hx[:u, s + 1])
+        with np.errstate(over="ignore"):  # exp(-z) = inf gives the right limit, 0 or -1
+            for s in range(t):
+                a = A[s]  # (4U, N): o, i, f, g
+                if s:
+                    np.matmul(M, hx[:, s], out=a)
+                else:  # h_0 = 0
+                    np.matmul(M[:, u:], hx[u:, 0], out=a)
+                sigmoid_of_negated(a)
+                o, i, fg, g = a[:u], a[u : 2 * u], a[2 * u : 3 * u], a[3 * u :]
+                g *= 2.0
+                g -= 1.0
+                np.multiply(fg, c[s], out=c[s + 1])
+                np.multiply(i, g, out=ig)
+                c[s + 1] += ig
+                np.tanh(c[s + 1], out=tc[s])
+                np.multiply(o, tc[s], out=hx[:u, s + 1])
         return hx, hx, (A, c, tc)
-
-    def _output(self, h: np.ndarray) -> np.ndarray:
-        """Step inputs (K, T + 1, N) -> fresh (N, T, U) or the last state (N, U)."""
-        u = self.units
-        if self.return_sequences:
-            return np.ascontiguousarray(h[:u, 1:].transpose(2, 1, 0))
-        return np.ascontiguousarray(h[:u, -1].T)
 
     def backward(
         self, grad: np.ndarray, *, skip_activation: bool = False, need_input_grad: bool = True
@@ -123,14 +88,11 @@ class LSTM(Recurrent):
             hx[:, :t].reshape(k, t * n).T,
             out=self.buffer("G", (4 * u, k)),
         )
-        for rows, cols in self._blocks():
-            self.grads["U"][:, cols] = G[rows, :u].T
-            self.grads["W"][:, cols] = G[rows, u : k - 1].T
-            self.grads["b"][cols] = G[rows, k - 1]
+        self._scatter(G, ("U", "W"), "b", self._blocks())
         if not need_input_grad:
             return None
-        dx = np.matmul(self._gate_major("W_gates", "W"), dz.reshape(4 * u, t * n))  # (F, T*N)
-        return np.ascontiguousarray(dx.reshape(-1, t, n).transpose(2, 1, 0))
+        Wg = self._gate_major("W_gates", "W", self._blocks())
+        return self._input_grad(np.matmul(Wg, dz.reshape(4 * u, t * n)), t, n)
 
     def _bptt(self, grad: np.ndarray) -> np.ndarray:
         """dL/d(outputs), (N, T, U) or (N, U) -> dL/dz (4U, T, N) in the internal order."""
@@ -153,25 +115,20 @@ class LSTM(Recurrent):
         np.multiply(tc, tc, out=Q)
         np.subtract(1, Q, out=Q)
         Q *= o
-        dh = self.buffer("dh", (t, u, n) if self.return_sequences else (u, n))
-        dh[...] = grad.transpose(1, 2, 0) if self.return_sequences else grad.T
-        Ug = self._gate_major("U_gates", "U")
-        dz = self._steps(self.buffer, "dz", 4 * u, t, n)
-        dz3 = dz[u:].reshape(3, u, t, n)
+        dh = self._upstream(grad)
+        Ug = self._gate_major("U_gates", "U", self._blocks())
         dc, carry, tmp = (self.buffer(k, (u, n)) for k in ("dc", "carry", "tmp"))
         dc[...] = 0
-        for s in range(t - 1, -1, -1):
-            if not self.return_sequences:
-                dhs = dh if s == t - 1 else carry
-            elif s == t - 1:
-                dhs = dh[s]
-            else:
-                dhs = np.add(carry, dh[s], out=carry)
+        for s in range(t - 1, -1, -1):  # P[s] becomes dz_s, contiguous for the passes
+            dhs = self._step_grad(dh, s, t, carry)
             np.multiply(dhs, Q[s], out=tmp)
             dc += tmp  # dL/dc_s
-            np.multiply(P[s, u:].reshape(3, u, n), dc, out=dz3[:, :, s])
-            np.multiply(P[s, :u], dhs, out=dz[:u, s])
+            p3 = P[s, u:].reshape(3, u, n)
+            np.multiply(p3, dc, out=p3)
+            P[s, :u] *= dhs
             if s:
                 dc *= f[s]
-                np.matmul(Ug, dz[:, s], out=carry)
+                np.matmul(Ug, P[s], out=carry)
+        dz = self._steps(self.buffer, "dz", 4 * u, t, n)
+        dz[...] = P.transpose(1, 0, 2)
         return dz

@@ -101,16 +101,10 @@ class Recurrent(Layer):
         xt = alloc("xt", (t * n, f))
         xt.reshape(t, n, f)[...] = x.transpose(1, 0, 2)
         xw = alloc("xw", (t * n, self.gates * self.units))
-        W, b = self._input_kernel(alloc)
-        np.matmul(xt, W, out=xw)
-        xw += b
+        np.matmul(xt, self.params["W"], out=xw)
+        xw += self.params["b"]
         h, saved = self._run(xw.reshape(t, n, -1), alloc)
         return xt, h, saved
-
-    def _input_kernel(self, alloc: Alloc) -> tuple[np.ndarray, np.ndarray]:
-        """(W (F, G*U), b (G*U,)) of the input projection; subclasses may fold constant
-        column scales into copies made with ``alloc``."""
-        return self.params["W"], self.params["b"]
 
     def _output(self, h: np.ndarray) -> np.ndarray:
         """States (T + 1, N, U) -> fresh (N, T, U) or the last state (N, U)."""
