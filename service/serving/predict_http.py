@@ -1,10 +1,11 @@
 """The predict route's work, away from the web framework: a request body (JSON, .npy or
 .npz; bytes or a view of the buffer it was read into) -> features -> the answer as JSON.
 
-JSON rows of numbers take a fast path: decoded by msgspec straight into lists of floats and
-made one float32 array by NumPy (no per-value Python). Anything the fast path does not
-take (records by name, categorical text, mistakes) goes through the validator, whose
-messages name the row and column. A binary body's array is used in place (no copy): each
+JSON rows of numbers take a fast path: flat rows are parsed by simdjson straight into one
+array (json_rows), rows nested in the input's shape are decoded by msgspec into lists of
+floats and made one float32 array by NumPy (no per-value Python). Anything the fast path
+does not take (records by name, categorical text, mistakes) goes through the validator,
+whose messages name the row and column. A binary body's array is used in place (no copy): each
 block of rows is converted, checked and standardized on its way into the network
 (serving.forward). The answer's arrays are written by orjson.
 """
@@ -16,7 +17,6 @@ import json
 import math
 from collections.abc import Callable
 from functools import lru_cache
-from itertools import chain
 from typing import Any
 
 import msgspec
@@ -29,6 +29,7 @@ from service.data.errors import DatasetError
 from service.data.values import fits_float32
 from service.schemas.models import MAX_PREDICT_ROWS, PredictRequest
 from service.serving.forward import THREADS, check_rows, forward
+from service.serving.json_rows import flat_rows
 from service.serving.model import LoadedModel
 from service.serving.npy_body import NPY_MAGIC, ZIP_MAGIC, Buffer, read_npy, read_npz
 from service.serving.predict import (
@@ -143,41 +144,43 @@ def _decoder(depth: int) -> msgspec.json.Decoder:
 
 
 def _fast_json(model: LoadedModel, body: Buffer) -> np.ndarray | None:
-    """float32 features of a body of numeric rows (flat, or nested in the input's shape),
-    or None when anything is unusual (the validator then explains it)."""
+    """float32 features of a body of numeric rows (flat rows through simdjson, json_rows;
+    rows nested in the input's shape through msgspec), or None when anything is unusual
+    (the validator then explains it)."""
     encoding = model.encoding
     if encoding is not None and any(c.kind == CATEGORICAL for c in encoding.columns):
         return None
     shape = model.input_shape
-    n_features = math.prod(shape)
-    for depth in (1,) if len(shape) == 1 else (1, len(shape)):
-        try:
-            if len(body) < NO_GC_BYTES:
-                rows = _decoder(depth).decode(body).instances
-            else:
-                with _no_gc:
-                    rows = _decoder(depth).decode(body).instances
-        except (msgspec.ValidationError, msgspec.DecodeError):
-            continue
-        if not 1 <= len(rows) <= MAX_PREDICT_ROWS:
-            return None
-        try:
-            with np.errstate(over="ignore", invalid="ignore"):
-                if depth == 1:  # flat rows: one pass over the floats (faster than np.array)
-                    if any(len(row) != n_features for row in rows):
-                        return None
-                    flat = chain.from_iterable(rows)
-                    X = np.fromiter(flat, np.float32, len(rows) * n_features)
-                    X = X.reshape(len(rows), n_features)
-                else:
-                    X = np.array(rows, dtype=np.float32)
-        except (ValueError, OverflowError):
-            return None
-        expected = (len(rows), n_features) if depth == 1 else (len(rows), *shape)
-        if X.shape != expected or not fits_float32(X):
-            return None
-        return X.reshape((len(rows), *shape))
-    return None
+    flat = flat_rows(body, math.prod(shape), MAX_PREDICT_ROWS)
+    if flat is not None:
+        with np.errstate(over="ignore", invalid="ignore"):
+            X = flat.astype(np.float32)
+        return X.reshape((len(X), *shape)) if fits_float32(X) else None
+    return _nested_json(body, shape) if len(shape) > 1 else None
+
+
+def _nested_json(body: Buffer, shape: tuple[int, ...]) -> np.ndarray | None:
+    """float32 (M, *shape) of a body whose rows are nested lists in the input's shape, or
+    None when anything is unusual."""
+    decoder = _decoder(len(shape))
+    try:
+        if len(body) < NO_GC_BYTES:
+            rows = decoder.decode(body).instances
+        else:
+            with _no_gc:
+                rows = decoder.decode(body).instances
+    except (msgspec.ValidationError, msgspec.DecodeError):
+        return None
+    if not 1 <= len(rows) <= MAX_PREDICT_ROWS:
+        return None
+    try:
+        with np.errstate(over="ignore", invalid="ignore"):
+            X = np.array(rows, dtype=np.float32)
+    except (ValueError, OverflowError):
+        return None
+    if X.shape != (len(rows), *shape) or not fits_float32(X):
+        return None
+    return X
 
 
 def _pause_gc() -> Callable[[], None]:

@@ -52,6 +52,9 @@ def test_the_fast_path_reads_what_the_validator_reads(rows):
     except DatasetError:  # beyond float32: the fast path leaves it to the validator
         assert fast is None
         return
+    if any(isinstance(v, int) and not -(2**63) <= v < 2**64 for row in rows for v in row):
+        assert fast is None  # simdjson reads integers of up to 64 bits; the validator the rest
+        return
     assert fast is not None and fast.dtype == np.float32
     assert np.array_equal(fast, expected)
     exact = np.array([[np.float32(float(v)) for v in row] for row in rows], np.float32)
