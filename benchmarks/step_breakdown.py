@@ -201,6 +201,33 @@ def main() -> None:
     slots = opt._slots_for("params", net.flat_params)
     sub = {k: int(np.count_nonzero((a != 0) & (np.abs(a) < tiny))) for k, a in slots.items()}
     print(f"  subnormal optimizer slots after {OPTS.reps * OPTS.steps} steps: {sub}")
+    adam_passes(len(net.flat_params))
+
+
+def adam_passes(n: int) -> None:
+    """Each of the passes an Adam step makes over n float32 parameters (as in
+    service/engine/optimizers/adam.py), timed alone: where the optimizer's time goes."""
+    rng = np.random.default_rng(0)
+    p, g, m, v, buf = (rng.standard_normal(n).astype(np.float32) for _ in range(5))
+    np.abs(v, out=v)
+    passes = {
+        "m *= b1 (and v *= b2)": lambda: np.multiply(m, 0.9, out=m),
+        "m += g (v += g^2, p -= step)": lambda: np.add(m, g, out=m),
+        "g^2": lambda: np.square(g, out=buf),
+        "sqrt(v)": lambda: np.sqrt(v, out=buf),
+        "+ eps (and * rate)": lambda: np.add(buf, 1e-8, out=buf),
+        "m / (sqrt(v) + eps)": lambda: np.divide(m, buf, out=buf),
+    }
+    times: dict[str, list[float]] = {k: [] for k in passes}
+    for _ in range(OPTS.reps):
+        for name, fn in passes.items():
+            t0 = time.process_time()
+            for _ in range(OPTS.steps * 4):
+                fn()
+            times[name].append((time.process_time() - t0) / (OPTS.steps * 4))
+    print(f"  Adam's passes over the {n:,} parameters, each alone (10 per step):")
+    for name, t in times.items():
+        print(f"    {name:32s} {median(t) * 1e6:7.1f} us")
 
 
 if __name__ == "__main__":
