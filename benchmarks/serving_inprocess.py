@@ -19,13 +19,18 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from serving_parts import asgi_micros  # noqa: E402
+from serving_parts import asgi_alternated  # noqa: E402
 
 LAYERS = [
     {"type": "dense", "units": 256, "activation": "relu"},
     {"type": "dense", "units": 128, "activation": "relu"},
     {"type": "dense", "units": 10, "activation": "softmax"},
 ]
+
+
+def health_case(app: object) -> tuple:
+    """A GET /healthz through `app`, as asgi_alternated takes it."""
+    return (app, "GET", "/healthz", [], b"")
 
 
 def layer_costs(data_dir: Path, predict: str, row: bytes, key: str) -> None:
@@ -36,8 +41,8 @@ def layer_costs(data_dir: Path, predict: str, row: bytes, key: str) -> None:
     from service.observability import configure_logging
     from service.observability.http import ObserveMiddleware
 
-    print("== per-request cost in process (ASGI calls, no sockets; us per request, median;")
-    print("   JSON log lines to a file, as the server writes them)")
+    print("== per-request cost in process (ASGI calls, no sockets; us per request, median of")
+    print("   9 rounds, the variants in turn; JSON log lines to a file, as the server writes them)")
     configure_logging("INFO", "json", open(data_dir / "inprocess-log.jsonl", "w"))  # noqa: SIM115
     base = Settings(data_dir=data_dir, rate_limit_per_minute=10**9)
     auth = [(b"authorization", f"Bearer {key}".encode())]
@@ -61,11 +66,13 @@ def layer_costs(data_dir: Path, predict: str, row: bytes, key: str) -> None:
         ("- key-required gate", app_without(KeyRequiredMiddleware)),
         ("rate limit off", app_without(rate_limit_per_minute=0)),
     ]
-    full = None
-    for name, app in variants:
-        health = asgi_micros(app, "GET", "/healthz", [], b"", 2000)
-        pred = asgi_micros(app, "POST", predict, post, row, 1000)
-        full = full or (health, pred)
+    cases = [
+        c for _, app in variants for c in (health_case(app), (app, "POST", predict, post, row))
+    ]
+    micros = asgi_alternated(cases, 300, 9)  # the variants in turn, nine rounds
+    full = micros[0], micros[1]
+    for k, (name, _) in enumerate(variants):
+        health, pred = micros[2 * k], micros[2 * k + 1]
         print(
             f"  {name:40s} /healthz {health:7.1f} us ({health - full[0]:+6.1f}), "
             f"predict {pred:7.1f} us ({pred - full[1]:+6.1f})"

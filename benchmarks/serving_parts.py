@@ -145,11 +145,12 @@ def wrk(
     )
 
 
-def asgi_micros(app: object, method: str, path: str, headers: list, body: bytes, n: int) -> float:
-    """Median over 5 rounds of the microseconds one request takes through the ASGI app
-    (no sockets, no HTTP parsing): what the middleware and the route cost."""
+def asgi_alternated(cases: list[tuple], n: int, rounds: int) -> list[float]:
+    """Microseconds per request of each case (app, method, path, headers, body): `rounds`
+    rounds in which every case serves n requests in turn, so drift of the machine falls on
+    all of them alike; the median round of each."""
 
-    async def one() -> int:
+    async def one(app, method: str, path: str, headers: list, body: bytes) -> int:
         scope = {
             "type": "http",
             "asgi": {"version": "3.0"},
@@ -175,17 +176,19 @@ def asgi_micros(app: object, method: str, path: str, headers: list, body: bytes,
             if message["type"] == "http.response.start":
                 status[0] = message["status"]
 
-        await app(scope, receive, send)  # type: ignore[operator]
+        await app(scope, receive, send)
         return status[0]
 
-    async def rounds() -> list[float]:
-        out = []
-        assert await one() == 200
-        for _ in range(5):
-            started = time.perf_counter()
-            for _ in range(n):
-                await one()
-            out.append((time.perf_counter() - started) / n * 1e6)
-        return out
+    async def alternate() -> list[list[float]]:
+        times: list[list[float]] = [[] for _ in cases]
+        for case in cases:
+            assert await one(*case) == 200
+        for _ in range(rounds):
+            for i, case in enumerate(cases):
+                started = time.perf_counter()
+                for _ in range(n):
+                    await one(*case)
+                times[i].append((time.perf_counter() - started) / n * 1e6)
+        return times
 
-    return sorted(asyncio.run(rounds()))[2]
+    return [sorted(t)[len(t) // 2] for t in asyncio.run(alternate())]
