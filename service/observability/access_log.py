@@ -31,23 +31,30 @@ def write_access_line(
     method: str, path: str, status: int, elapsed: float, request_id: str, tenant_id: str | None
 ) -> None:
     """Log `METHOD path status 1.2ms` with those fields (elapsed in seconds)."""
-    extra: dict[str, Any] = {"method": method, "path": path, "status": status}
-    extra.update(ms=round(elapsed * 1e3, 2), request_id=request_id)
-    if tenant_id:
-        extra["tenant_id"] = tenant_id
+    ms = elapsed * 1e3
     handler = direct_handler()
     if handler is not None:
         line = {
             "time": utc_time(time.time()),
             "level": "INFO",
             "logger": log.name,
-            "message": f"{method} {path} {status} {elapsed * 1e3:.1f}ms",
+            "message": f"{method} {path} {status} {ms:.1f}ms",
+            **current_log_context(),
+            "method": method,
+            "path": path,
+            "status": status,
+            "ms": round(ms, 2),
+            "request_id": request_id,
         }
-        line.update(current_log_context())
-        line.update(extra)
+        if tenant_id:
+            line["tenant_id"] = tenant_id
         if handler.write_line(orjson.dumps(line, default=str).decode()):
             return
-    log.info("%s %s %s %.1fms", method, path, status, elapsed * 1e3, extra=extra)
+    extra: dict[str, Any] = {"method": method, "path": path, "status": status}
+    extra.update(ms=round(ms, 2), request_id=request_id)
+    if tenant_id:
+        extra["tenant_id"] = tenant_id
+    log.info("%s %s %s %.1fms", method, path, status, ms, extra=extra)
 
 
 def direct_handler() -> JsonLinesHandler | None:
