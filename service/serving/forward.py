@@ -54,7 +54,7 @@ def forward(
     With `checked=False` the rows may be of any numeric dtype and unchecked: each block is
     converted to float32 and a value that is not a finite float32 number is a DatasetError
     naming its row and column (the first such row when several threads find one)."""
-    if len(X) <= BLOCK_ROWS and (threads <= 1 or len(X) < 2 * MIN_PART_ROWS):
+    if 0 < len(X) <= BLOCK_ROWS and (threads <= 1 or len(X) < 2 * MIN_PART_ROWS):
         z = np.empty((len(X), *model.input_shape), np.float32)  # one block, here
         return _block_outputs(model, X, z, 0, checked)
     net = model.network
