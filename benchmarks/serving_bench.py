@@ -35,7 +35,7 @@ import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from serving_inprocess import answer_micros, layer_costs  # noqa: E402
+from serving_inprocess import answer_micros, layer_costs, stored_model  # noqa: E402
 from serving_parts import RAW_APP, start_bare, start_service, wrk  # noqa: E402
 
 NETWORK = {
@@ -164,16 +164,11 @@ def batches(client: httpx.Client, raw_url: str, predict: str, X: np.ndarray, rep
 
 def batch_breakdown(data_dir: Path, model_id: str, X: np.ndarray) -> None:
     """Where a batch's time goes inside the server, in process: parse, forward, encode."""
-    from service.config import Settings
-    from service.db.models import TrainedModel
-    from service.db.session import session_factory
     from service.serving.forward import THREADS
-    from service.serving.model import load_model
     from service.serving.predict import predict_arrays
     from service.serving.predict_http import JSON, NPY, encode, read_features
 
-    with session_factory(Settings(data_dir=data_dir).sqlalchemy_url)() as session:
-        model = load_model(session.get(TrainedModel, model_id))
+    model = stored_model(data_dir, model_id)
     print("== batch breakdown in process (median of 5, ms): parse, forward, encode")
     rows = np.concatenate([X] * 3)[:10000]
     buf = io.BytesIO()

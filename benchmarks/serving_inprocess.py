@@ -90,17 +90,23 @@ def layer_costs(data_dir: Path, predict: str, row: bytes, key: str) -> None:
     )
 
 
-def answer_micros(data_dir: Path, model_id: str, row: bytes) -> float:
-    """Median microseconds of a predict body's own work, without HTTP or middleware:
-    serving.predict_http.answer (parse, forward, check, encode) on the stored model."""
+def stored_model(data_dir: Path, model_id: str) -> object:
+    """The model of a data dir's database, loaded as the server loads it (LoadedModel)."""
     from service.config import Settings
     from service.db.models import TrainedModel
     from service.db.session import session_factory
     from service.serving.model import load_model
-    from service.serving.predict_http import JSON, answer
 
     with session_factory(Settings(data_dir=data_dir).sqlalchemy_url)() as session:
-        model = load_model(session.get(TrainedModel, model_id))
+        return load_model(session.get(TrainedModel, model_id))
+
+
+def answer_micros(data_dir: Path, model_id: str, row: bytes) -> float:
+    """Median microseconds of a predict body's own work, without HTTP or middleware:
+    serving.predict_http.answer (parse, forward, check, encode) on the stored model."""
+    from service.serving.predict_http import JSON, answer
+
+    model = stored_model(data_dir, model_id)
     rounds = []
     for _ in range(5):
         started = time.perf_counter()

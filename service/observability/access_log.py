@@ -14,14 +14,12 @@ import logging
 import time
 from typing import Any
 
-import orjson
-
 from service.observability.logging import (
     ContextFilter,
     JsonFormatter,
     JsonLinesHandler,
-    current_log_context,
-    utc_time,
+    json_line,
+    line_head,
 )
 
 log = logging.getLogger("service.access")
@@ -32,28 +30,16 @@ def write_access_line(
 ) -> None:
     """Log `METHOD path status 1.2ms` with those fields (elapsed in seconds)."""
     ms = elapsed * 1e3
-    handler = direct_handler()
-    if handler is not None:
-        line = {
-            "time": utc_time(time.time()),
-            "level": "INFO",
-            "logger": log.name,
-            "message": f"{method} {path} {status} {ms:.1f}ms",
-            **current_log_context(),
-            "method": method,
-            "path": path,
-            "status": status,
-            "ms": round(ms, 2),
-            "request_id": request_id,
-        }
-        if tenant_id:
-            line["tenant_id"] = tenant_id
-        if handler.write_line(orjson.dumps(line, default=str).decode()):
-            return
     extra: dict[str, Any] = {"method": method, "path": path, "status": status}
     extra.update(ms=round(ms, 2), request_id=request_id)
     if tenant_id:
         extra["tenant_id"] = tenant_id
+    handler = direct_handler()
+    if handler is not None:
+        line = line_head(time.time(), "INFO", log.name, f"{method} {path} {status} {ms:.1f}ms")
+        line.update(extra)
+        if handler.write_line(json_line(line)):
+            return
     log.info("%s %s %s %.1fms", method, path, status, ms, extra=extra)
 
 

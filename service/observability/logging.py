@@ -88,22 +88,34 @@ class JsonFormatter(logging.Formatter):
     (an integer beyond 64 bits, a key that is not a string) falls back to json."""
 
     def format(self, record: logging.LogRecord) -> str:
-        out: dict[str, Any] = {
-            "time": utc_time(record.created),
-            "level": record.levelname,
-            "logger": record.name,
-            "message": record.getMessage(),
-        }
-        out.update(_ids())
+        out = line_head(record.created, record.levelname, record.name, record.getMessage())
         for key, value in vars(record).items():
             if key not in _RESERVED and key[:1] != "_":
                 out[key] = value
         if record.exc_info:
             out["exc_info"] = self.formatException(record.exc_info)
-        try:
-            return orjson.dumps(out, default=str).decode()
-        except (orjson.JSONEncodeError, TypeError):
-            return json.dumps(out, default=str)
+        return json_line(out)
+
+
+def line_head(created: float, level: str, logger: str, message: str) -> dict[str, Any]:
+    """A JSON log line's leading fields: time (created: time.time()), level, logger,
+    message, then the context ids."""
+    out: dict[str, Any] = {
+        "time": utc_time(created),
+        "level": level,
+        "logger": logger,
+        "message": message,
+    }
+    out.update(_ids())
+    return out
+
+
+def json_line(fields: dict[str, Any]) -> str:
+    """The fields as one JSON object (orjson; json for what orjson cannot write)."""
+    try:
+        return orjson.dumps(fields, default=str).decode()
+    except (orjson.JSONEncodeError, TypeError):
+        return json.dumps(fields, default=str)
 
 
 _second: tuple[int, str] = (-1, "")

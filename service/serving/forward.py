@@ -54,12 +54,12 @@ def forward(
     With `checked=False` the rows may be of any numeric dtype and unchecked: each block is
     converted to float32 and a value that is not a finite float32 number is a DatasetError
     naming its row and column (the first such row when several threads find one)."""
-    if 0 < len(X) <= BLOCK_ROWS and (threads <= 1 or len(X) < 2 * MIN_PART_ROWS):
-        z = np.empty((len(X), *model.input_shape), np.float32)  # one block, here
+    parts = max(1, min(threads, THREADS, len(X) // MIN_PART_ROWS))
+    if parts == 1 and 0 < len(X) <= BLOCK_ROWS:  # one block, here: no output to copy into
+        z = np.empty((len(X), *model.input_shape), np.float32)
         return _block_outputs(model, X, z, 0, checked)
     net = model.network
     out = np.empty((len(X), *net.output_shape), net.dtype)
-    parts = max(1, min(threads, THREADS, len(X) // MIN_PART_ROWS))
     bounds = [len(X) * i // parts for i in range(parts + 1)]
     shares = [(X, out, a, b, model, checked) for a, b in zip(bounds, bounds[1:], strict=False)]
     if parts == 1:
