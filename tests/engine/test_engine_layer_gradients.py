@@ -107,6 +107,13 @@ def test_recurrent(kind, return_sequences, gradcheck, rng):
     _check_layer(spec, (5, 3), gradcheck, rng)
 
 
+@pytest.mark.parametrize("tanh_gates", [True, False])
+def test_lstm_gate_forms(tanh_gates, gradcheck, rng, monkeypatch):
+    """Both ways the LSTM computes its gates (the machine's NumPy picks one by default)."""
+    monkeypatch.setattr(LAYER_TYPES["lstm"], "tanh_gates", tanh_gates)
+    _check_layer({"type": "lstm", "units": 4, "return_sequences": True}, (5, 3), gradcheck, rng)
+
+
 @pytest.mark.parametrize(
     "activation", ["relu", "leaky_relu", "gelu", "elu", "softplus", "sigmoid", "linear"]
 )

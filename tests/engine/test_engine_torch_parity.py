@@ -120,9 +120,14 @@ def test_batchnorm_matches_torch(shape, rng):
     )
 
 
-@pytest.mark.parametrize("kind", ["lstm", "gru", "simple_rnn"])
+@pytest.mark.parametrize(
+    "kind, tanh_gates", [("lstm", True), ("lstm", False), ("gru", None), ("simple_rnn", None)]
+)
 @pytest.mark.parametrize("return_sequences", [True, False])
-def test_recurrent_matches_torch(kind, return_sequences, rng):
+def test_recurrent_matches_torch(kind, tanh_gates, return_sequences, rng, monkeypatch):
+    """The LSTM in both gate forms (tanh or exp; the machine picks one by default)."""
+    if tanh_gates is not None:
+        monkeypatch.setattr(LAYER_TYPES[kind], "tanh_gates", tanh_gates)
     t_steps, feats, units = 6, 3, 5
     layer = _ours(
         {"type": kind, "units": units, "return_sequences": return_sequences}, (t_steps, feats)

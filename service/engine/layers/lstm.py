@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .feature_major import Blocks, FeatureMajor, sigmoid_of_negated
+from .feature_major import TANH_GATES, Blocks, FeatureMajor, sigmoid_of_negated
 from .recurrent import Alloc
 
 
@@ -21,13 +21,17 @@ class LSTM(FeatureMajor):
     the step inputs are the columns of ``hx`` (K, T + 1, N) with K = U + F + 1, rows
     [h_{t-1}; x_t; 1], and each step is one product of the kernel ``M`` (4U, K) = [U.T | W.T
     | b] (gate blocks in the order o, i, f, g) with those columns, which also adds x_t W and
-    b. All four gates go through one ``exp``: sigmoid(z) = 1 / (1 + exp(-z)) and tanh(z) =
-    2 sigmoid(2z) - 1, with the factors -1 and -2 folded into the rows of ``M`` (exact in
-    binary floating point); NumPy's float32 ``tanh`` is the slower pass. The
-    gradients of U, W and b are again one product, dz (4U, T*N) times the step inputs."""
+    b. All four gates go through one pass of whichever of NumPy's float32 ``tanh`` and
+    ``exp`` is faster on the machine (``tanh_gates``, see ``feature_major.TANH_GATES``):
+    sigmoid(z) = (1 + tanh(z / 2)) / 2, or sigmoid(z) = 1 / (1 + exp(-z)) and tanh(z) =
+    2 sigmoid(2z) - 1, the factors (1/2, or -1 and -2) folded into the rows of ``M`` (exact
+    in binary floating point). The gradients of U, W and b are again one product, dz
+    (4U, T*N) times the step inputs."""
 
     type_name = "lstm"
     gates = 4
+    #: the gates through tanh (True) or exp; both give the same values up to rounding
+    tanh_gates: bool = TANH_GATES
 
     def _initial_bias(self) -> np.ndarray:
         b = np.zeros(4 * self.units, dtype=self.dtype)
@@ -51,7 +55,12 @@ class LSTM(FeatureMajor):
         hx[u + f] = 1
         hx[u : u + f, t] = 0  # never read by a product; keeps the array defined
         M = self._kernel(alloc, "M", ("U", "W"), self.params["b"], self._blocks())
-        M[3 * u :] *= 2.0  # -[U.T | W.T | b], the g rows doubled
+        tanh_gates = self.tanh_gates
+        if tanh_gates:  # [U.T | W.T | b], the sigmoid rows halved
+            M[: 3 * u] *= -0.5
+            M[3 * u :] *= -1.0
+        else:  # -[U.T | W.T | b], the g rows doubled
+            M[3 * u :] *= 2.0
         A, c, tc = alloc("A", (t, 4 * u, n)), alloc("c", (t + 1, u, n)), alloc("tc", (t, u, n))
         ig = alloc("ig", (u, n))
         c[0] = 0
@@ -62,10 +71,16 @@ class LSTM(FeatureMajor):
                     np.matmul(M, hx[:, s], out=a)
                 else:  # h_0 = 0
                     np.matmul(M[:, u:], hx[u:, 0], out=a)
-                sigmoid_of_negated(a)
                 o, i, fg, g = a[:u], a[u : 2 * u], a[2 * u : 3 * u], a[3 * u :]
-                g *= 2.0
-                g -= 1.0
+                if tanh_gates:
+                    np.tanh(a, out=a)
+                    sig = a[: 3 * u]
+                    sig *= 0.5
+                    sig += 0.5
+                else:
+                    sigmoid_of_negated(a)
+                    g *= 2.0
+                    g -= 1.0
                 np.multiply(fg, c[s], out=c[s + 1])
                 np.multiply(i, g, out=ig)
                 c[s + 1] += ig
