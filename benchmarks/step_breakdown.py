@@ -165,8 +165,8 @@ def main() -> None:
         shrink the gradients into float32 subnormals, which are slow)."""
         rows = order[at[0] * BATCH : (at[0] + 1) * BATCH]
         at[0] = (at[0] + 1) % n_batches
-        np.take(X, rows, axis=0, out=xb)
-        np.take(y, rows, out=yb)
+        np.take(X, rows, axis=0, out=xb, mode="clip")  # as Batches.batch: "raise" with
+        np.take(y, rows, out=yb, mode="clip")  # out= takes NumPy's slower, buffered path
 
     def forward() -> None:
         state["out"] = net.forward(xb, training=True)
