@@ -82,6 +82,9 @@ def create_app(settings: Settings | None = None, *, embedded_worker: bool | None
         "backpropagation engine, and serve predictions. Authenticate with "
         "`Authorization: Bearer <api key>`.",
         lifespan=lifespan,
+        # FastAPI looks up the OpenTelemetry providers on every request while any of its
+        # signals is on; the service has its own request ids, metrics and logs
+        telemetry=dict.fromkeys(("tracing", "metrics", "logs"), settings.opentelemetry),
     )
     app.state.settings = settings
     app.state.model_cache = ModelCache(settings.model_cache_size)
