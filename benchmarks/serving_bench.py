@@ -236,8 +236,10 @@ def workers(data_dir: Path, predict: str, row: bytes, key: str, args, log: Path)
         for n in (1, 2):
             server = start_service(data_dir, ["api", "--workers", str(n)], log, **env)
             try:
-                for _ in range(2 * n):  # every process loads the model before timing
-                    httpx.post(f"{server.url}{predict}", content=row, headers=post, timeout=60)
+                # every process loads the model before timing: a 1 s wrk run spreads its 16
+                # connections over the processes (a few requests could all reach one)
+                httpx.post(f"{server.url}{predict}", content=row, headers=post, timeout=60)
+                wrk(f"{server.url}{predict}", 1, body=row, headers=post)
                 rates[n].append(
                     wrk(f"{server.url}{predict}", args.seconds, body=row, headers=post).rps
                 )
