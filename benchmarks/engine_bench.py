@@ -39,10 +39,11 @@ from statistics import median  # noqa: E402
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from sklearn.neural_network import MLPClassifier  # noqa: E402
-from threadpoolctl import threadpool_info, threadpool_limits  # noqa: E402
+from threadpoolctl import threadpool_limits  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from blas_info import numpy_blas, pinning_warnings  # noqa: E402
 from engine_cases import Case, floor_step, make_cases, torch_twin  # noqa: E402
 
 from service.engine import FitData, FitOptions, build_optimizer, fit  # noqa: E402
@@ -54,17 +55,11 @@ def header() -> None:
         (ln.split(":", 1)[1].strip() for ln in open("/proc/cpuinfo") if "model name" in ln),
         platform.processor(),
     )
-    blas = [
-        f"{i['internal_api']} {i['version']} ({i.get('architecture', '?')} kernel)"
-        for i in threadpool_info()
-        if i["user_api"] == "blas" and "numpy" in i["filepath"]
-    ]
     print(f"CPU: {cpu}, {os.cpu_count()} cores; Python {platform.python_version()}")
-    print(f"numpy {np.__version__} BLAS: {', '.join(blas) or 'unknown'}; torch {torch.__version__}")
+    print(f"numpy {np.__version__} BLAS: {numpy_blas()}; torch {torch.__version__}")
     print(f"threads: BLAS {OPTS.threads}, torch {torch.get_num_threads()} (every contender)")
-    for var in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
-        if var in os.environ:
-            print(f"WARNING: {var}={os.environ[var]} is set; rerun with env -u {var}")
+    for line in pinning_warnings():
+        print(line)
     print(f"method: alternating contenders, median of {OPTS.reps} epochs, float32, "
           f"{OPTS.clock} time\n")  # fmt: skip
 

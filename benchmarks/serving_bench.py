@@ -11,8 +11,11 @@ prints, with PASS/FAIL against the targets (medians of repetitions, contenders a
    (serving_inprocess.py, with the predict fast path on and off among the toggles);
 4. `backprop api --workers 2` over `--workers 1`, predict req/s (>= 1.7x).
 
-    .venv/bin/python benchmarks/serving_bench.py            # about 3 minutes
-    .venv/bin/python benchmarks/serving_bench.py --reps 5 --seconds 5
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE .venv/bin/python benchmarks/serving_bench.py
+    ... --reps 5 --seconds 5       # about 3 minutes with the defaults (3 reps of 5 s)
+
+The servers inherit the environment: where it pins OpenBLAS to an older kernel (see
+blas_info.py), the service's forward passes run on that kernel, so unset it as above.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from blas_info import numpy_blas, pinning_warnings  # noqa: E402
 from serving_inprocess import answer_micros, layer_costs, stored_model  # noqa: E402
 from serving_parts import RAW_APP, start_bare, start_service, wrk  # noqa: E402
 
@@ -68,6 +72,9 @@ def machine() -> None:
         f"Python {platform.python_version()}, numpy {np.__version__}, fastapi "
         f"{fastapi.__version__}, uvicorn {uvicorn.__version__}; {wrk_version.strip()}"
     )
+    print(f"NumPy BLAS (the service's, for the forward passes): {numpy_blas()}")
+    for line in pinning_warnings():
+        print(line)
 
 
 def train(client: httpx.Client) -> tuple[str, np.ndarray]:

@@ -135,14 +135,15 @@ def api(
 
 def api_app() -> object:
     """The app of one `backprop api --workers N` process (uvicorn's factory): BLAS and the
-    forward pass's threads limited to this process's share of the cores, and what import
-    and the app made frozen for the garbage collector."""
+    forward pass's threads limited to this process's share of the cores, uvicorn's body
+    read-ahead widened, and what import and the app made frozen for the garbage collector."""
     from service.api.app import create_app
-    from service.cli.serving import freeze_startup_objects
+    from service.cli.serving import freeze_startup_objects, widen_body_read_ahead
     from service.serving.forward import limit_blas_to_core_share
 
     _logging()
     limit_blas_to_core_share()
+    widen_body_read_ahead()
     app = create_app(get_settings(), embedded_worker=False)
     freeze_startup_objects()  # before its start-up, which makes few objects
     return app
