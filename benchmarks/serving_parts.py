@@ -28,6 +28,8 @@ uvicorn.run(app, host="127.0.0.1", port={port}, log_config=None, access_log=Fals
 
 RAW_APP = """
 import uvicorn
+from service.cli.serving import widen_body_read_ahead
+widen_body_read_ahead()  # as the service's processes do
 async def app(scope, receive, send):
     if scope["type"] != "http":
         return
@@ -39,7 +41,8 @@ async def app(scope, receive, send):
     await send({"type": "http.response.body", "body": b'{"status":"ok"}'})
 uvicorn.run(app, host="127.0.0.1", port={port}, log_config=None, access_log=False)
 """
-"""The floor: a raw ASGI app on the same uvicorn settings, what HTTP and the body cost."""
+"""The floor: a raw ASGI app on the same uvicorn settings (the service's body read-ahead
+included), what HTTP and the body cost."""
 
 
 def free_port() -> int:
