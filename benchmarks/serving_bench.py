@@ -238,7 +238,7 @@ def workers(data_dir: Path, predict: str, row: bytes, key: str, args, log: Path)
     print("== backprop api --workers 2 vs --workers 1 (predict req/s with wrk, alternated)")
     env = {"BACKPROP_BROKER_URL": args.broker, "BACKPROP_RATE_LIMIT_SHARED": "false"}
     post = {"Content-Type": "application/json", "Authorization": f"Bearer {key}"}
-    rates: dict[int, list[float]] = {1: [], 2: []}
+    runs: dict[int, list] = {1: [], 2: []}
     for _ in range(args.reps):
         for n in (1, 2):
             server = start_service(data_dir, ["api", "--workers", str(n)], log, **env)
@@ -247,13 +247,26 @@ def workers(data_dir: Path, predict: str, row: bytes, key: str, args, log: Path)
                 # connections over the processes (a few requests could all reach one)
                 httpx.post(f"{server.url}{predict}", content=row, headers=post, timeout=60)
                 wrk(f"{server.url}{predict}", 1, body=row, headers=post)
-                rates[n].append(
-                    wrk(f"{server.url}{predict}", args.seconds, body=row, headers=post).rps
-                )
+                runs[n].append(wrk(f"{server.url}{predict}", args.seconds, body=row, headers=post))
             finally:
                 server.stop()
-        print(f"  1 process {rates[1][-1]:,.0f} req/s, 2 processes {rates[2][-1]:,.0f} req/s")
-    ratio = statistics.median(rates[2]) / statistics.median(rates[1])
+        print(
+            "  "
+            + ", ".join(
+                f"{n} process{'es' if n > 1 else ''} {r[-1].rps:,.0f} req/s (machine "
+                f"{r[-1].busy_cores:.2f} cores busy, wrk {r[-1].wrk_cores:.2f})"
+                for n, r in runs.items()
+            )
+        )
+    rps = {n: statistics.median(r.rps for r in v) for n, v in runs.items()}
+    ratio = rps[2] / rps[1]
+    one, two = (min(v, key=lambda r: abs(r.rps - rps[n])) for n, v in runs.items())
+    ceiling = ((os.cpu_count() or 1) - two.wrk_cores) / one.server_cpu_us * 1e6 / rps[1]
+    print(
+        f"  CPU per request outside wrk: {one.server_cpu_us:.0f} us with 1 process, "
+        f"{two.server_cpu_us:.0f} us with 2;\n  the cores wrk leaves, at 1 process's CPU "
+        f"per request, would give 2 processes <= {ceiling:.2f}x"
+    )
     target("2 processes >= 1.7x 1 process", ratio >= 1.7, f"{ratio:.2f}x")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+import resource
 import socket
 import subprocess
 import sys
@@ -118,6 +119,27 @@ class WrkResult:
     rps: float
     p99_ms: float
     errors: int
+    busy_cores: float = 0.0
+    """Cores the whole machine kept busy during the run (/proc/stat), wrk's included."""
+    wrk_cores: float = 0.0
+    """Cores wrk itself used (its user + system CPU time over the run)."""
+
+    @property
+    def server_cpu_us(self) -> float:
+        """CPU microseconds per request outside wrk (the servers, the kernel's loopback)."""
+        return (self.busy_cores - self.wrk_cores) / self.rps * 1e6
+
+
+def _busy_and_total() -> tuple[int, int]:
+    """The machine's busy and total CPU ticks so far (/proc/stat; idle and iowait idle)."""
+    with open("/proc/stat") as f:
+        ticks = [int(v) for v in f.readline().split()[1:]]
+    return sum(ticks) - ticks[3] - ticks[4], sum(ticks)
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def wrk(
@@ -136,7 +158,11 @@ def wrk(
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write("\n".join(lines) + "\n")
     cmd = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", script.name, url]
+    (busy, total), child_cpu, started = _busy_and_total(), _children_cpu(), time.monotonic()
     out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    took = time.monotonic() - started
+    busy_after, total_after = _busy_and_total()
+    cores = (os.cpu_count() or 1) * (busy_after - busy) / max(total_after - total, 1)
     os.unlink(script.name)
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)\b", out)
@@ -144,7 +170,11 @@ def wrk(
     errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     return WrkResult(
-        rps, float(p99.group(1)) * scale, errors + (int(non2xx.group(1)) if non2xx else 0)
+        rps,
+        float(p99.group(1)) * scale,
+        errors + (int(non2xx.group(1)) if non2xx else 0),
+        cores,
+        (_children_cpu() - child_cpu) / took,
     )
 
 
