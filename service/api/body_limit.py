@@ -15,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 from service.api.body_buffer import BodyBuffer
+from service.api.deps import scope_bearer_key
 from service.api.json_keys import duplicate_key
 from service.observability.asgi import HttpMiddleware
 
@@ -174,13 +175,7 @@ class KeyRequiredMiddleware(HttpMiddleware):
 
     async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["path"].startswith("/v1/"):
-            auth = b""
-            for name, value in scope["headers"]:
-                if name == b"authorization":
-                    auth = value
-                    break
-            scheme, _, token = auth.partition(b" ")
-            if scheme.lower() != b"bearer" or not token.strip():
+            if scope_bearer_key(scope) is None:
                 await _reject(
                     scope,
                     send,

@@ -109,18 +109,24 @@ async def verified_caller(request: Request, token: str) -> Caller:
     return _admit(request, caller)
 
 
-def bearer_token(scope: MutableMapping[str, Any]) -> str:
-    """The key of a request's `Authorization: Bearer <key>` header, read as `bearer`
-    (HTTPBearer) and _token read it, without building their objects; the same 401 if
+def scope_bearer_key(scope: MutableMapping[str, Any]) -> str | None:
+    """The key of a request's (first) `Authorization: Bearer <key>` header, read as
+    `bearer` (HTTPBearer) and _token read it, without building their objects; None if
     there is none."""
     for name, value in scope["headers"]:
         if name == b"authorization":
             scheme, _, token = value.decode("latin-1").partition(" ")
             token = token.strip()
-            if scheme and token and scheme.lower() == "bearer":
-                return token
-            break
-    raise _unauthorized("missing API key: send 'Authorization: Bearer <key>'")
+            return token if scheme and token and scheme.lower() == "bearer" else None
+    return None
+
+
+def bearer_token(scope: MutableMapping[str, Any]) -> str:
+    """scope_bearer_key, or the same 401 as `bearer` and _token if there is none."""
+    token = scope_bearer_key(scope)
+    if token is None:
+        raise _unauthorized("missing API key: send 'Authorization: Bearer <key>'")
+    return token
 
 
 CallerDep = Annotated[Caller, Depends(get_caller)]

@@ -16,6 +16,7 @@ import gc
 import json
 import math
 from collections.abc import Callable
+from contextlib import nullcontext
 from functools import lru_cache
 from typing import Any
 
@@ -164,11 +165,8 @@ def _nested_json(body: Buffer, shape: tuple[int, ...]) -> np.ndarray | None:
     None when anything is unusual."""
     decoder = _decoder(len(shape))
     try:
-        if len(body) < NO_GC_BYTES:
+        with _no_gc if len(body) >= NO_GC_BYTES else nullcontext():
             rows = decoder.decode(body).instances
-        else:
-            with _no_gc:
-                rows = decoder.decode(body).instances
     except (msgspec.ValidationError, msgspec.DecodeError):
         return None
     if not 1 <= len(rows) <= MAX_PREDICT_ROWS:

@@ -64,10 +64,16 @@ class FeatureMajor(Recurrent):
         return alloc(name, (rows, t * n + _PAD))[:, : t * n].reshape(rows, t, n)
 
     def _kernel(
-        self, alloc: Alloc, name: str, keys: tuple[str, ...], bias: np.ndarray, blocks: Blocks
+        self,
+        alloc: Alloc,
+        name: str,
+        keys: tuple[str, ...],
+        bias: np.ndarray,
+        blocks: Blocks,
+        scale: float = -1.0,
     ) -> np.ndarray:
-        """-[params[k].T for k in keys | bias] (G*U, sum of rows + 1), the gate blocks
-        reordered by ``blocks``."""
+        """scale * [params[k].T for k in keys | bias] (G*U, sum of rows + 1), the gate
+        blocks reordered by ``blocks``."""
         parts = [self.params[k] for k in keys]
         M = alloc(name, (self.gates * self.units, sum(p.shape[0] for p in parts) + 1))
         for rows, cols in blocks:
@@ -76,7 +82,7 @@ class FeatureMajor(Recurrent):
                 M[rows, at : at + p.shape[0]] = p[:, cols].T
                 at += p.shape[0]
             M[rows, at] = bias[cols]
-        M *= -1.0
+        M *= scale
         return M
 
     def _gate_major(self, name: str, key: str, blocks: Blocks) -> np.ndarray:

@@ -54,13 +54,12 @@ class LSTM(FeatureMajor):
         hx[u : u + f, :t] = x.transpose(2, 1, 0)
         hx[u + f] = 1
         hx[u : u + f, t] = 0  # never read by a product; keeps the array defined
-        M = self._kernel(alloc, "M", ("U", "W"), self.params["b"], self._blocks())
+        # tanh form: [U.T | W.T | b] with the sigmoid rows halved; exp form: its negation
+        # with the g rows doubled. Either way the g rows are twice the others.
         tanh_gates = self.tanh_gates
-        if tanh_gates:  # [U.T | W.T | b], the sigmoid rows halved
-            M[: 3 * u] *= -0.5
-            M[3 * u :] *= -1.0
-        else:  # -[U.T | W.T | b], the g rows doubled
-            M[3 * u :] *= 2.0
+        scale = 0.5 if tanh_gates else -1.0
+        M = self._kernel(alloc, "M", ("U", "W"), self.params["b"], self._blocks(), scale)
+        M[3 * u :] *= 2.0
         A, c, tc = alloc("A", (t, 4 * u, n)), alloc("c", (t + 1, u, n)), alloc("tc", (t, u, n))
         ig = alloc("ig", (u, n))
         c[0] = 0
