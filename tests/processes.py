@@ -77,6 +77,12 @@ class ProcessGroup:
         return "\n".join(f"--- {p.name} ---\n{p.output()}" for p in self.procs)
 
 
+def listening(port: int) -> int:
+    """How many sockets listen on 127.0.0.1:port (/proc/net/tcp, state 0A)."""
+    rows = [r.split() for r in Path("/proc/net/tcp").read_text().splitlines()[1:]]
+    return sum(1 for r in rows if r[1] == f"0100007F:{port:04X}" and r[3] == "0A")
+
+
 def wait_healthy(base_url: str, proc: Proc, timeout: float = 60) -> None:
     """Wait for GET /healthz to answer 200, failing early if the process died."""
     deadline = time.monotonic() + timeout

@@ -88,7 +88,19 @@ def serve(
 
 
 def serve_workers(factory: str, host: str, port: int, settings: Settings, workers: int) -> None:
-    """Serve the app that `factory` ("module:function") builds in `workers` processes."""
+    """Serve the app that `factory` ("module:function") builds in `workers` processes, each
+    on a listening socket of its own where the kernel balances them (cli/workers.py),
+    else under uvicorn's supervisor on one shared socket."""
+    from service.cli.workers import Supervisor, balances_reuse_port
+
+    grace = settings.shutdown_grace_seconds
+    if balances_reuse_port():
+        try:
+            code = Supervisor(factory, host, port, grace, workers).run()
+        except OSError as exc:  # the port is taken, or the host is not this machine's
+            typer.echo(f"cannot listen on {host}:{port}: {exc}", err=True)
+            code = 1
+        raise typer.Exit(code)
     uvicorn.run(
         factory,
         factory=True,
@@ -97,7 +109,7 @@ def serve_workers(factory: str, host: str, port: int, settings: Settings, worker
         port=port,
         log_config=None,
         access_log=False,
-        timeout_graceful_shutdown=settings.shutdown_grace_seconds,
+        timeout_graceful_shutdown=grace,
     )
 
 

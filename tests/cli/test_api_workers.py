@@ -1,4 +1,5 @@
-"""`backprop api --workers N` runs N API processes on one port, each serving requests."""
+"""`backprop api --workers N` runs N API processes on one port, each listening on its own
+socket (service/cli/workers.py) and serving requests."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import os
 from pathlib import Path
 
 import httpx
-from processes import ProcessGroup, wait_healthy
+from processes import ProcessGroup, listening, wait_healthy
 from support import REDIS_URL, free_port, require_service
 
 
@@ -47,6 +48,7 @@ def test_api_with_two_workers_serves_from_two_processes(tmp_path):
             if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()
         ]
         assert len(spawned) == 2, group.dump()
+        assert listening(port) == 2  # a socket each: the kernel spreads the connections
         for pid in spawned:  # each takes cores // 2 for BLAS and big batches (core_share)
             assert b"BACKPROP_API_PROCESSES=2\0" in Path(f"/proc/{pid}/environ").read_bytes()
         r = httpx.get(f"{url}/v1/models", headers={"Authorization": f"Bearer {key}"})
