@@ -137,9 +137,22 @@ def finish(
         return False
     if model is not None:
         session.add(model)
+    end_open_run(session, job_id, owner, status, values["finished_at"])
     outbox.record_job_transition(session, job_id)
     session.commit()
     return True
+
+
+def end_open_run(session: Session, job_id: str, owner: str, outcome: str, now: Any = None) -> None:
+    """End `owner`'s run row of the job with `outcome` at `now` (a time or an SQL
+    expression; default the present), unless it has ended already. Not committed: it goes
+    with the job's own transition, so a worker killed right after that commit leaves no
+    run without an outcome."""
+    session.execute(
+        update(JobRun)
+        .where(JobRun.job_id == job_id, JobRun.owner == owner, JobRun.outcome.is_(None))
+        .values(outcome=outcome, finished_at=utcnow() if now is None else now)
+    )
 
 
 def request_cancel(session: Session, job_id: str, keep_model: bool = False) -> None:
@@ -216,15 +229,7 @@ def release_stale(session: Session, lease_seconds: float, now: datetime | None =
         ]
         for condition, values in transitions:
             if session.execute(update(Job).where(base, condition).values(**values)).rowcount:
-                session.execute(
-                    update(JobRun)
-                    .where(
-                        JobRun.job_id == job_id,
-                        JobRun.owner == (owner or ""),
-                        JobRun.outcome.is_(None),
-                    )
-                    .values(outcome="worker-lost", finished_at=now)
-                )
+                end_open_run(session, job_id, owner or "", "worker-lost", now)
                 outbox.record_job_transition(session, job_id)
                 if values["status"] == "queued":
                     requeued.append(job_id)

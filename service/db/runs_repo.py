@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import and_, case, select, update
 from sqlalchemy.orm import Session
 
-from service.db.jobs_repo import fenced, lease_now
+from service.db.jobs_repo import end_open_run, fenced, lease_now
 from service.db.models import EpochRow, Job, JobCheckpoint, JobRun, utcnow
 from service.events import outbox
 
@@ -139,6 +139,7 @@ def release(session: Session, job_id: str, owner: str) -> bool:
         )
     )
     if result.rowcount == 1:
+        end_open_run(session, job_id, owner, "requeued")
         outbox.record_job_transition(session, job_id)
     session.commit()
     return result.rowcount == 1
@@ -152,11 +153,8 @@ def start_run(session: Session, job_id: str, attempt: int, owner: str, resumed_f
     session.commit()
 
 
-def end_run(session: Session, job_id: str, attempt: int, owner: str, outcome: str) -> None:
-    """Record how this worker's attempt ended."""
-    session.execute(
-        update(JobRun)
-        .where(JobRun.job_id == job_id, JobRun.attempt == attempt, JobRun.owner == owner)
-        .values(finished_at=utcnow(), outcome=outcome)
-    )
+def end_run(session: Session, job_id: str, owner: str, outcome: str) -> None:
+    """Record how this worker's attempt ended, unless the job's own transition (finish,
+    release) has already ended its run row."""
+    end_open_run(session, job_id, owner, outcome)
     session.commit()

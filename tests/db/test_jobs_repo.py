@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import select, update
 
 from service.db import jobs_repo, runs_repo
-from service.db.models import EpochRow, Job, utcnow
+from service.db.models import EpochRow, Job, JobRun, utcnow
 
 SPEC = {"network": {"layers": []}, "training": {}}
 
@@ -253,3 +253,34 @@ def test_lease_clock_is_the_database_on_postgres(sessions, tenant_id, db_url, mo
         assert requeued == [] and status(sessions, job_id).status == "running"
     else:
         assert requeued == [job_id]
+
+
+def run_outcomes(sessions, job_id: str) -> list[tuple[str, str | None]]:
+    with sessions() as s:
+        rows = s.scalars(select(JobRun).where(JobRun.job_id == job_id).order_by(JobRun.attempt))
+        return [(r.owner, r.outcome) for r in rows]
+
+
+def test_finish_and_release_end_the_run_in_their_own_transaction(sessions, tenant_id):
+    """A worker killed right after the job's transition leaves no run without an outcome."""
+    done, released = new_job(sessions, tenant_id), new_job(sessions, tenant_id)
+    with sessions() as s:
+        for job_id in (done, released):
+            assert jobs_repo.claim(s, job_id, "w1")
+            runs_repo.start_run(s, job_id, 1, "w1", 0)
+        assert jobs_repo.finish(s, done, "w1", "succeeded")
+        assert runs_repo.release(s, released, "w1")
+    assert run_outcomes(sessions, done) == [("w1", "succeeded")]
+    assert run_outcomes(sessions, released) == [("w1", "requeued")]
+    with sessions() as s:  # the worker's own end of the run, if it gets there, changes nothing
+        runs_repo.end_run(s, done, "w1", "failed")
+    assert run_outcomes(sessions, done) == [("w1", "succeeded")]
+
+
+def test_a_fenced_out_finish_leaves_the_run_open(sessions, tenant_id):
+    job_id = new_job(sessions, tenant_id)
+    with sessions() as s:
+        assert jobs_repo.claim(s, job_id, "w1")
+        runs_repo.start_run(s, job_id, 1, "w1", 0)
+        assert jobs_repo.finish(s, job_id, "w2", "succeeded") is False
+    assert run_outcomes(sessions, job_id) == [("w1", None)]
