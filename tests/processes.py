@@ -77,6 +77,20 @@ class ProcessGroup:
         return "\n".join(f"--- {p.name} ---\n{p.output()}" for p in self.procs)
 
 
+def children(pid: int) -> list[int]:
+    """Ids of the processes whose parent is `pid` (from /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
 def listening(port: int) -> int:
     """How many sockets listen on 127.0.0.1:port (/proc/net/tcp, state 0A)."""
     rows = [r.split() for r in Path("/proc/net/tcp").read_text().splitlines()[1:]]

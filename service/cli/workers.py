@@ -12,7 +12,8 @@ runs the processes instead.
 The supervisor here holds the port with a bound socket that never listens (so a port in
 use is an error at once), starts the processes (spawned: each imports and builds its own
 app), starts a new one when one dies after it served (a crash is logged), and stops them
-all on SIGINT or SIGTERM, each with its shutdown grace. A process that fails to start
+all on SIGINT or SIGTERM, each with its shutdown grace; if the supervisor itself is killed,
+Linux sends its processes SIGTERM (PR_SET_PDEATHSIG). A process that fails to start
 (the app factory or its start-up raises) stops them all: it would fail the same way again.
 Unlike a shared socket, a socket of its own takes its waiting connections (accepted by
 the kernel, not yet by the process) with it when a process dies: they are reset.
@@ -20,8 +21,10 @@ the kernel, not yet by the process) with it when a process dies: they are reset.
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import multiprocessing
+import os
 import signal
 import socket
 import sys
@@ -36,6 +39,8 @@ CHECK_SECONDS = 0.5
 """How often the supervisor looks for processes that died."""
 STOP_MARGIN_SECONDS = 10.0
 """A process still running this long after its shutdown grace is killed."""
+PR_SET_PDEATHSIG = 1
+"""prctl option (linux/prctl.h): the signal a process gets when its parent dies."""
 
 
 def balances_reuse_port() -> bool:
@@ -57,10 +62,21 @@ def reuse_port_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-def serve_process(factory: str, host: str, port: int, grace: float) -> None:
+def stop_with_parent(parent: int) -> None:
+    """Ask Linux for SIGTERM (a graceful stop) when the parent process dies, so a
+    supervisor killed outright (SIGKILL, a crash) leaves no server process behind."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0) != 0:
+        log.warning("prctl(PR_SET_PDEATHSIG): errno %d", ctypes.get_errno())
+    if os.getppid() != parent:  # it died before the request
+        os.kill(os.getpid(), signal.SIGTERM)
+
+
+def serve_process(factory: str, host: str, port: int, grace: float, parent: int) -> None:
     """One server process: the app that `factory` ("module:function") builds, served on a
-    listening socket of its own; exits with uvicorn's STARTUP_FAILURE code if it never
-    started serving."""
+    listening socket of its own, stopped when `parent` (the supervisor) dies; exits with
+    uvicorn's STARTUP_FAILURE code if it never started serving."""
+    stop_with_parent(parent)
     config = uvicorn.Config(
         factory,
         factory=True,
@@ -109,7 +125,7 @@ class Supervisor:
 
     def _start(self) -> BaseProcess:
         proc = multiprocessing.get_context("spawn").Process(
-            target=serve_process, args=self.args, name="backprop-api"
+            target=serve_process, args=(*self.args, os.getpid()), name="backprop-api"
         )
         proc.start()
         return proc

@@ -7,22 +7,8 @@ import os
 from pathlib import Path
 
 import httpx
-from processes import ProcessGroup, listening, wait_healthy
+from processes import ProcessGroup, children, listening, wait_healthy
 from support import REDIS_URL, free_port, require_service
-
-
-def children(pid: int) -> list[int]:
-    """Ids of the processes whose parent is `pid` (from /proc)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-                found.append(int(entry.name))
-    return found
 
 
 def test_api_with_two_workers_serves_from_two_processes(tmp_path):

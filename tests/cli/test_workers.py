@@ -4,6 +4,7 @@ start stopping them all, SIGTERM stopping every process."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import pytest
 import typer
-from processes import listening
+from processes import children, listening
 from support import free_port
 
 from service.cli.workers import balances_reuse_port, reuse_port_socket
@@ -116,6 +117,25 @@ def test_a_process_that_dies_is_replaced(tmp_path):
         wait_for(replaced, 60, "replaced", proc, tmp_path)
     finally:
         assert stop(proc) == 0
+
+
+def test_killing_the_supervisor_stops_its_processes(tmp_path):
+    port = free_port()
+    proc = supervisor(tmp_path, "pid_app", port)
+    try:
+        wait_for(lambda: listening(port) == 2, 60, "two listeners", proc, tmp_path)
+        servers = children(proc.pid)
+    finally:
+        proc.kill()  # no chance to stop them itself
+        proc.wait()
+    deadline = time.monotonic() + 60
+    while listening(port) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    left = listening(port)
+    for pid in servers:  # whatever is left, so a failure leaves no server behind
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    assert left == 0  # each got SIGTERM when its parent died
 
 
 def test_a_process_that_cannot_start_stops_them_all(tmp_path):
