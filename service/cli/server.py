@@ -159,28 +159,17 @@ def worker(
     and delivers webhooks)."""
     from celery.signals import worker_ready, worker_shutdown
 
-    from service.events.delivery import Deliverer
+    from service.worker.background import WorkerThreads
     from service.worker.celery_app import QUEUE
     from service.worker.publish import CeleryPublisher
-    from service.worker.reconciler import Reconciler
 
     _logging()
     settings = _with_broker("a worker needs a broker (redis://...)")
     from service.worker.celery_app import celery_app as celery
 
-    holder: dict[str, Reconciler | Deliverer] = {}
-
-    @worker_ready.connect(weak=False)
-    def _start_reconciler(**_: object) -> None:
-        holder["r"] = Reconciler(settings, CeleryPublisher(settings), sweep_at_start=False)
-        holder["d"] = Deliverer(settings)  # webhooks
-        for thread in holder.values():
-            thread.start()
-
-    @worker_shutdown.connect(weak=False)
-    def _stop_reconciler(**_: object) -> None:
-        for thread in holder.values():
-            thread.stop()
+    threads = WorkerThreads(settings, CeleryPublisher(settings))
+    worker_ready.connect(lambda **_: threads.start(), weak=False)
+    worker_shutdown.connect(lambda **_: threads.stop(), weak=False)
 
     n = concurrency or settings.worker_concurrency
     celery.worker_main(
