@@ -86,10 +86,10 @@ def serve_process(factory: str, host: str, port: int, grace: float, parent: int)
         access_log=False,
         timeout_graceful_shutdown=grace,
     )
-    sock = reuse_port_socket(host, port)
-    sock.listen(config.backlog)
     server = uvicorn.Server(config)
     try:
+        sock = reuse_port_socket(host, port)
+        sock.listen(config.backlog)
         server.run(sockets=[sock])
     except Exception:
         if server.started:

@@ -79,7 +79,7 @@ def run_attempt(
         reason = f"internal error: {type(exc).__name__}: {exc}"
         outcome = finish(settings, job_id, owner, "failed", error=reason)
     finally:
-        if claimed is not None:  # a run row was started; finish and release end it already
+        if claimed is not None:  # end the run row work started, unless finish/release did
             run_in_session(
                 url, lambda s: runs_repo.end_run(s, job_id, owner, outcome), what="end run"
             )
