@@ -178,8 +178,9 @@ def resolve_log_format(fmt: str | None, stream: TextIO) -> str:
 def configure_logging(
     level: str | None = None, fmt: str | None = None, stream: TextIO | None = None
 ) -> str:
-    """Route the root logger (and uvicorn's/celery's) to `stream` (stderr) as JSON or text
-    lines (see resolve_log_format); returns the format used.
+    """Route the root logger (and uvicorn's/celery's, but for uvicorn's access lines) to
+    `stream` (stderr) as JSON or text lines (see resolve_log_format); returns the format
+    used.
 
     Alembic's plugin set-up lines are left out; with text, also its migration steps and
     uvicorn's start-up lines, which the `backprop up` banner replaces for people."""
@@ -197,7 +198,10 @@ def configure_logging(
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access", "celery"):
         logger = logging.getLogger(name)
         logger.handlers.clear()
-        logger.propagate = True
+        logger.propagate = name != "uvicorn.access"
+    # The access line is our middleware's (observability.http). uvicorn writes its own
+    # only while its access logger has handlers (it checks per connection): none, even
+    # when an app factory sets up logging after uvicorn's Config did (`api --workers N`).
     logging.getLogger("httpx").setLevel(max(logging.WARNING, root.level))
     quiet = max(logging.WARNING, root.level)
     logging.getLogger("alembic.runtime.plugins").setLevel(quiet)

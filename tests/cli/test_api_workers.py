@@ -4,6 +4,7 @@ socket (service/cli/workers.py) and serving requests."""
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import httpx
@@ -39,5 +40,10 @@ def test_api_with_two_workers_serves_from_two_processes(tmp_path):
             assert b"BACKPROP_API_PROCESSES=2\0" in Path(f"/proc/{pid}/environ").read_bytes()
         r = httpx.get(f"{url}/v1/models", headers={"Authorization": f"Bearer {key}"})
         assert r.status_code == 200, r.text
+        deadline = time.monotonic() + 30  # the access line is written after the answer
+        while "GET /v1/models 200" not in api.output() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        log = api.output()  # the service's access line only, not uvicorn's too
+        assert "GET /v1/models 200" in log and "uvicorn.access" not in log, log
     finally:
         group.stop()

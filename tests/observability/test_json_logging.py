@@ -120,3 +120,15 @@ def test_auto_format_is_text_on_a_terminal_and_json_elsewhere(monkeypatch, resto
     monkeypatch.setenv("BACKPROP_LOG_FORMAT", "xml")
     with pytest.raises(ValueError, match="json, text or auto, not 'xml'"):
         configure_logging("INFO", stream=Stream(True))
+
+
+def test_uvicorn_writes_no_access_line_of_its_own(restore_root_logger):
+    """uvicorn logs an access line per request while its access logger has handlers; the
+    service writes its own, so that logger has none, even when logging is set up after
+    uvicorn's Config was made (the app factory of `api --workers N`)."""
+    import uvicorn
+
+    uvicorn.Config("service.cli.server:api_app", factory=True, log_config=None, access_log=False)
+    configure_logging("INFO", "json", io.StringIO())
+    assert not logging.getLogger("uvicorn.access").hasHandlers()
+    assert logging.getLogger("uvicorn.error").hasHandlers()  # its other lines still go out
