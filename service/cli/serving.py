@@ -11,6 +11,7 @@ import logging
 import socket
 import sys
 from collections.abc import Callable
+from typing import Any
 
 import typer
 import uvicorn
@@ -74,17 +75,22 @@ def serve(
 ) -> None:
     """Serve `app` until SIGINT or SIGTERM; open requests get shutdown_grace_seconds."""
     widen_body_read_ahead()
-    config = uvicorn.Config(
-        app,
-        host=host,
-        port=port,
-        log_config=None,  # our logging; the access line comes from our middleware
-        access_log=False,
-        # open event streams end with the job; do not let them hold a shutdown (and the
-        # embedded worker's checkpoint-and-release) hostage
-        timeout_graceful_shutdown=settings.shutdown_grace_seconds,
-    )
+    config = uvicorn.Config(app, **server_options(host, port, settings.shutdown_grace_seconds))
     _Server(config, on_started).run()
+
+
+def server_options(host: str, port: int, grace: float) -> dict[str, Any]:
+    """uvicorn's options for every server process of the service: our logging (the access
+    line comes from our middleware) and `grace` seconds for open requests at shutdown (open
+    event streams end with the job; they must not hold a shutdown, and the embedded
+    worker's checkpoint-and-release, hostage)."""
+    return {
+        "host": host,
+        "port": port,
+        "log_config": None,
+        "access_log": False,
+        "timeout_graceful_shutdown": grace,
+    }
 
 
 def serve_workers(factory: str, host: str, port: int, settings: Settings, workers: int) -> None:
@@ -101,16 +107,7 @@ def serve_workers(factory: str, host: str, port: int, settings: Settings, worker
             typer.echo(f"cannot listen on {host}:{port}: {exc}", err=True)
             code = 1
         raise typer.Exit(code)
-    uvicorn.run(
-        factory,
-        factory=True,
-        workers=workers,
-        host=host,
-        port=port,
-        log_config=None,
-        access_log=False,
-        timeout_graceful_shutdown=grace,
-    )
+    uvicorn.run(factory, factory=True, workers=workers, **server_options(host, port, grace))
 
 
 def startup_lines(settings: Settings, host: str, port: int, key: str | None) -> list[str]:

@@ -34,6 +34,8 @@ from multiprocessing.process import BaseProcess
 import uvicorn
 from uvicorn.config import STARTUP_FAILURE
 
+from service.cli.serving import server_options
+
 log = logging.getLogger(__name__)
 CHECK_SECONDS = 0.5
 """How often the supervisor looks for processes that died."""
@@ -77,15 +79,7 @@ def serve_process(factory: str, host: str, port: int, grace: float, parent: int)
     listening socket of its own, stopped when `parent` (the supervisor) dies; exits with
     uvicorn's STARTUP_FAILURE code if it never started serving."""
     stop_with_parent(parent)
-    config = uvicorn.Config(
-        factory,
-        factory=True,
-        host=host,
-        port=port,
-        log_config=None,  # the factory sets up our logging; the access line is ours
-        access_log=False,
-        timeout_graceful_shutdown=grace,
-    )
+    config = uvicorn.Config(factory, factory=True, **server_options(host, port, grace))
     server = uvicorn.Server(config)
     try:
         sock = reuse_port_socket(host, port)

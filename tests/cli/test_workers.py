@@ -11,6 +11,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -83,26 +84,31 @@ def stop(proc: subprocess.Popen) -> int:
         return proc.wait()
 
 
-def test_each_process_listens_and_the_kernel_spreads_connections(tmp_path):
-    port = free_port()
+@contextlib.contextmanager
+def two_listening(tmp_path: Path, port: int) -> Iterator[subprocess.Popen]:
+    """A supervisor of two pid_app processes, once both listen; it must stop cleanly."""
     proc = supervisor(tmp_path, "pid_app", port)
     try:
         wait_for(lambda: listening(port) == 2, 60, "two listeners", proc, tmp_path)
+        yield proc
+    finally:
+        assert stop(proc) == 0
+
+
+def test_each_process_listens_and_the_kernel_spreads_connections(tmp_path):
+    port = free_port()
+    with two_listening(tmp_path, port):
         # 32 connections opened at once: all on one process has odds of 2 in 2**32; with
         # uvicorn's shared socket one process took all of 16 in one trial of ten
         pids = pids_of(port, 32)
         assert len(set(pids)) == 2, pids
         assert listening(port) == 2  # the supervisor's own socket holds the port unheard
-    finally:
-        assert stop(proc) == 0
     assert listening(port) == 0
 
 
 def test_a_process_that_dies_is_replaced(tmp_path):
     port = free_port()
-    proc = supervisor(tmp_path, "pid_app", port)
-    try:
-        wait_for(lambda: listening(port) == 2, 60, "two listeners", proc, tmp_path)
+    with two_listening(tmp_path, port) as proc:
         first = set(pids_of(port, 32))
         victim = min(first)
         os.kill(victim, signal.SIGKILL)
@@ -115,8 +121,6 @@ def test_a_process_that_dies_is_replaced(tmp_path):
             return len(seen) == 2 and victim not in seen
 
         wait_for(replaced, 60, "replaced", proc, tmp_path)
-    finally:
-        assert stop(proc) == 0
 
 
 def test_killing_the_supervisor_stops_its_processes(tmp_path):
